@@ -1,0 +1,143 @@
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from . import roles
+from .phone import UKPhoneNumberField
+from .validators import normalise_registration, validate_registration
+
+
+class School(models.Model):
+    """A school and its home-visit policy settings (defaults from shared/RULES.md)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    office_phone = UKPhoneNumberField(region="GB", help_text="Printed on letters and slips; rung in an emergency.")
+    address = models.TextField(blank=True)
+
+    # R-LATE-15: expected return + this many minutes with no word -> the office is flagged.
+    late_call_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    # R-RETURN-30: expected return + this many minutes -> office chases, head of school alerted.
+    office_chase_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(2), MaxValueValidator(480)]
+    )
+    # R-RETURN-30: an unacknowledged top-level alert is repeated this often.
+    alert_repeat_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    # R-CHECKIN: periodic check-in while out; empty means off (policy 003 uses 120).
+    checkin_interval_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(480)]
+    )
+    # R-WAIT: wait at most this long for the family at the door.
+    max_wait_minutes = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    # R-EVENING: a visit ending after this local time needs the head's approval of the gate.
+    evening_starts = models.TimeField(default=datetime.time(17, 30))
+    # R-PAIR: lone visits are refused unless the school allows them (then they are a gate).
+    lone_visits_allowed = models.BooleanField(default=False)
+    # R-TRAINING: staff need a training date on record before they visit.
+    training_required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.office_chase_minutes <= self.late_call_minutes:
+            raise ValidationError(
+                {"office_chase_minutes": "The office chase must come after the late-call flag."}
+            )
+
+
+def _calendar_token():
+    return secrets.token_urlsafe(24)
+
+
+class StaffProfile(models.Model):
+    """A member of staff: which school, what job, and how to reach them while out (R-PHONE, R-VEHICLE)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff")
+    job_title = models.CharField(max_length=100, blank=True)
+    # R-PHONE: every visiting member of staff needs a mobile number on record.
+    mobile = UKPhoneNumberField(region="GB", blank=True)
+    vehicle_make = models.CharField(max_length=50, blank=True)
+    vehicle_model = models.CharField(max_length=50, blank=True)
+    vehicle_registration = models.CharField(max_length=10, blank=True, validators=[validate_registration])
+    vehicle_colour = models.CharField(max_length=30, blank=True)
+    # R-TRAINING
+    training_date = models.DateField(null=True, blank=True)
+    # Secret part of the personal iCalendar feed URL; replacing it revokes the old link.
+    calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def has_vehicle(self):
+        return bool(self.vehicle_registration)
+
+    @property
+    def vehicle_description(self):
+        if not self.has_vehicle:
+            return ""
+        parts = [self.vehicle_colour, self.vehicle_make, self.vehicle_model]
+        return f"{' '.join(p for p in parts if p)} ({self.vehicle_registration})".strip()
+
+    def clean(self):
+        # Store the registration in its standard form; a malformed one is reported by the field.
+        if self.vehicle_registration:
+            try:
+                self.vehicle_registration = normalise_registration(self.vehicle_registration)
+            except ValidationError:
+                pass
+
+    def revoke_calendar_token(self):
+        self.calendar_token = _calendar_token()
+        self.save(update_fields=["calendar_token"])
+
+
+def role_names(user) -> frozenset:
+    """The role (group) names of a user, read once per request and cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_homevisits_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._homevisits_roles = cached
+    return cached
+
+
+def has_role(user, *names) -> bool:
+    return bool(role_names(user) & set(names))
+
+
+def school_of(user):
+    """The user's school, or None (a superuser without a profile)."""
+    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+    return profile.school if profile else None
+
+
+def primary_role(user) -> str:
+    """The role shown in the header: the most senior one the user holds."""
+    names = role_names(user)
+    for name in (roles.HEAD, roles.DSL, roles.SCHOOL_ADMIN, roles.OFFICE, roles.VISITING_STAFF):
+        if name in names:
+            return name
+    return "Administrator" if getattr(user, "is_superuser", False) else ""

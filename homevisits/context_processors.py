@@ -1,0 +1,32 @@
+from accounts import roles
+from accounts.models import primary_role, role_names, school_of
+
+
+def school_and_role(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    names = role_names(user)
+    return {
+        "current_school": school_of(user),
+        "current_role": primary_role(user),
+        "is_visiting_staff": roles.VISITING_STAFF in names,
+        "is_office": roles.OFFICE in names,
+        "is_head": roles.HEAD in names,
+        "is_dsl": roles.DSL in names,
+        "is_school_admin": roles.SCHOOL_ADMIN in names or user.is_superuser,
+        "is_approver": bool(names & set(roles.APPROVERS)),
+        "is_watcher": bool(names & set(roles.WATCHERS)),
+    }
+
+
+def monitoring(request):
+    """The red banner for office and head when the watchdog has stopped scanning."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from safety.health import monitoring_is_down
+
+    if not (roles.WATCHERS_SET & role_names(user)) and not user.is_superuser:
+        return {}
+    return {"monitoring_down": monitoring_is_down()}

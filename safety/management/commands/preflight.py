@@ -1,0 +1,39 @@
+"""Checks the database and the broker before the stack starts, with one clear line if either is down."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from safety.health import check_broker, check_database
+
+
+def _safe_url(url: str) -> str:
+    # Never print a password: keep scheme, host and path only.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class Command(BaseCommand):
+    help = "Check that the database and the Celery broker answer; exit non-zero with one clear line if not."
+
+    def handle(self, *args, **options):
+        from django.conf import settings
+
+        ok, detail = check_database()
+        if not ok:
+            name = connection.settings_dict.get("NAME")
+            raise CommandError(
+                f"The database is not reachable ({detail}) at {connection.vendor} '{name}'. "
+                "Check DATABASE_URL and that the database server is running."
+            )
+        ok, detail = check_broker()
+        if not ok:
+            raise CommandError(
+                f"The Celery broker is not reachable ({detail}) at {_safe_url(settings.CELERY_BROKER_URL)}. "
+                "Check CELERY_BROKER_URL and that the broker (e.g. Redis) is running, "
+                "or unset it to use the embedded broker."
+            )
+        self.stdout.write(self.style.SUCCESS("Database and broker are reachable."))

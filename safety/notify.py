@@ -1,0 +1,162 @@
+"""Notifications: recorded as rows first, sent by Celery tasks after the transaction commits.
+
+Bodies carry as little personal data as they can: who and a link; never a family address, a
+child's name or a code word.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import roles
+
+from .models import Channel, DeliveryStatus, EscalationLevel, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def school_people(school, *role_names):
+    User = get_user_model()
+    return list(
+        User.objects.filter(is_active=True, profile__school=school, groups__name__in=role_names)
+        .select_related("profile").distinct().order_by("pk")
+    )
+
+
+def _link(visit) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{visit.get_absolute_url()}"
+
+
+def _staff_names(visit) -> str:
+    return ", ".join(u.get_full_name() or u.username for u in visit.staff.all())
+
+
+def queue(messages: list[dict]) -> list[int]:
+    """Record notifications (once per dedupe key) and have them sent after commit.
+
+    Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation.
+    """
+    rows = []
+    for m in messages:
+        recipient = m["recipient"]
+        if m["channel"] == Channel.EMAIL and not recipient.email:
+            continue
+        if m["channel"] == Channel.SMS and not getattr(getattr(recipient, "profile", None), "mobile", None):
+            continue
+        rows.append(Notification(**m))
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    pks = list(
+        Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows], status=DeliveryStatus.PENDING)
+        .values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: enqueue(pks))
+    return pks
+
+
+def enqueue(pks) -> None:
+    """Hand notifications to the worker. If the broker is down the rows stay pending and the
+    watchdog's next scan hands them over again (see resend_pending), so nothing is lost."""
+    from .tasks import deliver_notification
+
+    for pk in pks:
+        try:
+            deliver_notification.apply_async((pk,), retry=False)
+        except Exception as exc:  # the broker being away must never undo the saved event
+            logger.warning("Notification %s kept for later: broker unavailable (%s)", pk, type(exc).__name__)
+            return
+
+
+def resend_pending(now, older_than_seconds: int = 60, limit: int = 200) -> int:
+    """Re-enqueue notifications still pending a while after they were recorded."""
+    cutoff = now - timezone.timedelta(seconds=older_than_seconds)
+    never_tried = Q(next_attempt_at__isnull=True, created_at__lte=cutoff)
+    pks = list(
+        Notification.objects.filter(never_tried | Q(next_attempt_at__lte=now), status=DeliveryStatus.PENDING)
+        .order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    if pks:
+        enqueue(pks)
+    return len(pks)
+
+
+def _both_channels(key, people, subject, body, **extra):
+    out = []
+    for person in people:
+        for channel in (Channel.EMAIL, Channel.SMS):
+            out.append(dict(dedupe_key=f"{key}:{person.pk}:{channel}", recipient=person, channel=channel,
+                            subject=subject, body=body, **extra))
+    return out
+
+
+def notify_escalation(escalation, alert_number: int, now) -> None:
+    """Who hears of an escalation: level 1 the office; level 2 office and head of school (R-RETURN-30);
+    level 3 office, head and DSL at once (R-CODEWORD)."""
+    visit = escalation.visit
+    if escalation.level >= EscalationLevel.EMERGENCY:
+        people = school_people(visit.school, roles.OFFICE, roles.HEAD, roles.DSL)
+    elif escalation.level == EscalationLevel.CHASE:
+        people = school_people(visit.school, roles.OFFICE, roles.HEAD)
+    else:
+        people = school_people(visit.school, roles.OFFICE)
+    names = _staff_names(visit)
+    due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
+    if escalation.level >= EscalationLevel.EMERGENCY:
+        subject = f"EMERGENCY: {names} need help now"
+        body = (f"{escalation.get_reason_display()} from {names}. Call the police (999) and follow the "
+                f"emergency steps. Details: {_link(visit)}")
+    elif escalation.level == EscalationLevel.CHASE:
+        subject = f"Overdue: {names} not back (due {due})"
+        body = f"{names} were due by {due} and have not been in touch. Contact them now: {_link(visit)}"
+    else:
+        subject = f"Late: {names} should have called in (due {due})"
+        body = f"{names} were due by {due} with no word. Please check: {_link(visit)}"
+    if alert_number > 1:
+        subject = f"REPEAT {alert_number}: {subject}"
+    key = f"esc:{escalation.pk}:{alert_number}"
+    queue(_both_channels(key, people, subject, body, visit=visit, escalation=escalation))
+
+
+def notify_head_now(visit, what: str, key: str) -> None:
+    """Something on a visit the head must hear about at once (R-ARRIVE, abandoned visits)."""
+    people = school_people(visit.school, roles.HEAD, roles.OFFICE)
+    subject = f"{what}: {_staff_names(visit)}"
+    queue(_both_channels(key, people, subject, f"{subject}. Details: {_link(visit)}", visit=visit))
+
+
+def _emails(key, people, subject, body, visit):
+    return [dict(dedupe_key=f"{key}:{p.pk}:email", recipient=p, channel=Channel.EMAIL, subject=subject,
+                 body=body, visit=visit) for p in people]
+
+
+def notify_submitted_soon(visit, now) -> None:
+    """The head hears at once of a visit submitted for the next two school days."""
+    people = [p for p in school_people(visit.school, roles.HEAD) if p.pk != visit.created_by_id]
+    when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
+    count = visit.events.filter(kind="submitted").count()
+    queue(_emails(f"submitted:{visit.pk}:{count}", people, f"Visit waiting for approval ({when})",
+                  f"A home visit on {when} is waiting for your approval: {_link(visit)}", visit))
+
+
+def notify_decision(visit, now) -> None:
+    people = list(visit.staff.all())
+    decision = visit.get_state_display().lower()
+    when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
+    queue(_emails(f"decision:{visit.pk}:{visit.decided_at.timestamp() if visit.decided_at else 0}", people,
+                  f"Your visit on {when} was {decision}", f"Your home visit on {when} was {decision}: {_link(visit)}",
+                  visit))
+
+
+def notify_cancelled(visit, now) -> None:
+    """R-CANCEL: staff hear at once; a cancellation for safety reaches the head in writing."""
+    people = list(visit.staff.all())
+    if visit.cancelled_for_safety:
+        people += [p for p in school_people(visit.school, roles.HEAD) if p not in people]
+    when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
+    subject = f"Visit on {when} cancelled" + (" for safety reasons" if visit.cancelled_for_safety else "")
+    queue(_emails(f"cancelled:{visit.pk}", people, subject, f"{subject}. Reason and details: {_link(visit)}", visit))

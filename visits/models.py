@@ -1,0 +1,374 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import School
+from accounts.phone import UKPhoneNumberField
+
+from .validators import normalise_postcode, validate_postcode
+
+
+class OfferStatus(models.TextChoices):
+    NOT_OFFERED = "not_offered", "Not yet offered"
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Family(models.Model):
+    """A household the school may visit."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="families")
+    display_name = models.CharField(max_length=150, help_text="How the school refers to the household, e.g. 'Khan family'.")
+    address_line1 = models.CharField("address line 1", max_length=150)
+    address_line2 = models.CharField("address line 2", max_length=150, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    phone = UKPhoneNumberField("main contact number", region="GB", blank=True)
+    phone_alt = UKPhoneNumberField("other contact number", region="GB", blank=True)
+    preferred_language = models.CharField(max_length=60, blank=True, default="English")
+    interpreter_needed = models.BooleanField(default=False)
+    notes = models.TextField(blank=True, max_length=4000)
+    # Known risks at the address (R-RISK, R-ANIMALS, R-NOVISIT).
+    dangerous_animals = models.BooleanField(default=False)
+    animals_details = models.CharField(max_length=300, blank=True)
+    previous_incidents = models.TextField(blank=True, max_length=2000)
+    people_not_to_be_present = models.TextField(
+        blank=True, max_length=1000, help_text="People who must not be present, e.g. under a court order."
+    )
+    # R-OFFER: parental choice is recorded.
+    offer_status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.NOT_OFFERED)
+    offer_status_date = models.DateField(null=True, blank=True)
+    # The head may let named visiting staff see a family before any visit is planned (R-CONFIDENTIAL).
+    shared_with = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="shared_families")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "families"
+        ordering = ["display_name", "pk"]
+        indexes = [models.Index(fields=["school", "display_name"])]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("visits:family-detail", args=[self.pk])
+
+    def clean(self):
+        # Store the postcode in its standard form; a malformed one is reported by the field.
+        if self.postcode:
+            try:
+                self.postcode = normalise_postcode(self.postcode)
+            except ValidationError:
+                pass
+
+    @property
+    def address(self):
+        return ", ".join(p for p in [self.address_line1, self.address_line2, self.town, self.postcode] if p)
+
+    @property
+    def known_risks(self):
+        risks = []
+        if self.dangerous_animals:
+            risks.append("Dangerous animals" + (f": {self.animals_details}" if self.animals_details else ""))
+        if self.previous_incidents:
+            risks.append(f"Previous incidents: {self.previous_incidents}")
+        if self.people_not_to_be_present:
+            risks.append(f"Must not be present: {self.people_not_to_be_present}")
+        return risks
+
+    @property
+    def initials(self):
+        return "".join(word[0] for word in self.display_name.split() if word)[:3].upper()
+
+
+class Child(models.Model):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="children")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    class_name = models.CharField("class", max_length=50, blank=True)
+    left_school_on = models.DateField(null=True, blank=True, help_text="Starts the retention clock.")
+
+    class Meta:
+        verbose_name_plural = "children"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class Carer(models.Model):
+    """A parent or carer in the household."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="carers")
+    name = models.CharField(max_length=150)
+    relationship = models.CharField(max_length=60)
+    phone = UKPhoneNumberField(region="GB", blank=True)
+    parental_responsibility = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.relationship})"
+
+
+class Purpose(models.TextChoices):
+    """R-REASON: the known reasons for a home visit."""
+
+    INDUCTION = "induction", "New starter / induction"
+    ATTENDANCE = "attendance", "Attendance concern"
+    REFUSING = "refusing", "Refusing school"
+    EHE = "ehe", "Educated at home"
+    WELFARE = "welfare", "Welfare check of absent child"
+    SAFEGUARDING = "safeguarding", "Safeguarding"
+    SUPPORT = "support", "Support strategies"
+    WORK = "work", "Drop off / collect work"
+    MEDICAL = "medical", "Medical absence contact"
+    TRANSPORT = "transport", "Transport of child"
+    HOLIDAY = "holiday", "Suspected unauthorised holiday"
+    FSW = "fsw", "Family support worker support"
+    OTHER = "other", "Other"
+
+
+class Transport(models.TextChoices):
+    FOOT = "foot", "On foot"
+    CAR = "car", "Car"
+    PUBLIC = "public", "Public transport"
+
+
+class VisitState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    DEPARTED = "departed", "Signed out"
+    ON_SITE = "on_site", "At the visit"
+    LEFT = "left", "Left the property"
+    RETURNED = "returned", "Returned"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OUT_STATES = (VisitState.DEPARTED, VisitState.ON_SITE, VisitState.LEFT)
+PLANNING_STATES = (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.APPROVED, VisitState.REFUSED)
+
+
+class Gate(models.TextChoices):
+    """Plans that need the approver's explicit override with a reason."""
+
+    EVENING = "evening", "Ends after the school's evening cut-off (R-EVENING)"
+    COMMUTE = "commute", "Starts or ends away from school (R-COMMUTE)"
+    FSW = "fsw", "Family support worker visit: head as safeguarding lead must agree (R-FSW)"
+    TRAINING = "training", "A visitor has no safe-working training on record (R-TRAINING)"
+    LONE = "lone", "Lone visit (R-PAIR)"
+
+
+class VisitQuerySet(models.QuerySet):
+    def out(self):
+        return self.filter(state__in=OUT_STATES)
+
+    def active_on(self, day: datetime.date):
+        return self.filter(planned_start__date=day).exclude(state=VisitState.CANCELLED)
+
+
+class Visit(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="visits")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="visits")
+    children = models.ManyToManyField(Child, blank=True, related_name="visits")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose_other = models.CharField("other purpose", max_length=200, blank=True)
+    # R-INFORM: announced by letter, or unannounced with a reason.
+    announced = models.BooleanField(default=True)
+    unannounced_reason = models.CharField(max_length=300, blank=True)
+    letter_sent_on = models.DateField(null=True, blank=True)
+
+    planned_start = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=45)
+    # The time staff are due back at school (or, ending at home, due to call in): the watchdog's anchor.
+    expected_return = models.DateTimeField()
+    ends_at_home = models.BooleanField(
+        default=False, help_text="Going home afterwards instead of back to school (R-COMMUTE)."
+    )
+    address = models.CharField(max_length=300)
+    contact_phone = UKPhoneNumberField("contact number at the visit", region="GB", blank=True)
+
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_visits")
+    # Everyone who goes, the lead included (R-PAIR).
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits")
+    transport = models.CharField(max_length=10, choices=Transport.choices, default=Transport.CAR)
+    vehicle_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Whose car (its details come from their profile, R-VEHICLE).",
+    )
+    office_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The named member of the office tracking this visit (R-RECORD).",
+    )
+    code_word = models.CharField(max_length=50, blank=True, help_text="R-SAFEWORD: said on the phone in distress.")
+    info_gathered = models.BooleanField(
+        "existing information gathered", default=False,
+        help_text="Family file and other professionals checked; safeguarding team aware (R-INFO).",
+    )
+    notes = models.TextField(blank=True, max_length=4000)
+
+    state = models.CharField(max_length=12, choices=VisitState.choices, default=VisitState.DRAFT)
+    gates_required = models.JSONField(default=list, blank=True)
+    gate_overrides = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=2000)
+    cancel_reason = models.TextField(blank=True, max_length=2000)
+    cancelled_for_safety = models.BooleanField(default=False)
+
+    # While out: the watchdog state (see safety.watchdog).
+    departed_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    watch_round = models.PositiveIntegerField(default=0)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    planned_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_again"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["planned_start", "pk"]
+        indexes = [
+            # The watchdog's one query: due rows among visits that are out (partial index).
+            models.Index(
+                fields=["next_check_at"], name="visit_due_out_idx",
+                condition=Q(state__in=["departed", "on_site", "left"]) & Q(next_check_at__isnull=False),
+            ),
+            models.Index(fields=["school", "planned_start"]),
+            models.Index(fields=["school", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_return__gt=models.F("planned_start")), name="visit_returns_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.planned_start)
+        return f"{self.family} · {local:%a %d %b %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("visits:visit-detail", args=[self.pk])
+
+    @property
+    def planned_end(self):
+        return self.planned_start + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def purpose_label(self):
+        if self.purpose == Purpose.OTHER and self.purpose_other:
+            return f"Other: {self.purpose_other}"
+        return self.get_purpose_display()
+
+    @property
+    def is_out(self):
+        return self.state in OUT_STATES
+
+    @property
+    def is_editable(self):
+        return self.state in PLANNING_STATES
+
+    @property
+    def is_cancellable(self):
+        return self.state not in (VisitState.RETURNED, VisitState.CANCELLED)
+
+    @property
+    def open_gates(self):
+        return [g for g in self.gates_required if g not in self.gate_overrides]
+
+    def gate_labels(self):
+        return [Gate(g).label for g in self.gates_required if g in Gate.values]
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Planned"
+    EDITED = "edited", "Changed"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    REOPENED = "reopened", "Sent back for approval after a change"
+    CANCELLED = "cancelled", "Cancelled"
+    DEPARTED = "departed", "Signed out"
+    ARRIVED = "arrived", "Arrived, feels safe"
+    UNSAFE = "unsafe", "Arrived, does NOT feel safe"
+    OK = "ok", "All OK"
+    LATE = "late", "Running late"
+    NO_ONE_HOME = "no_one_home", "No one home"
+    LEFT = "left", "Left the property"
+    ABANDONED = "abandoned", "Visit abandoned"
+    RETURNED = "returned", "Back at school"
+    DURESS = "duress", "CODE WORD / duress"
+    ESCALATED = "escalated", "Escalated by the watchdog"
+    ALERT_REPEATED = "alert_repeated", "Alert repeated"
+    ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
+    CONTACT = "contact", "Contact step"
+    RESOLVED = "resolved", "Escalation resolved"
+
+
+class RecordedHow(models.TextChoices):
+    SELF = "self", "By the member of staff"
+    PHONE = "phone", "By the office, after a phone call"
+    SYSTEM = "system", "By the system"
+
+
+class VisitEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Visit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Visit events are append-only.")
+
+
+class VisitEvent(models.Model):
+    """The history of a visit, one row per thing that happened; append-only."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    how = models.CharField(max_length=10, choices=RecordedHow.choices, default=RecordedHow.SELF)
+    note = models.TextField(blank=True, max_length=2000)
+    data = models.JSONField(default=dict, blank=True)
+    # A double-tapped or retried form carries the same key and is recorded once.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = VisitEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {timezone.localtime(self.at):%H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Visit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Visit events are append-only.")
