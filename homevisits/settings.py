@@ -171,13 +171,14 @@ SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "se
 CELERY_DATA_DIR = VAR_DIR / "celery-broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(CELERY_DATA_DIR / "control"),
     }
 else:
     # A task not acknowledged within this long is redelivered; it must exceed the task time limit.
