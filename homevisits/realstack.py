@@ -42,13 +42,18 @@ class Proc:
         return False
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 20):
+        """Signal the whole process group (a prefork worker's children too), then make sure it is gone."""
         if self.popen.poll() is None:
-            self.popen.send_signal(sig)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.popen.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)  # no stray pool children left behind
 
 
 def stack_env(tmp_path, **extra) -> dict:

@@ -144,9 +144,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# For the file backend (filemail://): django-environ drops the leading slash of a path in the URL.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home Visits <homevisits@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SMS_BACKEND = env.str("SMS_BACKEND", default="safety.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
+# A notification still waiting this long after it was recorded is handed to the worker again by
+# the next scan (the broker may have been down when it was first queued, or the worker killed).
+NOTIFICATION_RESEND_AFTER_SECONDS = env.int("NOTIFICATION_RESEND_AFTER_SECONDS", default=60)
 
 # --- Security -------------------------------------------------------------------------------
 # HTTPS is on by default outside DEBUG; `make run` on a laptop serves plain http://127.0.0.1 and

@@ -72,9 +72,9 @@ def enqueue(pks) -> None:
             return
 
 
-def resend_pending(now, older_than_seconds: int = 60, limit: int = 200) -> int:
-    """Re-enqueue notifications still pending a while after they were recorded."""
-    cutoff = now - timezone.timedelta(seconds=older_than_seconds)
+def resend_pending(now, limit: int = 200) -> int:
+    """Re-enqueue notifications still pending a while after they were recorded, or due a retry."""
+    cutoff = now - timezone.timedelta(seconds=settings.NOTIFICATION_RESEND_AFTER_SECONDS)
     never_tried = Q(next_attempt_at__isnull=True, created_at__lte=cutoff)
     pks = list(
         Notification.objects.filter(never_tried | Q(next_attempt_at__lte=now), status=DeliveryStatus.PENDING)

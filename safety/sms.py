@@ -33,3 +33,11 @@ class FailingSmsBackend:
 
 def get_backend():
     return import_string(getattr(settings, "SMS_BACKEND", "safety.sms.ConsoleSmsBackend"))()
+
+
+class FileSmsBackend:
+    """Appends one line per message to the file named by the SMS_FILE_PATH setting (for drills)."""
+
+    def send(self, to: str, body: str) -> None:
+        with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as fh:
+            fh.write(f"{to}\t{body}\n")

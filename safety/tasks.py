@@ -33,7 +33,8 @@ def deliver_notification(self, pk: int):
     """Send one recorded notification, once. A failing channel is retried with backoff and, after
     the last try, recorded as failed (and so shown on the office board); it never blocks others."""
     with transaction.atomic():
-        note = Notification.objects.select_for_update().select_related("recipient__profile").filter(pk=pk).first()
+        note = (Notification.objects.select_for_update(of=("self",)).select_related("recipient__profile")
+                .filter(pk=pk).first())
         if note is None or note.status != DeliveryStatus.PENDING:
             return  # already sent (or given up): never twice
         note.attempts += 1
