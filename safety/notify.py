@@ -94,16 +94,19 @@ def _both_channels(key, people, subject, body, **extra):
     return out
 
 
-def notify_escalation(escalation, alert_number: int, now) -> None:
-    """Who hears of an escalation: level 1 the office; level 2 office and head of school (R-RETURN-30);
-    level 3 office, head and DSL at once (R-CODEWORD)."""
+def escalation_audience(level) -> tuple[str, ...]:
+    """Who hears of an escalation: level 1 the office (R-LATE-15); level 2 office and head of school
+    (R-RETURN-30); level 3 office, head and DSL at once (R-CODEWORD)."""
+    if level >= EscalationLevel.EMERGENCY:
+        return (roles.OFFICE, roles.HEAD, roles.DSL)
+    if level == EscalationLevel.CHASE:
+        return (roles.OFFICE, roles.HEAD)
+    return (roles.OFFICE,)
+
+
+def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
+    """The messages for one alert of an escalation to `people` (one per person and channel)."""
     visit = escalation.visit
-    if escalation.level >= EscalationLevel.EMERGENCY:
-        people = school_people(visit.school, roles.OFFICE, roles.HEAD, roles.DSL)
-    elif escalation.level == EscalationLevel.CHASE:
-        people = school_people(visit.school, roles.OFFICE, roles.HEAD)
-    else:
-        people = school_people(visit.school, roles.OFFICE)
     names = _staff_names(visit)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
     if escalation.level >= EscalationLevel.EMERGENCY:
@@ -119,7 +122,12 @@ def notify_escalation(escalation, alert_number: int, now) -> None:
     if alert_number > 1:
         subject = f"REPEAT {alert_number}: {subject}"
     key = f"esc:{escalation.pk}:{alert_number}"
-    queue(_both_channels(key, people, subject, body, visit=visit, escalation=escalation))
+    return _both_channels(key, people, subject, body, visit=visit, escalation=escalation)
+
+
+def notify_escalation(escalation, alert_number: int, now) -> None:
+    people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
+    queue(escalation_messages(escalation, alert_number, people))
 
 
 def notify_head_now(visit, what: str, key: str) -> None:

@@ -328,6 +328,10 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
 
 
 def _scan_batch(now, batch_size, result) -> int:
+    """Lock up to batch_size due visits (skipping rows another scan holds) and move each one step,
+    with a constant number of queries per batch."""
+    from .notify import escalation_audience, escalation_messages, queue, school_people
+
     with transaction.atomic():
         due = list(
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
@@ -338,38 +342,99 @@ def _scan_batch(now, batch_size, result) -> int:
         if not due:
             return 0
         by_visit: dict[int, list[Escalation]] = {v.pk: [] for v in due}
-        rounds = {v.pk: v.watch_round for v in due}
         for esc in Escalation.objects.filter(visit_id__in=by_visit):
-            if esc.round == rounds[esc.visit_id]:
-                by_visit[esc.visit_id].append(esc)
+            by_visit[esc.visit_id].append(esc)
+        for visit in due:  # only this round's escalations count for the ladder
+            by_visit[visit.pk] = [e for e in by_visit[visit.pk] if e.round == visit.watch_round]
+        staff_of = _staff_by_visit(by_visit)
+
+        created, repeated = [], []
         for visit in due:
-            _step(visit, by_visit[visit.pk], now, result)
+            step = _plan_step(visit, by_visit[visit.pk], now)
+            if step is None:
+                continue
+            (created if step.pk is None else repeated).append(step)
+        created = _create_escalations(created)
+        if repeated:
+            Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at"])
+
+        events, messages, audiences = [], [], {}
+        for esc, alert in [(e, 1) for e in created] + [(e, e.alert_count) for e in repeated]:
+            visit = esc.visit
+            visit._prefetched_objects_cache = {"staff": staff_of.get(visit.pk, [])}
+            if alert == 1:
+                by_visit[visit.pk].append(esc)
+                visit.escalation_level = max(visit.escalation_level, esc.level)
+                result.escalated.append(f"visit {visit.pk} level {esc.level}")
+                events.append(VisitEvent(visit=visit, kind=EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
+                                         note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
+            else:
+                result.repeated.append(f"visit {visit.pk}")
+                events.append(VisitEvent(visit=visit, kind=EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
+                                         data={"level": esc.level, "alert": alert}))
+            audience_key = (visit.school_id, escalation_audience(esc.level))
+            if audience_key not in audiences:
+                audiences[audience_key] = school_people(visit.school, *audience_key[1])
+            messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
+        VisitEvent.objects.bulk_create(events)
+        queue(messages)
+
+        for visit in due:
             visit.next_check_at = next_check(visit, by_visit[visit.pk])
         Visit.objects.bulk_update(due, ["next_check_at", "escalation_level"])
         return len(due)
 
 
-def _step(visit, round_escalations, now, result) -> None:
+def _staff_by_visit(visit_ids) -> dict[int, list]:
+    through = Visit.staff.through
+    out: dict[int, list] = {}
+    for link in through.objects.filter(visit_id__in=list(visit_ids)).select_related("user"):
+        out.setdefault(link.visit_id, []).append(link.user)
+    return out
+
+
+def _create_escalations(escalations: list[Escalation]) -> list[Escalation]:
+    """Insert the batch's new escalations in one statement. The unique (visit, round, level)
+    constraint is the backstop: if another scan got there first (possible only where the database
+    has no row locks), fall back to one by one and keep those that were really new."""
+    if not escalations:
+        return []
+    try:
+        with transaction.atomic():
+            return Escalation.objects.bulk_create(escalations)
+    except IntegrityError:
+        kept = []
+        for esc in escalations:
+            try:
+                with transaction.atomic():
+                    esc.pk = None
+                    esc.save(force_insert=True)
+                kept.append(esc)
+            except IntegrityError:
+                continue
+        return kept
+
+
+def _plan_step(visit, round_escalations, now):
+    """The next step for a due visit: a new Escalation (unsaved), an Escalation whose alert is
+    repeated (alert_count already moved on), or None when nothing is due after all."""
     top = max(round_escalations, key=lambda e: e.level, default=None)
     base, reason = anchor(visit)
-    if top is None or (top.level == EscalationLevel.LATE and now >= base + minutes(
-            minutes=visit.school.office_chase_minutes)):
-        level = EscalationLevel.LATE if top is None else EscalationLevel.CHASE
-        esc = _escalate(visit, level, reason, anchor_at=base, now=now)
-        if esc is not None:
-            round_escalations.append(esc)
-            visit.escalation_level = max(visit.escalation_level, level)
-            result.escalated.append(f"visit {visit.pk} level {level}")
-        return
-    if top.level >= EscalationLevel.CHASE and top.resolved_at is None and top.acknowledged_at is None:
+    if top is None:
+        if now >= base + minutes(minutes=visit.school.late_call_minutes):
+            return Escalation(visit=visit, round=visit.watch_round, level=EscalationLevel.LATE, reason=reason,
+                              anchor=base, created_at=now, last_alert_at=now)
+        return None
+    if top.level == EscalationLevel.LATE:
+        if now >= base + minutes(minutes=visit.school.office_chase_minutes):
+            return Escalation(visit=visit, round=visit.watch_round, level=EscalationLevel.CHASE, reason=reason,
+                              anchor=base, created_at=now, last_alert_at=now)
+        return None
+    if top.resolved_at is None and top.acknowledged_at is None and now >= top.last_alert_at + minutes(
+            minutes=visit.school.alert_repeat_minutes):
         # R-RETURN-30: an unacknowledged top-level alert is repeated to the same people.
+        top.visit = visit
         top.alert_count += 1
         top.last_alert_at = now
-        top.save(update_fields=["alert_count", "last_alert_at"])
-        record_event(visit, EventKind.ALERT_REPEATED, None, at=now, how=RecordedHow.SYSTEM,
-                     data={"level": top.level, "alert": top.alert_count})
-        from .notify import notify_escalation
-
-        top.visit = visit
-        notify_escalation(top, top.alert_count, now)
-        result.repeated.append(f"visit {visit.pk}")
+        return top
+    return None
