@@ -35,7 +35,7 @@ def _staff_names(visit) -> str:
     return ", ".join(u.get_full_name() or u.username for u in visit.staff.all())
 
 
-def queue(messages: list[dict]) -> list[int]:
+def queue(messages: list[dict], now=None) -> list[int]:
     """Record notifications (once per dedupe key) and have them sent after commit.
 
     Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation.
@@ -47,7 +47,7 @@ def queue(messages: list[dict]) -> list[int]:
             continue
         if m["channel"] == Channel.SMS and not getattr(getattr(recipient, "profile", None), "mobile", None):
             continue
-        rows.append(Notification(**m))
+        rows.append(Notification(created_at=now or timezone.now(), **m))
     if not rows:
         return []
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -127,14 +127,14 @@ def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
 
 def notify_escalation(escalation, alert_number: int, now) -> None:
     people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
-    queue(escalation_messages(escalation, alert_number, people))
+    queue(escalation_messages(escalation, alert_number, people), now)
 
 
-def notify_head_now(visit, what: str, key: str) -> None:
+def notify_head_now(visit, what: str, key: str, now=None) -> None:
     """Something on a visit the head must hear about at once (R-ARRIVE, abandoned visits)."""
     people = school_people(visit.school, roles.HEAD, roles.OFFICE)
     subject = f"{what}: {_staff_names(visit)}"
-    queue(_both_channels(key, people, subject, f"{subject}. Details: {_link(visit)}", visit=visit))
+    queue(_both_channels(key, people, subject, f"{subject}. Details: {_link(visit)}", visit=visit), now)
 
 
 def _emails(key, people, subject, body, visit):
@@ -148,7 +148,7 @@ def notify_submitted_soon(visit, now) -> None:
     when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
     count = visit.events.filter(kind="submitted").count()
     queue(_emails(f"submitted:{visit.pk}:{count}", people, f"Visit waiting for approval ({when})",
-                  f"A home visit on {when} is waiting for your approval: {_link(visit)}", visit))
+                  f"A home visit on {when} is waiting for your approval: {_link(visit)}", visit), now)
 
 
 def notify_decision(visit, now) -> None:
@@ -157,7 +157,7 @@ def notify_decision(visit, now) -> None:
     when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
     queue(_emails(f"decision:{visit.pk}:{visit.decided_at.timestamp() if visit.decided_at else 0}", people,
                   f"Your visit on {when} was {decision}", f"Your home visit on {when} was {decision}: {_link(visit)}",
-                  visit))
+                  visit), now)
 
 
 def notify_cancelled(visit, now) -> None:
@@ -167,4 +167,4 @@ def notify_cancelled(visit, now) -> None:
         people += [p for p in school_people(visit.school, roles.HEAD) if p not in people]
     when = timezone.localtime(visit.planned_start).strftime("%a %d %b %H:%M")
     subject = f"Visit on {when} cancelled" + (" for safety reasons" if visit.cancelled_for_safety else "")
-    queue(_emails(f"cancelled:{visit.pk}", people, subject, f"{subject}. Reason and details: {_link(visit)}", visit))
+    queue(_emails(f"cancelled:{visit.pk}", people, subject, f"{subject}. Reason and details: {_link(visit)}", visit), now)

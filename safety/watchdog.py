@@ -192,7 +192,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     elif kind == EventKind.ABANDONED:
         from .notify import notify_head_now
 
-        notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}")
+        notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}", now=now)
 
     refresh_next_check(visit)
     visit.save()
@@ -377,7 +377,7 @@ def _scan_batch(now, batch_size, result) -> int:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
             messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
         VisitEvent.objects.bulk_create(events)
-        queue(messages)
+        queue(messages, now)
 
         for visit in due:
             visit.next_check_at = next_check(visit, by_visit[visit.pk])
