@@ -65,3 +65,21 @@ def complete_checklist(checklist: SafetyChecklist, by, now=None) -> SafetyCheckl
     checklist.completed_at = now or timezone.now()
     checklist.save()
     return checklist
+
+
+def assessment_saved(assessment: RiskAssessment, by, *, changed: bool, reviewed: bool, now=None) -> RiskAssessment:
+    """After the risk assessment page is saved (in the caller's transaction): a change the
+    visitor did not confirm as reviewed needs a new review, and a change to an approved visit sends
+    it back for approval (R-RISK, R-AUTH). Never silently reused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if reviewed:
+            mark_reviewed(assessment, by, now)
+        elif changed and assessment.is_reviewed:
+            assessment.reviewed_by, assessment.reviewed_at = None, None
+            assessment.save(update_fields=["reviewed_by", "reviewed_at", "updated_at"])
+        if changed:
+            from visits.services import assessment_changed
+
+            assessment_changed(assessment.visit, by, now)
+    return assessment

@@ -34,3 +34,28 @@ def visible_visits(user):
 def may_see_code_word(user) -> bool:
     """R-SAFEWORD / R-CONFIDENTIAL: code words are for the office and the head (and the visitors)."""
     return has_role(user, *roles.WATCHERS)
+
+
+# Who may do what, on the objects they can see (403 otherwise). Objects they can't see are 404.
+PLANNERS = (roles.VISITING_STAFF, roles.OFFICE, roles.HEAD, roles.DSL)
+FAMILY_EDITORS = (*roles.SEE_ALL_FAMILIES, roles.VISITING_STAFF)
+
+
+def may_plan_visits(user) -> bool:
+    """Visiting staff plan their visits; office, head and DSL may plan or correct any visit."""
+    return has_role(user, *PLANNERS)
+
+
+def may_edit_families(user) -> bool:
+    """Office, head, DSL and school admin keep the family records; visiting staff add the families
+    of their own new visits and correct the ones they visit (a family they create is shared with them)."""
+    return has_role(user, *FAMILY_EDITORS)
+
+
+def may_approve(user) -> bool:
+    """R-AUTH: the head of school or the DSL."""
+    return has_role(user, *roles.APPROVERS)
+
+
+def sees_all_visits(user) -> bool:
+    return has_role(user, *roles.SEE_ALL_FAMILIES)

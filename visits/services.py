@@ -194,6 +194,9 @@ def approval_blockers(visit: Visit, approver, overrides: dict[str, str]) -> list
     if ra is None:
         blockers.append("There is no risk assessment (R-RISK).")
     else:
+        # R-RISK: an assessment changed (or copied forward) since its review is not yet fit to rely on.
+        if not ra.is_reviewed:
+            blockers.append("The risk assessment has changed since it was reviewed: the visitors must review it (R-RISK).")
         # R-NOVISIT: a high risk blocks approval.
         reasons = ra.high_risk_reasons()
         if reasons:
@@ -283,9 +286,10 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
 REAPPROVAL_FIELDS = ("planned_start", "duration_minutes", "expected_return", "address", "ends_at_home", "staff")
 
 
-def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None) -> Visit:
+def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, children=None) -> Visit:
     """Create or update a plan (not yet submitted), keeping the rules. Editing an approved or
-    submitted visit's time, staff or address sends it back for approval."""
+    submitted visit's time, staff or address sends it back for approval. `children`, when given,
+    replaces the children the visit is about."""
     now = now or timezone.now()
     creating = visit.pk is None
     if not creating and not visit.is_editable:
@@ -305,6 +309,8 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None) -> Vis
             visit.created_by = by
         visit.save()
         visit.staff.set(staff)
+        if children is not None:
+            visit.children.set(children)
         if creating:
             record_event(visit, EventKind.CREATED, by, at=now)
             from safety.services import ensure_risk_assessment
@@ -335,3 +341,56 @@ def plan_again_initial(source: Visit) -> dict:
         "office_contact": source.office_contact_id,
         "ends_at_home": source.ends_at_home,
     }
+
+
+def assessment_changed(visit: Visit, by, now=None) -> Visit:
+    """The risk assessment of a planned visit was changed. An approved visit goes back for approval,
+    like a change of time, staff or address: the approver decided on the old assessment (R-AUTH)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = _lock(visit)
+        if not visit.is_editable:
+            raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
+        reopened = visit.state == VisitState.APPROVED
+        if reopened:
+            visit.state = VisitState.SUBMITTED
+            visit.decided_by, visit.decided_at = None, None
+            visit.gate_overrides = {}
+            visit.save()
+        record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
+                     data={"changed": ["risk_assessment"]})
+    return visit
+
+
+def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
+    """Red / amber / green for the approvals queue, with the text shown beside the colour.
+
+    red: blocked (high risk R-NOVISIT, animals R-ANIMALS, no assessment); amber: needs a decision
+    (gates to override, an unreviewed assessment, or the approver is one of the visitors); green:
+    ready to approve. Uses the prefetched staff and hazards, so the queue costs no query per row.
+    """
+    red, amber = [], []
+    ra = getattr(visit, "risk_assessment", None)
+    if ra is None:
+        red.append("No risk assessment (R-RISK)")
+    else:
+        red += ra.high_risk_reasons()  # R-NOVISIT
+        if visit.family.dangerous_animals and ra.animals_separate_room is not True:
+            red.append("Dangerous animals: a separate room is not assured (R-ANIMALS)")
+        if not ra.is_reviewed:
+            amber.append("Risk assessment not reviewed since it changed (R-RISK)")
+    if red:
+        return "red", "Blocked: high risk", red
+    amber += [Gate(g).label for g in visit.gates_required if g in Gate.values]
+    if any(u.pk == approver.pk for u in visit.staff.all()):
+        amber.append("You are one of the visitors: another approver must decide (R-AUTH)")
+    if amber:
+        return "amber", "Needs a decision", amber
+    return "green", "Ready to approve", []
+
+
+def family_created(family, by) -> None:
+    """Visiting staff who add a family for their own new visit may see it from then on (R-CONFIDENTIAL):
+    it is shared with them, as the head could do."""
+    if not has_role(by, *roles.SEE_ALL_FAMILIES):
+        family.shared_with.add(by)

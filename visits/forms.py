@@ -1,0 +1,461 @@
+"""Forms for families and visits. They check shape and input; the rules of a plan are checked by
+visits.services.plan_errors() (called by save_plan), whose messages the views put beside the fields."""
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from accounts import roles
+from accounts.phone import validate_uk_phone
+from safety.models import Hazard, RiskAssessment, SafetyChecklist
+
+from .localtime import combine_local
+from .models import Carer, Child, Family, Transport, Visit
+from .scoping import visible_families
+from .validators import normalise_postcode
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def _no_form_tag_helper():
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+# --- Families ---------------------------------------------------------------------------------
+
+class FamilyForm(forms.ModelForm):
+    class Meta:
+        model = Family
+        fields = [
+            "display_name", "address_line1", "address_line2", "town", "postcode", "phone", "phone_alt",
+            "preferred_language", "interpreter_needed", "notes",
+            "dangerous_animals", "animals_details", "previous_incidents", "people_not_to_be_present",
+            "offer_status", "offer_status_date",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "previous_incidents": forms.Textarea(attrs={"rows": 2}),
+            "people_not_to_be_present": forms.Textarea(attrs={"rows": 2}),
+            "offer_status_date": DateInput(),
+        }
+        labels = {"offer_status": "Home visit offer (R-OFFER)", "offer_status_date": "Date of offer / answer"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag_helper()
+        self.helper.layout = Layout(
+            Fieldset("Household", "display_name",
+                     Div(Div("address_line1", css_class="col-md-6"), Div("address_line2", css_class="col-md-6"),
+                         Div("town", css_class="col-md-6"), Div("postcode", css_class="col-md-6"), css_class="row"),
+                     Div(Div("phone", css_class="col-md-6"), Div("phone_alt", css_class="col-md-6"), css_class="row"),
+                     Div(Div("preferred_language", css_class="col-md-6"),
+                         Div("interpreter_needed", css_class="col-md-6 pt-md-4"), css_class="row"),
+                     "notes"),
+            Fieldset("Known risks at the address",
+                     "dangerous_animals", "animals_details", "previous_incidents", "people_not_to_be_present"),
+            Fieldset("Visit offer",
+                     Div(Div("offer_status", css_class="col-md-6"), Div("offer_status_date", css_class="col-md-6"),
+                         css_class="row")),
+        )
+
+    def clean_postcode(self):
+        return normalise_postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        data = super().clean()
+        # R-ANIMALS: say what the animals are, so the letter and the risk assessment can name them.
+        if data.get("dangerous_animals") and not (data.get("animals_details") or "").strip():
+            self.add_error("animals_details", "Say what the animals are.")
+        # R-OFFER: an answer (or an offer) has a date.
+        if data.get("offer_status") not in (None, "", "not_offered") and not data.get("offer_status_date"):
+            self.add_error("offer_status_date", "Give the date of the offer or of the family's answer.")
+        return data
+
+
+class ChildForm(forms.ModelForm):
+    class Meta:
+        model = Child
+        fields = ["first_name", "last_name", "date_of_birth", "class_name"]
+        widgets = {"date_of_birth": DateInput()}
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        if dob and dob > timezone.localdate():
+            raise ValidationError("The date of birth can't be in the future.")
+        return dob
+
+
+class CarerForm(forms.ModelForm):
+    class Meta:
+        model = Carer
+        fields = ["name", "relationship", "phone", "parental_responsibility"]
+
+
+ChildFormSet = inlineformset_factory(Family, Child, form=ChildForm, extra=1, can_delete=True)
+CarerFormSet = inlineformset_factory(Family, Carer, form=CarerForm, extra=1, can_delete=True)
+
+
+# --- Visits -----------------------------------------------------------------------------------
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        job = getattr(getattr(obj, "profile", None), "job_title", "")
+        name = obj.get_full_name() or obj.get_username()
+        return f"{name} ({job})" if job else name
+
+
+class ChildChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.family.display_name})"
+
+
+# Service error keys -> the form fields they belong beside.
+PLAN_FIELD_MAP = {"planned_start": "start_time", "expected_return": "return_time", "staff": "other_staff",
+                  "lead": "lead"}
+
+
+class VisitForm(forms.ModelForm):
+    """A visit plan. Times are entered as local (Europe/London) wall-clock times."""
+
+    date = forms.DateField(widget=DateInput())
+    start_time = forms.TimeField(widget=TimeInput())
+    return_time = forms.TimeField(
+        label="Expected back at school", widget=TimeInput(),
+        help_text="When you will be back at school (or, ending at home, when you will call in). The office "
+                  "is alerted if you are not back 15 minutes after this (R-LATE-15).",
+    )
+    lead = PersonChoiceField(queryset=User.objects.none(), label="Lead member of staff")
+    other_staff = PeopleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Going with", help_text="At least two people go on every visit (R-PAIR).",
+    )
+    children = ChildChoiceField(queryset=Child.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "family", "children", "purpose", "purpose_other", "announced", "unannounced_reason", "letter_sent_on",
+            "duration_minutes", "ends_at_home", "address", "contact_phone", "transport", "vehicle_owner",
+            "office_contact", "code_word", "info_gathered", "notes",
+        ]
+        widgets = {"letter_sent_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3}),
+                   "announced": forms.RadioSelect(choices=[(True, "Announced: the family gets a letter"),
+                                                           (False, "Unannounced")])}
+        labels = {
+            "announced": "Is the family told in advance? (R-INFORM)",
+            "purpose": "Purpose of the visit (R-REASON)",
+            "letter_sent_on": "Letter sent on",
+            "duration_minutes": "Expected length (minutes)",
+            "vehicle_owner": "Whose car",
+            "code_word": "Code word (R-SAFEWORD)",
+            "address": "Address of the visit",
+        }
+        help_texts = {"address": "Leave empty to use the family's address."}
+
+    def __init__(self, *args, user, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.school = user, school
+        self.fields["address"].required = False
+        self.fields["announced"].required = False
+        self.fields["duration_minutes"].widget.attrs.update(min=10, max=480, step=5)
+        families = visible_families(user)
+        self.fields["family"].queryset = families
+        people = (User.objects.filter(is_active=True, profile__school=school)
+                  .select_related("profile").order_by("first_name", "last_name"))
+        self.fields["lead"].queryset = people
+        self.fields["other_staff"].queryset = people
+        self.fields["vehicle_owner"] = PersonChoiceField(
+            queryset=people, required=False, label="Whose car",
+            help_text="Its make, model, registration and colour come from their profile (R-VEHICLE).")
+        self.fields["office_contact"] = PersonChoiceField(
+            queryset=people.filter(groups__name=roles.OFFICE), required=False, label="Office contact (R-RECORD)",
+            help_text="The named member of the office who tracks this visit.")
+        family = self._family()
+        if family is not None:
+            self.fields["children"].queryset = family.children.select_related("family")
+        else:
+            self.fields["children"].queryset = Child.objects.filter(
+                family__in=families.values("pk")).select_related("family")
+        if self.instance.pk:
+            # The family of an existing visit (and so its risk assessment) does not change.
+            self.fields["family"].disabled = True
+            local_start = timezone.localtime(self.instance.planned_start)
+            self.initial.setdefault("date", local_start.date())
+            self.initial.setdefault("start_time", local_start.time())
+            self.initial.setdefault("return_time", timezone.localtime(self.instance.expected_return).time())
+            self.initial.setdefault("lead", self.instance.lead_id)
+            self.initial.setdefault(
+                "other_staff", [u.pk for u in self.instance.staff.all() if u.pk != self.instance.lead_id])
+        elif "staff" in self.initial and "other_staff" not in self.initial:
+            lead = self.initial.get("lead")
+            self.initial["other_staff"] = [pk for pk in self.initial["staff"] if pk != lead]
+        self.helper = _no_form_tag_helper()
+        self.helper.layout = Layout(
+            Fieldset("Who and why", "family", "children", "purpose", "purpose_other",
+                     "announced", "unannounced_reason", "letter_sent_on"),
+            Fieldset("When",
+                     Div(Div(Field("date"), css_class="col-sm-4"), Div("start_time", css_class="col-sm-4"),
+                         Div("duration_minutes", css_class="col-sm-4"), css_class="row"),
+                     "return_time", "ends_at_home"),
+            Fieldset("Where", "address", "contact_phone"),
+            Fieldset("Who goes", "lead", "other_staff",
+                     Div(Div("transport", css_class="col-sm-6"), Div("vehicle_owner", css_class="col-sm-6"),
+                         css_class="row")),
+            Fieldset("Keeping staff safe", "office_contact", "code_word", "info_gathered", "notes"),
+        )
+
+    def _family(self):
+        if self.instance.pk:
+            return self.instance.family
+        key = self.add_prefix("family")
+        raw = self.data.get(key) if self.is_bound else self.initial.get("family")
+        if hasattr(raw, "pk"):
+            return raw
+        try:
+            return self.fields["family"].queryset.get(pk=int(raw)) if raw else None
+        except (ValueError, TypeError, Family.DoesNotExist):
+            return None
+
+    def clean_announced(self):
+        value = self.cleaned_data.get("announced")
+        return True if value is None else value
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not 10 <= minutes <= 480:
+            raise ValidationError("A visit lasts between 10 minutes and 8 hours.")
+        return minutes
+
+    def clean_contact_phone(self):
+        phone = self.cleaned_data.get("contact_phone")
+        if phone:
+            validate_uk_phone(phone)
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        day, start, back = data.get("date"), data.get("start_time"), data.get("return_time")
+        if day and start:
+            try:
+                data["planned_start"] = combine_local(day, start)
+            except ValidationError as exc:
+                self.add_error("start_time", exc)
+        if day and back:
+            try:
+                data["expected_return"] = combine_local(day, back)
+            except ValidationError as exc:
+                self.add_error("return_time", exc)
+        family = data.get("family") or (self.instance.family if self.instance.pk else None)
+        children = data.get("children")
+        if family is not None and children:
+            strangers = [str(c) for c in children if c.family_id != family.pk]
+            if strangers:
+                self.add_error("children", f"Not in the {family.display_name}: {', '.join(strangers)}.")
+        if family is not None and not (data.get("address") or "").strip():
+            data["address"] = family.address  # defaults to the family's address
+        if data.get("transport") == Transport.CAR and data.get("vehicle_owner") is not None:
+            lead, others = data.get("lead"), list(data.get("other_staff") or [])
+            goers = {u.pk for u in others} | ({lead.pk} if lead else set())
+            if data["vehicle_owner"].pk not in goers:
+                self.add_error("vehicle_owner", "The car must belong to one of the staff going.")
+        if data.get("transport") != Transport.CAR:
+            data["vehicle_owner"] = None
+        return data
+
+    def staff(self) -> list:
+        """Everyone going, the lead first (R-PAIR counts them all)."""
+        lead = self.cleaned_data["lead"]
+        others = [u for u in self.cleaned_data.get("other_staff") or [] if u.pk != lead.pk]
+        return [lead, *others]
+
+    def apply(self, visit: Visit) -> Visit:
+        """Copy the cleaned plan onto the (unsaved) visit."""
+        visit.planned_start = self.cleaned_data["planned_start"]
+        visit.expected_return = self.cleaned_data["expected_return"]
+        visit.lead = self.cleaned_data["lead"]
+        visit.address = self.cleaned_data["address"]
+        return visit
+
+    def add_plan_errors(self, errors: dict):
+        """Put services.plan_errors() messages beside the fields they are about."""
+        for key, messages in errors.items():
+            field = PLAN_FIELD_MAP.get(key, key)
+            if field not in self.fields:
+                field = None
+            for message in messages:
+                self.add_error(field, message)
+
+
+def plan_snapshot(visit: Visit) -> dict:
+    """The parts of a plan whose change sends an approved visit back for approval."""
+    if visit.pk is None:
+        return {}
+    return {
+        "planned_start": visit.planned_start, "expected_return": visit.expected_return,
+        "duration_minutes": visit.duration_minutes, "address": visit.address,
+        "ends_at_home": visit.ends_at_home, "staff": frozenset(visit.staff.values_list("pk", flat=True)),
+    }
+
+
+def changed_plan_fields(before: dict, visit: Visit, staff: list, form: VisitForm) -> set:
+    """Which fields changed: the reapproval ones by value, the rest from the form."""
+    after = {
+        "planned_start": visit.planned_start, "expected_return": visit.expected_return,
+        "duration_minutes": visit.duration_minutes, "address": visit.address,
+        "ends_at_home": visit.ends_at_home, "staff": frozenset(u.pk for u in staff),
+    }
+    changed = {k for k, v in after.items() if before.get(k) != v}
+    skip = {"date", "start_time", "return_time", "lead", "other_staff", "address", "duration_minutes", "ends_at_home"}
+    changed |= {name for name in form.changed_data if name not in skip}
+    if before and "lead" in form.changed_data:
+        changed.add("lead")
+    return changed
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="Staff are told at once (R-CANCEL).")
+    for_safety = forms.BooleanField(
+        required=False, label="Cancelled for safety reasons",
+        help_text="The head of school is told in writing (R-CANCEL, R-ANIMALS).")
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="The staff see this on their visit, so they can revise the plan.")
+
+
+class ApproveForm(forms.Form):
+    """One explicit override tick and a reason for each gate the plan needs (R-AUTH)."""
+
+    def __init__(self, *args, gates, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Gate
+
+        self.gates = list(gates)
+        for gate in self.gates:
+            label = Gate(gate).label if gate in Gate.values else gate
+            self.fields[f"override_{gate}"] = forms.BooleanField(required=False, label=f"I approve: {label}")
+            self.fields[f"reason_{gate}"] = forms.CharField(
+                required=False, max_length=500, label="Reason", widget=forms.TextInput())
+
+    def gate_fields(self):
+        return [(self[f"override_{g}"], self[f"reason_{g}"]) for g in self.gates]
+
+    def clean(self):
+        data = super().clean()
+        for gate in self.gates:
+            ticked, reason = data.get(f"override_{gate}"), (data.get(f"reason_{gate}") or "").strip()
+            if ticked and not reason:
+                self.add_error(f"reason_{gate}", "Give the reason for this override.")
+            if reason and not ticked:
+                self.add_error(f"override_{gate}", "Tick the override to approve this.")
+        return data
+
+    def overrides(self) -> dict:
+        return {g: self.cleaned_data[f"reason_{g}"].strip() for g in self.gates
+                if self.cleaned_data.get(f"override_{g}")}
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+# --- Risk assessment and checklist (the safety models, on the visit's pages) ------------------
+
+SEVERITY_CHOICES = [(1, "1 · minor"), (2, "2 · serious"), (3, "3 · major")]
+LIKELIHOOD_CHOICES = [(1, "1 · unlikely"), (2, "2 · possible"), (3, "3 · likely")]
+
+
+class RiskAssessmentForm(forms.ModelForm):
+    reviewed = forms.BooleanField(
+        required=False, label="I have reviewed this assessment and it is up to date for this visit",
+        help_text="Needed before the visit can be submitted (R-RISK).")
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["risk_of_harm_high", "perpetrator_may_be_present", "aggression_or_intoxication",
+                  "vulnerable_persons", "safeguarding_team_aware", "animals_separate_room"]
+        widgets = {
+            "vulnerable_persons": forms.Textarea(attrs={"rows": 2}),
+            "risk_of_harm_high": forms.RadioSelect(choices=[(False, "No"), (True, "Yes")]),
+            "perpetrator_may_be_present": forms.RadioSelect(choices=[(False, "No"), (True, "Yes")]),
+            "aggression_or_intoxication": forms.RadioSelect(choices=[(False, "No"), (True, "Yes")]),
+            "safeguarding_team_aware": forms.RadioSelect(choices=[(False, "No"), (True, "Yes")]),
+            "animals_separate_room": forms.RadioSelect(
+                choices=[("", "Not asked yet"), ("True", "Yes"), ("False", "No")]),
+        }
+        labels = {"vulnerable_persons": "Vulnerable persons at the address",
+                  "safeguarding_team_aware": "Is the safeguarding team aware of this visit? (R-INFO)"}
+
+    def __init__(self, *args, family, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("risk_of_harm_high", "perpetrator_may_be_present", "aggression_or_intoxication",
+                     "safeguarding_team_aware"):
+            self.fields[name].required = False
+        if not family.dangerous_animals:
+            del self.fields["animals_separate_room"]
+        else:
+            self.fields["animals_separate_room"].label = (
+                f"Has the family agreed to keep their animals ({family.animals_details or 'dangerous animals'}) "
+                "in a separate room? (R-ANIMALS)")
+
+    def has_changed(self):
+        return any(name != "reviewed" for name in self.changed_data)
+
+
+class HazardForm(forms.ModelForm):
+    severity = forms.TypedChoiceField(choices=SEVERITY_CHOICES, coerce=int)
+    likelihood = forms.TypedChoiceField(choices=LIKELIHOOD_CHOICES, coerce=int)
+
+    class Meta:
+        model = Hazard
+        fields = ["kind", "description", "who_may_be_harmed", "severity", "likelihood", "controls"]
+        widgets = {"controls": forms.Textarea(attrs={"rows": 2})}
+        labels = {"controls": "Controls (what you will do about it)"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "other" and not (data.get("description") or "").strip():
+            self.add_error("description", "Describe the hazard.")
+        return data
+
+
+HazardFormSet = inlineformset_factory(RiskAssessment, Hazard, form=HazardForm, extra=0, can_delete=True)
+
+
+class ChecklistForm(forms.ModelForm):
+    """R-CHECKLIST: the personal safety checklist of policy 000, answered by the lead."""
+
+    class Meta:
+        model = SafetyChecklist
+        fields = [name for name, _ in SafetyChecklist.QUESTIONS]
+        labels = dict(SafetyChecklist.QUESTIONS)

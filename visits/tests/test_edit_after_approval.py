@@ -1,0 +1,75 @@
+"""Editing an approved visit's time, staff or address sends it back for approval (R-AUTH)."""
+
+import pytest
+from django.urls import reverse
+
+from homevisits.factories import make_staff
+from visits import services
+from visits.models import EventKind, VisitState
+
+from .planning import login, make_ready, plan, plan_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(family, teacher, ta, head):
+    family.shared_with.add(teacher)
+    visit = services.submit(make_ready(plan(family, teacher, ta)), teacher)
+    return services.approve(visit, head)
+
+
+def edit(client, visit, teacher, ta, **changes):
+    return client.post(reverse("visits:visit-edit", args=[visit.pk]),
+                       plan_data(visit.family, teacher, [ta], address=visit.address, **changes))
+
+
+def test_changing_the_time_sends_it_back_for_approval(client, approved, teacher, ta):
+    response = edit(login(client, teacher), approved, teacher, ta, start="11:00", back="12:30")
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.state == VisitState.SUBMITTED
+    assert approved.decided_by is None and approved.decided_at is None
+    assert approved.events.filter(kind=EventKind.REOPENED).exists()
+
+
+def test_changing_the_staff_sends_it_back_for_approval(client, approved, teacher, school):
+    other = make_staff(school)
+    edit(login(client, teacher), approved, teacher, other)
+    approved.refresh_from_db()
+    assert approved.state == VisitState.SUBMITTED
+    assert set(approved.staff.all()) == {teacher, other}
+
+
+def test_changing_the_address_sends_it_back_for_approval(client, approved, teacher, ta):
+    client = login(client, teacher)
+    client.post(reverse("visits:visit-edit", args=[approved.pk]),
+                plan_data(approved.family, teacher, [ta], address="Grandma's, 1 Oak Lane, NN4 1AA"))
+    approved.refresh_from_db()
+    assert approved.state == VisitState.SUBMITTED
+
+
+def test_changing_only_the_notes_keeps_the_approval(client, approved, teacher, ta):
+    edit(login(client, teacher), approved, teacher, ta, notes="Bring the starter pack.")
+    approved.refresh_from_db()
+    assert approved.state == VisitState.APPROVED
+    assert approved.notes == "Bring the starter pack."
+    assert approved.events.filter(kind=EventKind.EDITED).exists()
+
+
+def test_changing_the_risk_assessment_sends_it_back_for_approval(client, approved, teacher):
+    ra = approved.risk_assessment
+    hazards = list(ra.hazards.all())
+    data = {"risk_of_harm_high": "False", "perpetrator_may_be_present": "False",
+            "aggression_or_intoxication": "False", "vulnerable_persons": "Grandad, frail",
+            "safeguarding_team_aware": "True", "hazards-TOTAL_FORMS": str(len(hazards)),
+            "hazards-INITIAL_FORMS": str(len(hazards)), "hazards-MIN_NUM_FORMS": "0", "hazards-MAX_NUM_FORMS": "1000"}
+    for i, h in enumerate(hazards):
+        data.update({f"hazards-{i}-id": h.pk, f"hazards-{i}-kind": h.kind, f"hazards-{i}-description": h.description,
+                     f"hazards-{i}-who_may_be_harmed": h.who_may_be_harmed, f"hazards-{i}-severity": h.severity,
+                     f"hazards-{i}-likelihood": h.likelihood, f"hazards-{i}-controls": h.controls})
+    login(client, teacher).post(reverse("visits:risk-assessment", args=[approved.pk]), data)
+    approved.refresh_from_db()
+    ra.refresh_from_db()
+    assert approved.state == VisitState.SUBMITTED
+    assert not ra.is_reviewed  # changed without the review tick: needs a review again (R-RISK)
