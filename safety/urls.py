@@ -6,4 +6,16 @@ app_name = "safety"
 
 urlpatterns = [
     path("monitoring/status/", views.monitoring_status, name="monitoring"),
+    # Who is out now (office, head, DSL).
+    path("out/", views.BoardView.as_view(), name="board"),
+    # Visiting staff: today's visits, each a tap from its check-in page.
+    path("out/mine/", views.MyVisitsView.as_view(), name="my-visits"),
+    # The phone check-in page of one visit (staff on the visit).
+    path("out/<int:pk>/", views.CheckInView.as_view(), name="checkin"),
+    # The office or head records what staff said on the phone.
+    path("out/<int:pk>/phone/", views.RecordCallView.as_view(), name="record-call"),
+    # Escalation panel: acknowledge and the contact steps (office, head, DSL).
+    path("out/<int:pk>/escalation/", views.EscalationView.as_view(), name="escalation"),
+    # Police pack, printable (R-POLICE).
+    path("out/<int:pk>/police/", views.PolicePackView.as_view(), name="police-pack"),
 ]

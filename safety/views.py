@@ -1,9 +1,457 @@
-from django.http import JsonResponse
+"""The safety pages: the phone check-in page, the office's phone recording, the escalation panel,
+the police pack and the "who is out now" board.
 
+Views stay thin: who may see what comes from visits.scoping and safety.watchdog.may_record_for;
+every rule is checked by the watchdog's service functions, whose errors are shown on the form.
+"""
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from accounts import roles
+from accounts.models import has_role
+from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
+from visits.scoping import visible_visits
+
+from . import watchdog
+from .forms import AcknowledgeForm, CheckInForm, ContactAttemptForm, PhoneCheckInForm, add_service_errors
 from .health import monitoring_is_down, scan_age
+from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
+from .notify import school_people
+
+# Who keeps watch over escalated visits: the office and head (R-RETURN-30) and the DSL (R-CODEWORD).
+KEEPERS = (roles.OFFICE, roles.HEAD, roles.DSL)
 
 
 def monitoring_status(request):
     """For signed-in pages that poll: is the watchdog scanning? (no personal data)"""
     age = scan_age()
     return JsonResponse({"monitoring_down": monitoring_is_down(), "last_scan_age_seconds": age})
+
+
+def _hhmm(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%H:%M") if moment else "?"
+
+
+def _duration(delta: datetime.timedelta) -> str:
+    total = max(0, int(delta.total_seconds() // 60))
+    hours, mins = divmod(total, 60)
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def _on_staff(user, visit) -> bool:
+    return visit.staff.filter(pk=user.pk).exists()
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+# --- Check-ins: the phone page and the office's phone recording -------------------------------
+
+def offered_kinds(visit: Visit, now: datetime.datetime) -> list[str]:
+    """The next sensible events for the visit's state (the service still checks every one)."""
+    if visit.state == VisitState.APPROVED:
+        # R-DEPART: only on the day of the visit.
+        return [EventKind.DEPARTED] if timezone.localdate(visit.planned_start) == timezone.localdate(now) else []
+    if visit.state == VisitState.DEPARTED:
+        # R-ARRIVE: arrival comes with the safety question (yes -> arrived, no -> unsafe).
+        return [EventKind.ARRIVED, EventKind.UNSAFE, EventKind.OK, EventKind.LATE, EventKind.ABANDONED,
+                EventKind.RETURNED, EventKind.DURESS]
+    if visit.state == VisitState.ON_SITE:
+        return [EventKind.OK, EventKind.NO_ONE_HOME, EventKind.LATE, EventKind.LEFT, EventKind.ABANDONED,
+                EventKind.DURESS]
+    if visit.state == VisitState.LEFT:
+        return [EventKind.RETURNED, EventKind.LATE, EventKind.OK, EventKind.DURESS]
+    return []
+
+
+def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
+    """What the page says once an event is recorded ("Signed out at 10:02. Expected back 11:15.")."""
+    at, back = _hhmm(event.at), _hhmm(visit.expected_return)
+    who = ""
+    if event.how == RecordedHow.PHONE and event.on_behalf_of:
+        who = f" for {event.on_behalf_of.get_full_name() or event.on_behalf_of.get_username()}"
+    text = {
+        EventKind.DEPARTED: f"Signed out{who} at {at}. Expected back {back}.",
+        EventKind.ARRIVED: f"Arrival recorded{who} at {at}.",
+        EventKind.UNSAFE: f"Recorded{who} at {at}: does not feel safe. The head of school has been alerted.",
+        EventKind.OK: f"Check-in recorded{who} at {at}. Expected back {back}.",
+        EventKind.LATE: f"Running late recorded{who} at {at}. Expected back {back}.",
+        EventKind.NO_ONE_HOME: f"No one home recorded{who} at {at}. Expected back {back}.",
+        EventKind.LEFT: f"Left the property{who} at {at}. Expected back {back}.",
+        EventKind.ABANDONED: f"Visit abandoned{who} at {at}. The head of school has been told.",
+        EventKind.RETURNED: f"Signed back in{who} at {at}. The visit is closed.",
+        EventKind.DURESS: f"CODE WORD recorded{who} at {at}. The office, head and DSL have been alerted.",
+    }.get(event.kind, f"{event.get_kind_display()} recorded{who} at {at}.")
+    if duplicate:
+        text = f"Already recorded: {text}"
+    return text
+
+
+class _CheckInBase(View):
+    by_phone = False
+
+    def get_visit(self, request, pk) -> Visit:
+        visit = get_object_or_404(
+            visible_visits(request.user).select_related("school", "family", "lead"), pk=pk
+        )
+        # Only staff on the visit, or the office and head after a phone call (R-CONFIDENTIAL).
+        if not watchdog.may_record_for(request.user, visit):
+            raise Http404("No such visit")
+        if self.by_phone and not has_role(request.user, *roles.WATCHERS):
+            raise Http404("No such visit")
+        return visit
+
+    def make_form(self, visit, now, data=None, kind=None):
+        form_class = PhoneCheckInForm if self.by_phone else CheckInForm
+        kwargs = {"now": now}
+        if self.by_phone:
+            kwargs["visit"] = visit
+        if data is not None:
+            form = form_class(data, **kwargs)
+        else:
+            initial = {"kind": kind or "", "idempotency_key": uuid.uuid4()}
+            if kind in (EventKind.LATE, None):
+                # A sensible default for the time picker: half an hour after the later of now and the plan.
+                later = max(now, visit.expected_return) + datetime.timedelta(minutes=30)
+                initial["new_expected_return"] = timezone.localtime(later).time().replace(second=0, microsecond=0)
+            form = form_class(initial=initial, auto_id=f"id_{kind or 'checkin'}_%s", **kwargs)
+        kind = kind or (data or {}).get("kind")
+        if kind == EventKind.ABANDONED:
+            form.fields["note"].label = "Why are you abandoning the visit? (required)"
+        elif not self.by_phone:
+            form.fields["note"].label = "Note (optional)"
+        return form
+
+    def post(self, request, pk):
+        now = timezone.now()
+        visit = self.get_visit(request, pk)
+        if not self.by_phone and not _on_staff(request.user, visit):
+            return redirect("safety:record-call", pk=visit.pk)
+        form = self.make_form(visit, now, data=request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            key = str(data["idempotency_key"])
+            earlier = VisitEvent.objects.filter(idempotency_key=key).select_related("on_behalf_of").first()
+            if earlier is not None and earlier.visit_id != visit.pk:
+                form.add_error(None, "This form was already used for another visit. Reload the page and try again.")
+            else:
+                try:
+                    event = watchdog.check_in(
+                        visit, data["kind"], request.user, now=now, note=data["note"],
+                        new_expected_return=data["new_expected_return_at"],
+                        how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
+                        on_behalf_of=data.get("on_behalf_of"), idempotency_key=key,
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                except PermissionDenied as exc:
+                    raise Http404("No such visit") from exc
+                else:
+                    visit.refresh_from_db()
+                    messages.success(request, confirmation(event, visit, duplicate=earlier is not None))
+                    return redirect(request.path)
+        return self.render_page(request, visit, now, failed=form)
+
+
+class CheckInView(_CheckInBase):
+    """R-DEPART .. R-RETURN from the phone of a member of staff on the visit: one big button each."""
+
+    template_name = "safety/checkin.html"
+
+    def get(self, request, pk):
+        visit = self.get_visit(request, pk)
+        if not _on_staff(request.user, visit):
+            # The office and head are not on the visit: they record what staff tell them by phone.
+            return redirect("safety:record-call", pk=visit.pk)
+        return self.render_page(request, visit, timezone.now())
+
+    def render_page(self, request, visit, now, failed=None):
+        offered = offered_kinds(visit, now)
+        forms = {kind: self.make_form(visit, now, kind=kind) for kind in offered}
+        failed_kind = failed.data.get("kind") if failed is not None else None
+        if failed is not None and failed_kind in forms:
+            forms[failed_kind] = failed
+        context = {
+            "visit": visit,
+            "school": visit.school,
+            "now": now,
+            "offered": offered,
+            "forms": forms,
+            "failed": failed,
+            "last_word": _last_checkin(visit),
+            "wait": _wait_countdown(visit, now),
+            "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
+        }
+        return render(request, self.template_name, context)
+
+
+class RecordCallView(_CheckInBase):
+    """The office or head records an event a member of staff gave by phone (how=phone, on_behalf_of)."""
+
+    by_phone = True
+    template_name = "safety/record_call.html"
+
+    def get(self, request, pk):
+        return self.render_page(request, self.get_visit(request, pk), timezone.now())
+
+    def render_page(self, request, visit, now, failed=None):
+        offered = offered_kinds(visit, now)
+        # A refused post recorded nothing, so its key may be used again for the retry.
+        form = failed if failed is not None else self.make_form(visit, now)
+        context = {
+            "visit": visit,
+            "school": visit.school,
+            "now": now,
+            "offered": offered,
+            "form": form,
+            "buttons": [(kind, EventKind(kind).label) for kind in offered if kind != EventKind.DURESS],
+            "duress_offered": EventKind.DURESS in offered,
+            "last_word": _last_checkin(visit),
+        }
+        return render(request, self.template_name, context)
+
+
+def _last_checkin(visit):
+    return (visit.events.filter(kind__in=watchdog.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
+            .order_by("-at", "-pk").first())
+
+
+def _wait_countdown(visit, now):
+    """R-WAIT: on arrival, how long staff wait at the door at most (the school's max_wait_minutes)."""
+    if visit.state != VisitState.ON_SITE:
+        return None
+    arrived = visit.events.filter(kind=EventKind.ARRIVED).order_by("-at", "-pk").first()
+    if arrived is None:
+        return None
+    until = arrived.at + datetime.timedelta(minutes=visit.school.max_wait_minutes)
+    left = until - now
+    seconds = max(0, int(left.total_seconds()))
+    return {"until": until, "minutes": visit.school.max_wait_minutes, "over": seconds == 0,
+            "left_seconds": seconds, "left_text": f"{seconds // 60}:{seconds % 60:02d}"}
+
+
+class MyVisitsView(View):
+    """Visiting staff: today's visits they are on, each a tap away from its check-in page."""
+
+    def get(self, request):
+        today = timezone.localdate()
+        start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
+        visits = (
+            visible_visits(request.user).filter(staff=request.user)
+            .filter(Q(planned_start__gte=start, planned_start__lt=end, state=VisitState.APPROVED)
+                    | Q(state__in=OUT_STATES))
+            .select_related("family").order_by("planned_start", "pk")
+        )
+        return render(request, "safety/my_visits.html", {"visits": visits, "today": today})
+
+
+# --- The escalation panel ---------------------------------------------------------------------
+
+def may_keep_watch(user) -> bool:
+    return has_role(user, *KEEPERS)
+
+
+def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
+    """Everything the office, head or DSL need on an escalated visit (R-CONTACT-STEPS)."""
+    now = now or timezone.now()
+    escalations = list(visit.escalations.select_related("acknowledged_by", "resolved_by"))
+    open_escalations = [e for e in escalations if e.is_open]
+    for esc in open_escalations:
+        if esc.reason in (EscalationReason.DURESS, EscalationReason.UNSAFE):
+            esc.age_text = f"Raised {_duration(now - esc.created_at)} ago"
+        else:
+            esc.age_text = f"Overdue by {_duration(now - esc.anchor)}" if esc.anchor else ""
+    attempts = list(ContactAttempt.objects.filter(escalation__visit=visit).select_related("by", "escalation"))
+    # The office works the steps on the highest open escalation (Escalation's ordering: -level first).
+    target = open_escalations[0] if open_escalations else None
+    next_step = None
+    if target is not None:
+        target_attempts = [a for a in attempts if a.escalation_id == target.pk]
+        next_step = min(max((a.step for a in target_attempts), default=0) + 1, ContactStep.POLICE)
+        if contact_form is None:
+            contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
+                                              auto_id="id_contact_%s")
+        contact_form.fields["step"].choices = [(s, label) for s, label in ContactStep.choices if s <= next_step]
+    staff = list(visit.staff.select_related("profile").order_by("last_name", "first_name"))
+    location_numbers = [(label, number) for label, number in (
+        ("Contact at the visit", visit.contact_phone), ("Family", visit.family.phone),
+        ("Family (other)", visit.family.phone_alt)) if number]
+    leaders = school_people(visit.school, roles.HEAD, roles.DSL)
+    steps = [
+        {"number": ContactStep.WORKER, "label": ContactStep.WORKER.label,
+         "numbers": [(p.get_full_name() or p.get_username(), getattr(getattr(p, "profile", None), "mobile", ""))
+                     for p in staff]},
+        {"number": ContactStep.LOCATION, "label": ContactStep.LOCATION.label, "numbers": location_numbers},
+        {"number": ContactStep.LEADERSHIP, "label": ContactStep.LEADERSHIP.label,
+         "numbers": [(f"{p.get_full_name() or p.get_username()}"
+                      + (f" ({p.profile.job_title})" if p.profile.job_title else ""), p.profile.mobile)
+                     for p in leaders]},
+        {"number": ContactStep.POLICE, "label": ContactStep.POLICE.label, "numbers": [("Police", "999")]},
+    ]
+    for step in steps:
+        step["attempts"] = [a for a in attempts if a.step == step["number"]]
+        step["is_next"] = step["number"] == next_step
+    return {
+        "visit": visit,
+        "now": now,
+        "escalations": escalations,
+        "open_escalations": open_escalations,
+        "target": target,
+        "next_step": next_step,
+        "steps": steps,
+        "attempts": attempts,
+        "contact_form": contact_form,
+        "next_url": next_url,
+        "may_keep_watch": may_keep_watch(user),
+        "reached_safe": ContactOutcome.REACHED_SAFE,
+    }
+
+
+class EscalationView(View):
+    """Office, head and DSL: the open escalations of a visit, acknowledge, and the contact steps."""
+
+    template_name = "safety/escalation.html"
+
+    def get_visit(self, request, pk):
+        if not may_keep_watch(request.user):
+            raise Http404("No such visit")
+        return get_object_or_404(visible_visits(request.user).select_related("school", "family"), pk=pk)
+
+    def get(self, request, pk):
+        visit = self.get_visit(request, pk)
+        return self.render_page(request, visit, escalation_panel(request.user, visit))
+
+    def render_page(self, request, visit, panel, status=200):
+        panel["next_url"] = ""
+        return render(request, self.template_name, {"visit": visit, "panel": panel}, status=status)
+
+    def post(self, request, pk):
+        visit = self.get_visit(request, pk)
+        now = timezone.now()
+        back = _safe_next(request, reverse("safety:escalation", args=[visit.pk]))
+        action = request.POST.get("action")
+        if action == "acknowledge":
+            form = AcknowledgeForm(request.POST)
+            if not form.is_valid():
+                raise Http404("No such escalation")
+            esc = get_object_or_404(Escalation, pk=form.cleaned_data["escalation"], visit=visit)
+            try:
+                watchdog.acknowledge(esc, request.user, now=now)
+            except PermissionDenied as exc:
+                raise Http404("No such escalation") from exc
+            messages.success(request, f"Level {esc.level} alert acknowledged at {_hhmm(now)}: it stops repeating "
+                                      "and stays on the board until resolved.")
+            return redirect(back)
+        if action == "contact":
+            form = ContactAttemptForm(request.POST, now=now, auto_id="id_contact_%s")
+            if form.is_valid():
+                esc = get_object_or_404(Escalation, pk=form.cleaned_data["escalation"], visit=visit)
+                if not esc.is_open:
+                    form.add_error(None, "This escalation is already resolved; reload the page.")
+                else:
+                    try:
+                        attempt = watchdog.record_contact(
+                            esc, form.cleaned_data["step"], form.cleaned_data["outcome"], request.user,
+                            note=form.cleaned_data["note"],
+                            new_expected_return=form.cleaned_data["new_expected_return_at"], now=now,
+                        )
+                    except ValidationError as exc:
+                        add_service_errors(form, exc)
+                    except PermissionDenied as exc:
+                        raise Http404("No such escalation") from exc
+                    else:
+                        text = f"Step {attempt.step} recorded at {_hhmm(now)}: {attempt.get_outcome_display()}."
+                        if attempt.outcome == ContactOutcome.REACHED_SAFE:
+                            visit.refresh_from_db()
+                            text += " Escalation resolved."
+                            if visit.state in OUT_STATES:
+                                text += f" Expected back {_hhmm(visit.expected_return)}."
+                        messages.success(request, text)
+                        return redirect(back)
+            panel = escalation_panel(request.user, visit, now, contact_form=form)
+            return self.render_page(request, visit, panel)
+        raise Http404("Unknown action")
+
+
+# --- Police pack (R-POLICE) --------------------------------------------------------------------
+
+class PolicePackView(View):
+    """One printable page with what the police ask for (R-POLICE): office, head and DSL only."""
+
+    def get(self, request, pk):
+        if not may_keep_watch(request.user):
+            raise Http404("No such visit")
+        visit = get_object_or_404(
+            visible_visits(request.user).select_related("school", "family", "vehicle_owner__profile", "lead"), pk=pk
+        )
+        last_event = visit.events.select_related("actor", "on_behalf_of").order_by("-at", "-pk").first()
+        last_word = _last_checkin(visit)
+        context = {
+            "visit": visit,
+            "now": timezone.now(),
+            "staff": visit.staff.select_related("profile").order_by("last_name", "first_name"),
+            "vehicle": visit.vehicle_owner.profile if visit.vehicle_owner_id and visit.transport == "car" and hasattr(
+                visit.vehicle_owner, "profile") else None,
+            "last_event": last_event,
+            "last_word": last_word,
+            "last_known_location": _last_known_location(visit),
+            "open_escalations": visit.escalations.filter(resolved_at__isnull=True),
+            "risks": visit.family.known_risks,
+        }
+        return render(request, "safety/police_pack.html", context)
+
+
+def _last_known_location(visit) -> str:
+    if visit.state == VisitState.ON_SITE:
+        return f"At the visit: {visit.address}"
+    if visit.state == VisitState.DEPARTED:
+        return f"On the way from school to {visit.address}"
+    if visit.state == VisitState.LEFT:
+        return f"Left {visit.address}, on the way back" + (" home" if visit.ends_at_home else " to school")
+    if visit.state == VisitState.RETURNED:
+        return "Back at school"
+    return "Not out (visit not signed out)"
+
+
+# --- Who is out now ---------------------------------------------------------------------------
+
+class BoardView(View):
+    """Visits out now with state, staff, expected return, escalation level and last event.
+    A constant number of queries whatever the number of visits (the live board builds on it)."""
+
+    def get(self, request):
+        if not may_keep_watch(request.user):
+            raise Http404("Not available")
+        last = VisitEvent.objects.filter(visit=OuterRef("pk")).order_by("-at", "-pk")
+        visits = (
+            visible_visits(request.user).out()
+            .select_related("family")
+            .prefetch_related(Prefetch("staff", queryset=get_user_model().objects.order_by("last_name", "first_name")))
+            .annotate(last_event_kind=Subquery(last.values("kind")[:1]),
+                      last_event_at=Subquery(last.values("at")[:1]))
+            .order_by("-escalation_level", "expected_return", "pk")
+        )
+        rows = []
+        now = timezone.now()
+        for visit in visits:
+            label = EventKind(visit.last_event_kind).label if visit.last_event_kind in EventKind.values else ""
+            rows.append({"visit": visit, "last_event_label": label,
+                         "overdue": _duration(now - visit.expected_return) if now > visit.expected_return else ""})
+        return render(request, "safety/board.html", {"rows": rows, "now": now})

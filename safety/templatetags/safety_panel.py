@@ -1,0 +1,30 @@
+"""`{% safety_visit_panel visit %}`: the check-in links and the escalation panel on a visit's page."""
+
+from django import template
+
+from accounts import roles
+from accounts.models import has_role
+from visits.models import OUT_STATES, VisitState
+
+from .. import watchdog
+from ..views import escalation_panel, may_keep_watch
+
+register = template.Library()
+
+
+@register.inclusion_tag("safety/_visit_panel.html", takes_context=True)
+def safety_visit_panel(context, visit):
+    request = context["request"]
+    user = request.user
+    live = visit.state in (VisitState.APPROVED, *OUT_STATES)
+    on_staff = visit.staff.filter(pk=user.pk).exists()
+    out = {
+        "visit": visit,
+        "checkin": live and on_staff,
+        "record_call": live and has_role(user, *roles.WATCHERS) and watchdog.may_record_for(user, visit),
+        "keeper": may_keep_watch(user),
+        "panel": None,
+    }
+    if out["keeper"] and (visit.escalation_level or visit.escalations.filter(resolved_at__isnull=True).exists()):
+        out["panel"] = escalation_panel(user, visit, next_url=request.get_full_path())
+    return out
