@@ -1,0 +1,66 @@
+"""The letter to the family (R-INFORM) and the "sorry you weren't in" slip (R-NOTHOME): the right
+names, times and school contact; never the code word; animals asked to be kept apart (R-ANIMALS)."""
+
+import pytest
+from django.urls import reverse
+
+from homevisits.factories import ChildFactory
+from visits.models import Carer
+
+from .planning import login, plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visit(family, teacher, ta):
+    teacher.first_name, teacher.last_name = "Tom", "Baker"
+    teacher.save()
+    ta.first_name, ta.last_name = "Asha", "Patel"
+    ta.save()
+    family.school.name = "Oakfield Primary"
+    family.school.save()
+    Carer.objects.create(family=family, name="Sara Khan", relationship="Mother", parental_responsibility=True)
+    child = ChildFactory(family=family, first_name="Aisha", last_name="Khan")
+    v = plan(family, teacher, ta, code_word="marigold")
+    v.children.set([child])
+    return v
+
+
+def test_the_letter_names_the_staff_time_purpose_and_school(client, visit, teacher):
+    page = login(client, teacher).get(reverse("visits:visit-letter", args=[visit.pk])).content.decode()
+    assert "Tom Baker" in page and "Asha Patel" in page
+    assert "Wednesday 25 November 2026" in page and "10:00 am" in page
+    assert "New starter / induction" in page
+    assert "Oakfield Primary" in page and "01604 496000" in page
+    assert "Dear Sara Khan" in page and "Aisha" in page
+
+
+def test_the_letter_never_shows_the_code_word(client, visit, head):
+    # R-SAFEWORD: even for the head, who may see it on the visit page.
+    page = login(client, head).get(reverse("visits:visit-letter", args=[visit.pk])).content.decode()
+    assert "marigold" not in page
+
+
+def test_the_letter_asks_for_dangerous_animals_to_be_kept_apart(client, visit, teacher):
+    login(client, teacher)
+    url = reverse("visits:visit-letter", args=[visit.pk])
+    assert "separate room" not in client.get(url).content.decode()
+    visit.family.dangerous_animals, visit.family.animals_details = True, "Large dog"
+    visit.family.save()
+    assert "Please keep your animals in a separate room" in client.get(url).content.decode()
+
+
+def test_the_slip_has_the_time_staff_and_school_number(client, visit, teacher):
+    # R-NOTHOME
+    page = login(client, teacher).get(reverse("visits:visit-slip", args=[visit.pk])).content.decode()
+    assert "Sorry we missed you" in page
+    assert "10:00 am" in page and "Tom Baker" in page and "Asha Patel" in page and "01604 496000" in page
+    assert "marigold" not in page
+    assert "Aisha" not in page  # nothing about the child on a slip left at the door
+
+
+def test_letters_print_without_the_page_furniture(client, visit, teacher):
+    page = login(client, teacher).get(reverse("visits:visit-letter", args=[visit.pk])).content.decode()
+    assert 'class="letter"' in page and "d-print-none" in page
+    assert "onclick" not in page and "<script>" not in page  # strict CSP: no inline script
