@@ -288,7 +288,9 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         if contact_form is None:
             contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
                                               auto_id="id_contact_%s")
-        contact_form.fields["step"].choices = [(s, label) for s, label in ContactStep.choices if s <= next_step]
+        contact_form.fields["step"].choices = [
+            (s, label) for s, label in ContactStep.choices
+            if s <= next_step or (s == ContactStep.POLICE and target.reason == EscalationReason.DURESS)]
     staff = list(visit.staff.select_related("profile").order_by("last_name", "first_name"))
     location_numbers = [(label, number) for label, number in (
         ("Contact at the visit", visit.contact_phone), ("Family", visit.family.phone),
@@ -321,6 +323,8 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "next_url": next_url,
         "may_keep_watch": may_keep_watch(user),
         "reached_safe": ContactOutcome.REACHED_SAFE,
+        # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
+        "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
     }
 
 

@@ -33,7 +33,7 @@ from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent,
 from visits.services import record_event
 
 from .health import SCAN_HEARTBEAT, record_heartbeat
-from .models import ContactAttempt, ContactOutcome, Escalation, EscalationLevel, EscalationReason
+from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +263,9 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     if not has_role(by, *roles.WATCHERS, roles.DSL) or school_of(by) != escalation.visit.school:
         raise PermissionDenied("Only the office, the head or the DSL record contact steps.")
     allowed = next_contact_step(escalation)
-    if step > allowed:
+    # R-CODEWORD: after a code word the police are called at once, before the other steps.
+    police_now = step == ContactStep.POLICE and escalation.reason == EscalationReason.DURESS
+    if step > allowed and not police_now:
         raise ValidationError({"step": [f"Take the steps in order: next is step {allowed} (R-CONTACT-STEPS)."]})
     safe = outcome == ContactOutcome.REACHED_SAFE
     if safe and step not in (1, 2):

@@ -156,3 +156,15 @@ def test_the_visit_page_offers_visiting_staff_their_check_in_page_and_no_panel(c
     page = client.get(reverse("visits:visit-detail", args=[overdue.pk])).content.decode()
     assert reverse("safety:checkin", args=[overdue.pk]) in page
     assert 'data-testid="escalation-panel"' not in page
+
+
+def test_after_a_code_word_the_police_may_be_called_first(client, world, clock):  # R-CODEWORD
+    visit = world.visit()
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
+    check_in(visit, EventKind.DURESS, world.teacher, now=at(10, 2))
+    client.force_login(world.office)
+    page = text(client.get(url(visit)))
+    assert "CODE WORD used: call the police now" in page and 'href="tel:999"' in page
+    done = contact(client, visit, 4, ContactOutcome.REACHED, note="Police on their way, ref 123")
+    assert "Step 4 recorded at 10:02: Reached." in text(done)
+    assert list(ContactAttempt.objects.values_list("step", flat=True)) == [4]
