@@ -1,0 +1,74 @@
+"""The check-in page in real Chromium on a 360 px wide phone: one tap each, no sideways scrolling,
+and the R-WAIT countdown run by static JS (the page's clock is fast-forwarded, nothing sleeps)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from homevisits.testing import CHROMIUM, need_chromium
+from visits.models import EventKind, VisitState
+
+from .pages import World
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def phone(live_server):
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_teacher_checks_in_from_a_phone(live_server, phone):
+    now = timezone.localtime()
+    if now.hour >= 22:
+        pytest.skip("the visit must start and be signed out on the same local day")
+    world = World()
+    visit = world.visit(start=timezone.now() + datetime.timedelta(minutes=5),
+                        back=timezone.now() + datetime.timedelta(minutes=80))
+    assert visit.state == VisitState.APPROVED
+
+    phone.clock.install()
+    phone.goto(f"{live_server.url}/accounts/login/?next=/out/{visit.pk}/")
+    phone.fill("input[name=username]", world.teacher.username)
+    phone.fill("input[name=password]", "correct-horse-battery")
+    phone.click("button[type=submit]")
+
+    phone.get_by_role("button", name="Sign out: leaving school now").tap()
+    phone.get_by_role("alert").filter(has_text="Signed out at").wait_for()
+    assert no_sideways_scroll(phone)
+
+    phone.get_by_role("button", name="Yes, I feel safe").tap()
+    phone.get_by_role("alert").filter(has_text="Arrival recorded at").wait_for()
+    countdown = phone.locator("[data-wait-display]")
+    assert countdown.inner_text() in ("20:00", "19:59")
+    assert phone.locator("[data-wait-over]").is_hidden()
+    assert no_sideways_scroll(phone)
+
+    phone.clock.fast_forward("20:01")  # R-WAIT: 20 minutes at the door at most
+    phone.locator("[data-wait-over]").wait_for(state="visible")
+    assert countdown.inner_text() == "0:00"
+
+    phone.get_by_role("button", name="No one home").tap()
+    phone.get_by_role("alert").filter(has_text="No one home recorded at").wait_for()
+    # The code word sits apart, behind a second tap (R-CODEWORD).
+    assert phone.get_by_role("button", name="Yes, send help now").is_hidden()
+    phone.get_by_text("CODE WORD: I need help").tap()
+    assert phone.get_by_role("button", name="Yes, send help now").is_visible()
+    assert no_sideways_scroll(phone)
+
+    kinds = list(visit.events.values_list("kind", flat=True))
+    assert kinds[-3:] == [EventKind.DEPARTED, EventKind.ARRIVED, EventKind.NO_ONE_HOME]
