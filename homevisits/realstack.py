@@ -78,7 +78,12 @@ def start(args, tmp_path, name, **extra) -> Proc:
     return Proc(popen, logfile)
 
 
-def start_worker(tmp_path, name="worker", **extra) -> Proc:
+def start_worker(tmp_path, name="worker", purge=True, **extra) -> Proc:
+    if purge:
+        # Start from an empty queue: messages left by an earlier, interrupted run are not this test's.
+        from homevisits.celery import app
+
+        app.control.purge()
     return start(["worker", "--loglevel", "INFO", "--concurrency", "1", "--pool", "prefork",
                   "--hostname", f"{name}-{os.getpid()}@test", "--without-gossip", "--without-mingle",
                   "--without-heartbeat"], tmp_path, name, **extra)

@@ -81,7 +81,7 @@ def resend_pending(now, limit: int = 200) -> int:
         .order_by("created_at").values_list("pk", flat=True)[:limit]
     )
     if pks:
-        enqueue(pks)
+        transaction.on_commit(lambda: enqueue(pks))
     return len(pks)
 
 

@@ -83,7 +83,7 @@ def test_killing_the_worker_mid_delivery_loses_nothing_and_duplicates_nothing(ou
         worker.wait_for(lambda: False, seconds=1)
         assert _sms_lines(tmp_path) == []  # mid-delivery: nothing sent yet
         worker.stop(sig=signal.SIGKILL)
-        worker2 = start_worker(tmp_path, name="worker2", **env)
+        worker2 = start_worker(tmp_path, name="worker2", purge=False, **env)
         try:
             assert worker2.wait_for(
                 lambda: not Notification.objects.filter(escalation__visit=visit)
