@@ -166,6 +166,9 @@ class _CheckInBase(View):
                     visit.refresh_from_db()
                     messages.success(request, confirmation(event, visit, duplicate=earlier is not None))
                     return redirect(request.path)
+        if any(name in form.errors for name in ("kind", "idempotency_key")):
+            # Hidden fields: say something the person can act on.
+            form.add_error(None, "This page is out of date: reload it and tap again.")
         return self.render_page(request, visit, now, failed=form)
 
 

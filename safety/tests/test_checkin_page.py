@@ -163,6 +163,15 @@ def test_a_double_tap_with_the_same_key_records_once(client, world, clock):
     assert VisitEvent.objects.filter(visit=visit, kind=EventKind.DEPARTED).count() == 1
 
 
+def test_a_post_without_a_valid_key_is_refused_clearly(client, world, clock):
+    visit = world.visit()
+    client.force_login(world.teacher)
+    response = client.post(url(visit), {"kind": EventKind.DEPARTED, "idempotency_key": "not-a-uuid"})
+    assert response.status_code == 200
+    assert "This page is out of date: reload it and tap again." in page_text(response)
+    assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
+
+
 def test_a_key_used_on_another_visit_records_nothing(client, world, clock):
     visit, other = world.visit(), world.visit(start=at(12), back=at(13))
     client.force_login(world.teacher)
