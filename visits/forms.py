@@ -273,6 +273,13 @@ class VisitForm(forms.ModelForm):
                 data["expected_return"] = combine_local(day, back)
             except ValidationError as exc:
                 self.add_error("return_time", exc)
+        if self.instance.pk:
+            # The form shows minutes; an unchanged time keeps its stored value exactly, so that
+            # saving other changes does not look like a new time (and a new approval).
+            for field in ("planned_start", "expected_return"):
+                stored = getattr(self.instance, field)
+                if field in data and stored and data[field] == stored.replace(second=0, microsecond=0):
+                    data[field] = stored
         family = data.get("family") or (self.instance.family if self.instance.pk else None)
         children = data.get("children")
         if family is not None and children:

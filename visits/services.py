@@ -365,22 +365,23 @@ def assessment_changed(visit: Visit, by, now=None) -> Visit:
 def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
     """Red / amber / green for the approvals queue, with the text shown beside the colour.
 
-    red: blocked (high risk R-NOVISIT, animals R-ANIMALS, no assessment); amber: needs a decision
-    (gates to override, an unreviewed assessment, or the approver is one of the visitors); green:
-    ready to approve. Uses the prefetched staff and hazards, so the queue costs no query per row.
+    red: blocked (high risk R-NOVISIT, animals R-ANIMALS, no or unreviewed assessment R-RISK);
+    amber: needs a decision (gates to override, or the approver is one of the visitors: another
+    must decide); green: ready to approve. Uses the prefetched staff and hazards, so the queue costs no query per row.
     """
     red, amber = [], []
     ra = getattr(visit, "risk_assessment", None)
+    high = ra.high_risk_reasons() if ra is not None else []  # R-NOVISIT
     if ra is None:
         red.append("No risk assessment (R-RISK)")
     else:
-        red += ra.high_risk_reasons()  # R-NOVISIT
+        red += high
         if visit.family.dangerous_animals and ra.animals_separate_room is not True:
             red.append("Dangerous animals: a separate room is not assured (R-ANIMALS)")
         if not ra.is_reviewed:
-            amber.append("Risk assessment not reviewed since it changed (R-RISK)")
+            red.append("Risk assessment changed since it was reviewed (R-RISK)")
     if red:
-        return "red", "Blocked: high risk", red
+        return "red", "Blocked: high risk" if high else "Blocked", red
     amber += [Gate(g).label for g in visit.gates_required if g in Gate.values]
     if any(u.pk == approver.pk for u in visit.staff.all()):
         amber.append("You are one of the visitors: another approver must decide (R-AUTH)")

@@ -136,3 +136,21 @@ def test_a_submitted_visit_within_two_school_days_emails_the_head(family, head, 
 
     services.submit(make_ready(plan(family, teacher, ta)), teacher)
     assert Notification.objects.filter(recipient=head, subject__startswith="Visit waiting for approval").exists()
+
+
+def test_an_assessment_changed_since_its_review_is_red_and_blocks_approval(client, head, submitted):
+    ra = submitted.risk_assessment
+    ra.reviewed_at = ra.reviewed_by = None
+    ra.save()
+    response = login(client, head).get(reverse("visits:approvals"))
+    (row,) = response.context["rows"]
+    assert row["colour"] == "red" and row["words"] == "Blocked"
+    with pytest.raises(Exception, match="must review it"):
+        services.approve(submitted, head)
+
+
+def test_an_approver_on_the_visit_sees_amber_and_why(client, family, head, teacher):
+    visit = services.submit(make_ready(plan(family, teacher, head)), teacher)
+    (row,) = login(client, head).get(reverse("visits:approvals")).context["rows"]
+    assert row["visit"] == visit and row["colour"] == "amber"
+    assert "another approver must decide" in " ".join(row["reasons"])

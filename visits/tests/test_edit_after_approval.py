@@ -57,6 +57,21 @@ def test_changing_only_the_notes_keeps_the_approval(client, approved, teacher, t
     assert approved.events.filter(kind=EventKind.EDITED).exists()
 
 
+def test_a_stored_time_with_seconds_is_not_a_change(client, family, teacher, ta, head):
+    # The form shows minutes: saving it unchanged must not look like a new time.
+    import datetime
+
+    family.shared_with.add(teacher)
+    visit = make_ready(plan(family, teacher, ta))
+    visit.planned_start += datetime.timedelta(seconds=17)
+    visit.expected_return += datetime.timedelta(seconds=17)
+    visit.save()
+    visit = services.approve(services.submit(visit, teacher), head)
+    edit(login(client, teacher), visit, teacher, ta, notes="Ring first.")
+    visit.refresh_from_db()
+    assert visit.state == VisitState.APPROVED and visit.planned_start.second == 17
+
+
 def test_changing_the_risk_assessment_sends_it_back_for_approval(client, approved, teacher):
     ra = approved.risk_assessment
     hazards = list(ra.hazards.all())
