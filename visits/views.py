@@ -275,6 +275,29 @@ def visit_form(request, pk=None, source_pk=None):
                   {"form": form, "visit": visit, "source": source, "gates": _gate_labels(gates)})
 
 
+@require_POST
+def visit_gates_preview(request):
+    """The gates a plan would need, as the form is filled in (htmx): the form warns at once."""
+    user = request.user
+    school = _school(user)
+    if not may_plan_visits(user):
+        raise PermissionDenied("Your role can't plan visits.")
+    pk = request.GET.get("visit", "")
+    instance = _visit(request, int(pk)) if pk.isdigit() else Visit(school=school, created_by=user)
+    form = VisitForm(request.POST, instance=instance, user=user, school=school)
+    form.is_valid()  # a plan still being filled in: use whatever is clean so far
+    data = form.cleaned_data
+    gates = []
+    if data.get("planned_start") and data.get("expected_return") and data.get("lead"):
+        probe = Visit(school=school, planned_start=data["planned_start"], expected_return=data["expected_return"],
+                      duration_minutes=data.get("duration_minutes") or 45, ends_at_home=data.get("ends_at_home", False),
+                      purpose=data.get("purpose") or "")
+        lead = data["lead"]
+        staff = [lead, *[u for u in data.get("other_staff") or [] if u.pk != lead.pk]]
+        gates = services.gates_for(probe, staff)
+    return render(request, "visits/_gates.html", {"gates": _gate_labels(gates)})
+
+
 def _initial_plan(request, source):
     if source is not None:
         return services.plan_again_initial(source)

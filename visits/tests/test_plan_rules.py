@@ -134,3 +134,15 @@ def test_the_family_detail_offers_a_prefilled_plan(client, teacher, ta, family):
     assert form.initial["family"] == family.pk and form.initial["address"] == family.address
     assert form.initial["lead"] == teacher.pk
     assert TOMORROW  # the plan helper's day
+
+
+def test_the_form_previews_the_gates_as_it_is_filled_in(client, teacher, ta, family):
+    # R-EVENING, R-COMMUTE: the htmx preview answers before anything is saved.
+    url = reverse("visits:visit-gates")
+    login(client, teacher)
+    quiet = client.post(url, plan_data(family, teacher, [ta]))
+    assert quiet.status_code == 200 and "Needs the approver" not in quiet.content.decode()
+    late = client.post(url, plan_data(family, teacher, [ta], start="17:00", back="18:15", ends_at_home="on"))
+    page = late.content.decode()
+    assert escape(Gate.EVENING.label) in page and escape(Gate.COMMUTE.label) in page
+    assert not Visit.objects.exists()
