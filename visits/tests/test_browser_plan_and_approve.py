@@ -92,3 +92,22 @@ def test_plan_risk_assess_submit_and_approve(page, live_server, teacher, ta, hea
     page.click("[data-testid=visit-actions] >> text=Letter to the family")
     letter = page.inner_text("[data-testid=letter]")
     assert teacher.get_full_name() in letter and ta.get_full_name() in letter and "bluebell" not in letter
+
+
+def test_the_office_adds_two_children_in_one_go(page, live_server, office):
+    from visits.models import Family
+
+    sign_in(page, live_server.url, "office")
+    page.goto(live_server.url + "/families/new/")
+    page.fill("#id_display_name", "Smith family")
+    page.fill("#id_address_line1", "3 Church Lane")
+    page.fill("#id_postcode", "NN4 8AA")
+    page.click("text=Add another child")
+    for i, (first, dob) in enumerate([("Jack", "2021-06-02"), ("Lily", "2019-01-20")]):
+        page.fill(f"#id_children-{i}-first_name", first)
+        page.fill(f"#id_children-{i}-last_name", "Smith")
+        page.fill(f"#id_children-{i}-date_of_birth", dob)
+    page.click("main button[type=submit]")
+    assert page.locator("h1").inner_text().startswith("Smith family")
+    assert sorted(c.first_name for c in Family.objects.get(display_name="Smith family").children.all()) == [
+        "Jack", "Lily"]
