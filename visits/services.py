@@ -395,3 +395,17 @@ def family_created(family, by) -> None:
     it is shared with them, as the head could do."""
     if not has_role(by, *roles.SEE_ALL_FAMILIES):
         family.shared_with.add(by)
+
+
+def record_letter_sent(visit: Visit, by, day: datetime.date, now=None) -> Visit:
+    """R-INFORM: the family was told in writing on `day` (recorded on the plan and in its history)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = _lock(visit)
+        if not visit.is_editable:
+            raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
+        visit.letter_sent_on = day
+        visit.save(update_fields=["letter_sent_on", "updated_at"])
+        record_event(visit, EventKind.EDITED, by, at=now, note=f"Letter to the family sent on {day:%d %b %Y}",
+                     data={"changed": ["letter_sent_on"]})
+    return visit

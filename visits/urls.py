@@ -23,6 +23,7 @@ urlpatterns = [
     path("visits/<int:pk>/approve/", views.visit_approve, name="visit-approve"),
     path("visits/<int:pk>/refuse/", views.visit_refuse, name="visit-refuse"),
     path("visits/<int:pk>/letter/", views.visit_letter, name="visit-letter"),
+    path("visits/<int:pk>/letter/sent/", views.visit_letter_sent, name="visit-letter-sent"),
     path("visits/<int:pk>/slip/", views.visit_slip, name="visit-slip"),
     path("timetable/", views.timetable, name="timetable"),
     path("timetable/calendar-link/revoke/", views.calendar_revoke, name="calendar-revoke"),

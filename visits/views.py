@@ -515,7 +515,23 @@ def _letter_context(visit):
 def visit_letter(request, pk):
     """The letter telling the family about the visit (R-INFORM). Never shows the code word."""
     visit = _visit(request, pk)
-    return render(request, "visits/letter.html", _letter_context(visit))
+    return render(request, "visits/letter.html",
+                  {**_letter_context(visit), "may_record": may_plan_visits(request.user) and visit.is_editable})
+
+
+@require_POST
+def visit_letter_sent(request, pk):
+    visit = _visit(request, pk)
+    if not may_plan_visits(request.user):
+        raise PermissionDenied("Your role can't change visits.")
+    try:
+        services.record_letter_sent(visit, request.user, timezone.localdate())
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Recorded: the letter was sent today (R-INFORM).")
+    return redirect(visit)
 
 
 def visit_slip(request, pk):

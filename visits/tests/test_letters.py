@@ -64,3 +64,17 @@ def test_letters_print_without_the_page_furniture(client, visit, teacher):
     page = login(client, teacher).get(reverse("visits:visit-letter", args=[visit.pk])).content.decode()
     assert 'class="letter"' in page and "d-print-none" in page
     assert "onclick" not in page and "<script>" not in page  # strict CSP: no inline script
+
+
+def test_sending_the_letter_is_recorded(client, visit, teacher):
+    # R-INFORM: the family is told in writing; the date is on the plan and in its history.
+    response = login(client, teacher).post(reverse("visits:visit-letter-sent", args=[visit.pk]))
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert str(visit.letter_sent_on) == "2026-11-24"
+    assert visit.events.filter(note__startswith="Letter to the family sent").exists()
+
+
+def test_the_school_admin_cannot_record_a_letter(client, visit, school_admin):
+    response = login(client, school_admin).post(reverse("visits:visit-letter-sent", args=[visit.pk]))
+    assert response.status_code == 403
