@@ -88,3 +88,20 @@ def test_changing_the_risk_assessment_sends_it_back_for_approval(client, approve
     ra.refresh_from_db()
     assert approved.state == VisitState.SUBMITTED
     assert not ra.is_reviewed  # changed without the review tick: needs a review again (R-RISK)
+
+
+def test_confirming_an_unchanged_assessment_keeps_the_approval(client, approved, teacher):
+    ra = approved.risk_assessment
+    hazards = list(ra.hazards.all())
+    data = {"risk_of_harm_high": "False", "perpetrator_may_be_present": "False",
+            "aggression_or_intoxication": "False", "vulnerable_persons": ra.vulnerable_persons,
+            "safeguarding_team_aware": str(ra.safeguarding_team_aware), "reviewed": "on",
+            "hazards-TOTAL_FORMS": str(len(hazards)), "hazards-INITIAL_FORMS": str(len(hazards)),
+            "hazards-MIN_NUM_FORMS": "0", "hazards-MAX_NUM_FORMS": "1000"}
+    for i, h in enumerate(hazards):
+        data.update({f"hazards-{i}-id": h.pk, f"hazards-{i}-kind": h.kind, f"hazards-{i}-description": h.description,
+                     f"hazards-{i}-who_may_be_harmed": h.who_may_be_harmed, f"hazards-{i}-severity": h.severity,
+                     f"hazards-{i}-likelihood": h.likelihood, f"hazards-{i}-controls": h.controls})
+    login(client, teacher).post(reverse("visits:risk-assessment", args=[approved.pk]), data)
+    approved.refresh_from_db()
+    assert approved.state == VisitState.APPROVED
