@@ -63,7 +63,7 @@ class FamilyForm(forms.ModelForm):
         }
         labels = {"offer_status": "Home visit offer (R-OFFER)", "offer_status_date": "Date of offer / answer"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, school=None, may_share=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _no_form_tag_helper()
         self.helper.layout = Layout(
@@ -80,6 +80,16 @@ class FamilyForm(forms.ModelForm):
                      Div(Div("offer_status", css_class="col-md-6"), Div("offer_status_date", css_class="col-md-6"),
                          css_class="row")),
         )
+        if may_share and school is not None:
+            # R-CONFIDENTIAL: visiting staff see the families of their visits, plus those the head shares.
+            self.fields["shared_with"] = PeopleChoiceField(
+                queryset=User.objects.filter(is_active=True, profile__school=school, groups__name=roles.VISITING_STAFF)
+                .select_related("profile").order_by("first_name", "last_name"),
+                required=False, widget=forms.CheckboxSelectMultiple, label="Also visible to",
+                help_text="Visiting staff who may see this family before any visit is planned (R-CONFIDENTIAL). "
+                          "Staff on its visits see it anyway.",
+                initial=[u.pk for u in self.instance.shared_with.all()] if self.instance.pk else [])
+            self.helper.layout.append(Fieldset("Who may see this family", "shared_with"))
 
     def clean_postcode(self):
         return normalise_postcode(self.cleaned_data["postcode"])

@@ -52,6 +52,12 @@ def may_edit_families(user) -> bool:
     return has_role(user, *FAMILY_EDITORS)
 
 
+def may_share_families(user) -> bool:
+    """R-CONFIDENTIAL: the head (and the DSL, as safeguarding lead) decide which visiting staff may
+    see a family beyond those on its visits."""
+    return has_role(user, roles.HEAD, roles.DSL)
+
+
 def may_approve(user) -> bool:
     """R-AUTH: the head of school or the DSL."""
     return has_role(user, *roles.APPROVERS)

@@ -390,6 +390,15 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
     return "green", "Ready to approve", []
 
 
+def share_family(family, people, by) -> None:
+    """R-CONFIDENTIAL: the visiting staff (of the family's school) who may see a family beyond
+    those on its visits, as set by the head or DSL."""
+    if not has_role(by, roles.HEAD, roles.DSL) or school_of(by) != family.school:
+        raise PermissionDenied("Only the head of school or the DSL decides who may see a family.")
+    family.shared_with.set([p for p in people if getattr(getattr(p, "profile", None), "school_id", None)
+                            == family.school_id])
+
+
 def family_created(family, by) -> None:
     """Visiting staff who add a family for their own new visit may see it from then on (R-CONFIDENTIAL):
     it is shared with them, as the head could do."""

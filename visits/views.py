@@ -47,6 +47,7 @@ from .scoping import (
     may_edit_families,
     may_plan_visits,
     may_see_code_word,
+    may_share_families,
     sees_all_visits,
     visible_families,
     visible_visits,
@@ -122,8 +123,9 @@ def family_form(request, pk=None):
     if not may_edit_families(user):
         raise PermissionDenied("Your role can't change family records.")
     creating = family.pk is None
+    share = {"school": school, "may_share": may_share_families(user)}
     if request.method == "POST":
-        form = FamilyForm(request.POST, instance=family)
+        form = FamilyForm(request.POST, instance=family, **share)
         children = ChildFormSet(request.POST, instance=family, prefix="children")
         carers = CarerFormSet(request.POST, instance=family, prefix="carers")
         if form.is_valid() and children.is_valid() and carers.is_valid():
@@ -132,12 +134,14 @@ def family_form(request, pk=None):
                 children.instance = carers.instance = family
                 children.save()
                 carers.save()
+                if "shared_with" in form.fields:
+                    services.share_family(family, form.cleaned_data["shared_with"], user)
                 if creating:
                     services.family_created(family, user)
             messages.success(request, f"{family.display_name} saved.")
             return redirect(family)
     else:
-        form = FamilyForm(instance=family)
+        form = FamilyForm(instance=family, **share)
         children = ChildFormSet(instance=family, prefix="children")
         carers = CarerFormSet(instance=family, prefix="carers")
     return render(request, "visits/family_form.html",

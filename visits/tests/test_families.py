@@ -105,3 +105,24 @@ def test_the_family_list_is_paginated(client, office, school):
     FamilyFactory.create_batch(30, school=school)
     response = login(client, office).get(reverse("visits:family-list"))
     assert len(response.context["families"]) == 25 and response.context["is_paginated"]
+
+
+def test_the_head_shares_a_family_with_a_teacher(client, head, teacher, school):
+    # R-CONFIDENTIAL: "plus what the head lets them see".
+    family = FamilyFactory(school=school)
+    url = reverse("visits:family-detail", args=[family.pk])
+    assert login(client, teacher).get(url).status_code == 404
+    data = family_data(shared_with=[teacher.pk], **{"children-TOTAL_FORMS": "0", "carers-TOTAL_FORMS": "0"})
+    response = login(client, head).post(reverse("visits:family-edit", args=[family.pk]), data)
+    assert response.status_code == 302
+    assert list(family.shared_with.all()) == [teacher]
+    assert login(client, teacher).get(url).status_code == 200
+
+
+def test_the_office_cannot_share_a_family(client, office, teacher, school):
+    family = FamilyFactory(school=school)
+    response = login(client, office).get(reverse("visits:family-edit", args=[family.pk]))
+    assert "shared_with" not in response.context["form"].fields
+    data = family_data(shared_with=[teacher.pk], **{"children-TOTAL_FORMS": "0", "carers-TOTAL_FORMS": "0"})
+    client.post(reverse("visits:family-edit", args=[family.pk]), data)
+    assert not family.shared_with.exists()
