@@ -244,7 +244,7 @@ def visit_form(request, pk=None, source_pk=None):
     if pk is not None and not visit.is_editable:
         messages.error(request, f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
         return redirect(visit)
-    initial = _initial_plan(request, source)
+    initial = _initial_plan(request, source) if pk is None else {}
     before = plan_snapshot(visit)
     gates = []
     if request.method == "POST":

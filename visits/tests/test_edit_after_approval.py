@@ -105,3 +105,11 @@ def test_confirming_an_unchanged_assessment_keeps_the_approval(client, approved,
     login(client, teacher).post(reverse("visits:risk-assessment", args=[approved.pk]), data)
     approved.refresh_from_db()
     assert approved.state == VisitState.APPROVED
+
+
+def test_the_edit_form_shows_the_visits_own_lead(client, family, teacher, ta):
+    # Opened by a colleague who is not the lead, the form keeps the visit's lead.
+    visit = plan(family, ta, teacher)
+    form = login(client, teacher).get(reverse("visits:visit-edit", args=[visit.pk])).context["form"]
+    assert form["lead"].value() == ta.pk
+    assert form["other_staff"].value() == [teacher.pk]
