@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Schools and staff"
 
     def ready(self):
-        from .signals import grant_school_admin_permissions
+        from django.contrib.auth.signals import user_logged_in
+
+        from .signals import grant_school_admin_permissions, remember_login_time
 
         # After every app: permissions of later apps only exist once their own post_migrate ran.
         post_migrate.connect(grant_school_admin_permissions, dispatch_uid="grant_school_admin_permissions")
+        user_logged_in.connect(remember_login_time, dispatch_uid="remember_login_time")

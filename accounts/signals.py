@@ -18,3 +18,13 @@ def grant_school_admin_permissions(**kwargs):
         content_type__app_label="auth", content_type__model__in=["permission", "group"]
     ).exclude(codename__in=NOT_EDITABLE)
     group.permissions.set(perms)
+
+
+def remember_login_time(sender, request, user, **kwargs):
+    """Sign-in time, for the 12-hour limit (homevisits.middleware.AbsoluteSessionLimitMiddleware)."""
+    if request is not None and hasattr(request, "session"):
+        from django.utils import timezone
+
+        from homevisits.middleware import LOGIN_AT_SESSION_KEY
+
+        request.session[LOGIN_AT_SESSION_KEY] = timezone.now().timestamp()

@@ -1,18 +1,160 @@
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
+from urllib.parse import urlencode, urlsplit
 
-# Paths that must answer without a login: signing in itself, the health probe, static files, and
-# the personal calendar feed (authenticated by its own secret token).
-PUBLIC_PREFIXES = ("/accounts/login/", "/health/", "/static/", "/calendar/")
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# Paths that must answer without a login: signing in itself, resetting a forgotten password, the
+# health probe, static files, and the personal calendar feed (authenticated by its own secret token).
+PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/health/", "/static/", "/calendar/")
+
+# Where a signed-in user who still owes a second factor may go: the two-factor pages themselves,
+# signing out, and what needs no login anyway.
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", *PUBLIC_PREFIXES)
+
+NOT_SAVED_MESSAGE = (
+    "You were signed out, so what you just sent was not saved. Please sign in and enter it again."
+)
+ABSOLUTE_LIMIT_MESSAGE = "You have been signed in for 12 hours, so you were signed out. Please sign in again."
+LOGIN_AT_SESSION_KEY = "hv_login_at"
+
+
+def _is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _own_site_path(request, url):
+    """The path (and query) of `url` if it is a page of this site, else None."""
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None
+
+
+def _send_to(request, location):
+    """A redirect that also works for an htmx request (htmx would otherwise swap the target page
+    into a fragment of the old one)."""
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = location
+        return response
+    return redirect(location)
+
+
+def _login_redirect(request, next_path):
+    response = redirect_to_login(next_path, settings.LOGIN_URL)
+    return _send_to(request, response["Location"])
 
 
 class LoginRequiredEverywhereMiddleware:
-    """Every page needs a login unless it is on the short public list above."""
+    """Every page needs a login unless it is on the short public list above.
+
+    A form sent after the session ended (idle, 12 hours, signed out in another tab) is not lost
+    silently: the user is told it was not saved and, once signed in, comes back to the page the
+    form was on (the Referer, when it is one of ours)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+        if request.user.is_authenticated or request.path.startswith(PUBLIC_PREFIXES):
+            return self.get_response(request)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            if _is_htmx(request):
+                # A background refresh: send the whole page back to the one the user is looking at.
+                current = _own_site_path(request, request.headers.get("HX-Current-URL")) or reverse("home")
+                return _login_redirect(request, current)
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        messages.warning(request, NOT_SAVED_MESSAGE)
+        back_to = _own_site_path(request, request.headers.get("HX-Current-URL") or request.headers.get("Referer"))
+        return _login_redirect(request, back_to or reverse("home"))
+
+
+class SessionLimitsMiddleware:
+    """Sign the user out 12 hours after they signed in, however active they were; the idle limit is
+    SESSION_COOKIE_AGE (30 minutes, moved on by every request). The sign-in time is written by
+    accounts.signals.remember_login_time.
+
+    Staff who are out on a visit are not held to the idle limit: a teacher who signed out of school
+    must be able to tap "left the property" an hour later without signing in again (R-CHECKIN,
+    R-RETURN); until they are back, only the 12-hour limit applies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        now = timezone.now().timestamp()
+        if request.user.is_authenticated:
+            started = request.session.get(LOGIN_AT_SESSION_KEY)
+            if started is None:
+                # A session from before this limit existed: count from now.
+                request.session[LOGIN_AT_SESSION_KEY] = started = now
+            elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, ABSOLUTE_LIMIT_MESSAGE)
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        started = request.session.get(LOGIN_AT_SESSION_KEY) if hasattr(request, "session") else None
+        if user is not None and user.is_authenticated and started is not None:
+            if _out_on_a_visit(user):
+                request.session.set_expiry(max(60, int(settings.SESSION_ABSOLUTE_SECONDS - (now - started))))
+            elif request.session.get("_session_expiry") is not None:
+                request.session.set_expiry(None)  # back to the idle limit
+        return response
+
+
+def _out_on_a_visit(user) -> bool:
+    from accounts import roles
+    from accounts.models import has_role
+    from visits.models import Visit
+
+    return has_role(user, roles.VISITING_STAFF) and Visit.objects.out().filter(staff=user).exists()
+
+
+class TwoFactorMiddleware:
+    """A user who has set up two-factor sign-in gives a code before anything else; a user whose
+    role requires it (TWO_FACTOR_REQUIRED_ROLES) and has not set it up is sent to set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):
+            from accounts.twofactor import has_two_factor, two_factor_required
+
+            if not user.is_verified():
+                if has_two_factor(user):
+                    return self._send(request, "two-factor-verify")
+                if two_factor_required(user):
+                    return self._send(request, "two-factor-setup")
         return self.get_response(request)
+
+    @staticmethod
+    def _send(request, url_name):
+        if request.method == "GET" and not _is_htmx(request):
+            next_path = request.get_full_path()
+        else:
+            next_path = _own_site_path(request, request.headers.get("Referer")) or reverse("home")
+        return _send_to(request, f"{reverse(url_name)}?{urlencode({'next': next_path})}")
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features the app does not use (camera, microphone, location...)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+

@@ -5,6 +5,7 @@ Celery's filesystem broker in ``var/``. Production sets DATABASE_URL (PostgreSQL
 CELERY_BROKER_URL (Redis); see README.md for the full list.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -32,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, on a site that also wants a verified second factor (accounts/admin_site.py).
+    "accounts.admin_site.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +46,11 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "bootstrap",
     "js_lib_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "axes",
     "accounts",
     "visits",
     "safety",
@@ -56,9 +63,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "homevisits.middleware.PermissionsPolicyMiddleware",
+    "homevisits.middleware.SessionLimitsMiddleware",
     "homevisits.middleware.LoginRequiredEverywhereMiddleware",
+    "homevisits.middleware.TwoFactorMiddleware",
+    # Last: turns a lockout flagged during authentication into the friendly lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "homevisits.urls"
@@ -116,6 +130,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Axes first: it refuses a locked-out username + IP before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout (django-axes): 5 failed sign-ins for one username from one IP address, then 15 minutes
+# off; every further try during the lockout starts the 15 minutes again. Admins unlock in the
+# admin (Access attempts) or with `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Two-factor sign-in (django-otp, TOTP + one-time backup codes). Users with any of these roles
+# (accounts/roles.py names) must set it up before anything else, and so must superusers while the
+# list is not empty; anyone who has set it up must give a code at every sign-in.
+TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "TWO_FACTOR_REQUIRED_ROLES", default=["Head of school", "DSL", "Office", "School admin"]
+)
+OTP_TOTP_ISSUER = "Home Visits"
+# Sessions: 30 minutes idle (every request moves the expiry on), 12 hours at most from sign-in;
+# staff out on a visit keep their session until they are back (homevisits.middleware.SessionLimitsMiddleware).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 
 # --- Time: aware datetimes, UTC in the database, Europe/London on screen ----------------------
 LANGUAGE_CODE = "en-gb"
@@ -171,6 +207,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp 4): our own origin only, no inline script or style anywhere
+# (htmx's inline indicator style is switched off in base.html); data: images for Bootstrap's icons
+# and the two-factor QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the app does not use are switched off for every page.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), " \
+    "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()"
 SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"login", "health"}
+# Signing in and resetting a forgotten password (homevisits.middleware.PUBLIC_PREFIXES).
+PUBLIC = {"login", "health", "password_reset", "password_reset_done", "password_reset_confirm",
+          "password_reset_complete"}
 
 
 def walk(patterns, prefix="", namespace=""):
