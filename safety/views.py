@@ -147,25 +147,23 @@ class _CheckInBase(View):
         if form.is_valid():
             data = form.cleaned_data
             key = str(data["idempotency_key"])
-            earlier = VisitEvent.objects.filter(idempotency_key=key).select_related("on_behalf_of").first()
-            if earlier is not None and earlier.visit_id != visit.pk:
-                form.add_error(None, "This form was already used for another visit. Reload the page and try again.")
+            # Only for the message: the service itself records a key once (and on its own visit only).
+            duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
+            try:
+                event = watchdog.check_in(
+                    visit, data["kind"], request.user, now=now, note=data["note"],
+                    new_expected_return=data["new_expected_return_at"],
+                    how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
+                    on_behalf_of=data.get("on_behalf_of"), idempotency_key=key,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                raise Http404("No such visit") from exc
             else:
-                try:
-                    event = watchdog.check_in(
-                        visit, data["kind"], request.user, now=now, note=data["note"],
-                        new_expected_return=data["new_expected_return_at"],
-                        how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
-                        on_behalf_of=data.get("on_behalf_of"), idempotency_key=key,
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                except PermissionDenied as exc:
-                    raise Http404("No such visit") from exc
-                else:
-                    visit.refresh_from_db()
-                    messages.success(request, confirmation(event, visit, duplicate=earlier is not None))
-                    return redirect(request.path)
+                visit.refresh_from_db()
+                messages.success(request, confirmation(event, visit, duplicate=duplicate))
+                return redirect(request.path)
         if any(name in form.errors for name in ("kind", "idempotency_key")):
             # Hidden fields: say something the person can act on.
             form.add_error(None, "This page is out of date: reload it and tap again.")

@@ -117,20 +117,28 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
     now = now or timezone.now()
     if kind not in CHECKIN_KINDS:
         raise ValidationError(f"Unknown check-in: {kind}")
-    if idempotency_key:
-        earlier = VisitEvent.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return earlier
     if not may_record_for(by, visit):
         raise PermissionDenied("You are not on this visit.")
+    if idempotency_key:
+        earlier = _same_key(visit, idempotency_key)
+        if earlier is not None:
+            return earlier
     try:
         with transaction.atomic():
             return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key)
     except IntegrityError:
-        earlier = VisitEvent.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
             raise
         return earlier
+
+
+def _same_key(visit, idempotency_key):
+    """The event already recorded with this key; a key is only ever replayed on its own visit."""
+    earlier = VisitEvent.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is not None and earlier.visit_id != visit.pk:
+        raise ValidationError("This form was already used for another visit. Reload the page and try again.")
+    return earlier
 
 
 def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key):
