@@ -1,0 +1,145 @@
+"""What each role sees first: the day's work, reachable without knowing a URL.
+
+Plain query functions taking `now`, so the pages stay thin and the numbers are testable.
+"""
+
+import dataclasses
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from safety.models import Escalation
+from visits.models import OUT_STATES, VisitState
+from visits.scoping import visible_visits
+from visits.services import submission_problems
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+    return start, end
+
+
+def week_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
+    today = timezone.localdate(now)
+    monday = today - datetime.timedelta(days=today.weekday())
+    return local_day_bounds(monday)[0], local_day_bounds(monday + datetime.timedelta(days=6))[1]
+
+
+# --- Visiting staff -----------------------------------------------------------------------------
+
+# The one big button on a visiting member of staff's home page, by the state of their next visit.
+NEXT_STEP = {
+    VisitState.APPROVED: "Sign out",
+    VisitState.DEPARTED: "I've arrived",
+    VisitState.ON_SITE: "Check in",
+    VisitState.LEFT: "I'm back at school",
+}
+
+
+def staff_home(user, now) -> dict:
+    mine = visible_visits(user).filter(staff=user).select_related("family")
+    today_start, today_end = local_day_bounds(timezone.localdate(now))
+    next_visit = (
+        mine.filter(Q(state__in=OUT_STATES)
+                    | Q(state=VisitState.APPROVED, planned_start__gte=today_start, planned_start__lt=today_end))
+        .order_by("planned_start", "pk").first()
+    )
+    week_start, week_end = week_bounds(now)
+    week = list(mine.filter(planned_start__gte=week_start, planned_start__lt=week_end)
+                .exclude(state=VisitState.CANCELLED).prefetch_related("staff").order_by("planned_start", "pk"))
+    to_do = []
+    drafts = (mine.filter(lead=user, state__in=[VisitState.DRAFT, VisitState.REFUSED], planned_start__gte=now)
+              .select_related("family", "risk_assessment", "checklist").order_by("planned_start"))
+    for visit in drafts:
+        problems = submission_problems(visit)
+        to_do.append({"visit": visit, "items": problems or ["Ready: submit it for approval."]})
+    return {"next_visit": next_visit, "next_step": NEXT_STEP.get(next_visit.state) if next_visit else "",
+            "week": week, "to_do": to_do}
+
+
+# --- Head of school / DSL -----------------------------------------------------------------------
+
+@dataclasses.dataclass
+class WeekBar:
+    monday: datetime.date
+    made: int
+    cancelled: int
+    late: int
+    escalations: int
+
+
+def head_home(user, now) -> dict:
+    visits = visible_visits(user)
+    today_start, today_end = local_day_bounds(timezone.localdate(now))
+    week_start, week_end = week_bounds(now)
+    waiting = visits.filter(state=VisitState.SUBMITTED).select_related("family").order_by("planned_start", "pk")
+    open_escalations = (
+        Escalation.objects.filter(visit__in=visits, resolved_at__isnull=True)
+        .select_related("visit__family").order_by("-level", "created_at")
+    )
+    return {
+        "waiting_count": waiting.count(),
+        "waiting": list(waiting[:6]),
+        "open_escalations": list(open_escalations),
+        "today": list(visits.filter(planned_start__gte=today_start, planned_start__lt=today_end)
+                      .exclude(state=VisitState.CANCELLED).select_related("family").prefetch_related("staff")
+                      .order_by("planned_start", "pk")),
+        "week_count": visits.filter(planned_start__gte=week_start, planned_start__lt=week_end)
+        .exclude(state__in=[VisitState.CANCELLED, VisitState.REFUSED]).count(),
+        "weeks": twelve_weeks(visits, now),
+    }
+
+
+def twelve_weeks(visits, now) -> list[WeekBar]:
+    """R-REVIEW in small: visits made, cancelled, late returns and escalations in each of the last
+    12 weeks (Monday to Sunday, school time), three queries whatever the numbers."""
+    this_monday = timezone.localdate(now) - datetime.timedelta(days=timezone.localdate(now).weekday())
+    first_monday = this_monday - datetime.timedelta(weeks=11)
+    since = local_day_bounds(first_monday)[0]
+    escalated = Escalation.objects.filter(visit=OuterRef("pk"))
+    rows = (
+        visits.filter(planned_start__gte=since)
+        .annotate(week=TruncWeek("planned_start", tzinfo=timezone.get_current_timezone()),
+                  was_escalated=Exists(escalated))
+        .values("week")
+        .annotate(made=Count("pk", filter=Q(state=VisitState.RETURNED)),
+                  cancelled=Count("pk", filter=Q(state=VisitState.CANCELLED)),
+                  late=Count("pk", filter=Q(was_escalated=True)))
+    )
+    by_week = {timezone.localtime(r["week"]).date() if isinstance(r["week"], datetime.datetime) else r["week"]: r
+               for r in rows}
+    escalations = (
+        Escalation.objects.filter(visit__in=visits, created_at__gte=since)
+        .annotate(week=TruncWeek("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("week").annotate(n=Count("pk"))
+    )
+    esc_by_week = {timezone.localtime(r["week"]).date() if isinstance(r["week"], datetime.datetime) else r["week"]:
+                   r["n"] for r in escalations}
+    bars = []
+    for i in range(12):
+        monday = first_monday + datetime.timedelta(weeks=i)
+        r = by_week.get(monday, {})
+        bars.append(WeekBar(monday, r.get("made", 0), r.get("cancelled", 0), r.get("late", 0),
+                            esc_by_week.get(monday, 0)))
+    return bars
+
+
+def chart_geometry(bars: list[WeekBar], width=600, height=160) -> dict:
+    """Coordinates for a server-rendered SVG bar chart (no script, works offline and in print)."""
+    series = ("made", "cancelled", "late", "escalations")
+    top = max([1] + [getattr(b, s) for b in bars for s in series])
+    group = width / max(1, len(bars))
+    bar_w = group / (len(series) + 1)
+    out = []
+    for i, bar in enumerate(bars):
+        rects = []
+        for j, s in enumerate(series):
+            value = getattr(bar, s)
+            h = round(value / top * (height - 20), 1)
+            rects.append({"series": s, "value": value, "x": round(i * group + j * bar_w + bar_w / 2, 1),
+                          "y": round(height - h, 1), "w": round(bar_w, 1), "h": h})
+        out.append({"bar": bar, "rects": rects, "label_x": round(i * group + group / 2, 1)})
+    return {"groups": out, "width": width, "height": height, "top": top}
