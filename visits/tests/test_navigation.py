@@ -12,7 +12,7 @@ APPROVALS, VISITS, FAMILIES, TIMETABLE = (reverse("visits:approvals"), reverse("
 
 
 def nav(client, user):
-    page = login(client, user).get(reverse("home")).content.decode()
+    page = login(client, user).get(TIMETABLE).content.decode()
     return page.split('id="mainnav"', 1)[1].split("</nav>", 1)[0]
 
 
