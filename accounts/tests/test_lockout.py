@@ -1,0 +1,117 @@
+"""Lockout (django-axes): 5 failed sign-ins for one username from one IP address, then 15 minutes
+off with a page that says so; admins can unlock."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.contrib import admin
+from django.core.management import call_command
+
+from accounts import roles
+from homevisits.factories import SchoolFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+PASSWORD = "correct-horse-battery"
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def teacher():
+    return make_staff(SchoolFactory(), roles.VISITING_STAFF, username="tom")
+
+
+def sign_in(client, password, username="tom", ip="203.0.113.7"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def signed_in(client):
+    return "_auth_user_id" in client.session
+
+
+def text(response):
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def fail_five_times(client):
+    responses = [sign_in(client, "wrong-password-123") for _ in range(5)]
+    for response in responses[:4]:
+        assert response.status_code == 200 and "Please enter a correct username and password" in text(response)
+    return responses[4]
+
+
+def test_the_fifth_wrong_password_locks_the_username_on_that_address_with_a_clear_page(client, teacher, clock):
+    locked = fail_five_times(client)
+    assert locked.status_code == 429
+    page = text(locked)
+    assert "Signing in is paused for 15 minutes" in page
+    assert "Try again after 09:15 (in 15 minutes)" in page  # London time = UTC in March
+    assert "ask your school admin: they can unlock your account" in page
+    assert '<html lang="en-GB">' in page  # the site's own page, not a bare error
+
+    # Even the right password is refused now.
+    again = sign_in(client, PASSWORD)
+    assert again.status_code == 429 and not signed_in(client)
+
+
+def test_the_lock_is_per_username_and_address(client, teacher, clock):
+    fail_five_times(client)
+    other_address = sign_in(client, PASSWORD, ip="198.51.100.20")
+    assert other_address.status_code == 302 and signed_in(client)
+
+
+def test_four_failures_do_not_lock(client, teacher, clock):
+    for _ in range(4):
+        sign_in(client, "wrong-password-123")
+    response = sign_in(client, PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_the_lock_lifts_after_15_minutes_and_each_try_restarts_it(client, teacher, clock):
+    fail_five_times(client)
+    clock.shift(datetime.timedelta(minutes=10))
+    assert sign_in(client, PASSWORD).status_code == 429  # restarts the 15 minutes
+    clock.shift(datetime.timedelta(minutes=14))
+    assert sign_in(client, PASSWORD, ip="203.0.113.7").status_code == 429
+    clock.shift(datetime.timedelta(minutes=16))
+    response = sign_in(client, PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_an_admin_unlocks_with_axes_reset(client, teacher, clock):
+    fail_five_times(client)
+    assert AccessAttempt.objects.filter(username="tom").exists()
+    call_command("axes_reset_username", "tom")
+    response = sign_in(client, PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_an_admin_can_see_and_delete_lockouts_in_the_admin(admin_client, teacher, clock):
+    assert AccessAttempt in admin.site._registry
+    from django.test import Client
+
+    fail_five_times(Client())
+    attempt = AccessAttempt.objects.get(username="tom")
+    page = admin_client.get("/admin/axes/accessattempt/")
+    assert page.status_code == 200 and "tom" in text(page)
+    # Deleting the attempt in the admin is the unlock.
+    response = admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="tom").exists()
+    assert sign_in(Client(), PASSWORD).status_code == 302
+
+
+def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clock):
+    sign_in(client, "my-secret-guess-xyz")
+    attempt = AccessAttempt.objects.get(username="tom")
+    assert "my-secret-guess-xyz" not in attempt.post_data

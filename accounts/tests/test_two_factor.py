@@ -1,0 +1,214 @@
+"""Two-factor sign-in (django-otp): required for head, DSL, office and school admin, optional for
+visiting staff; set up with a QR code and one code, then a code (or one backup code) at every sign-in."""
+
+import base64
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.test import Client, RequestFactory
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from accounts.twofactor import confirm_totp_device, pending_totp_device
+from homevisits.factories import SchoolFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+REQUIRED = [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN]
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+# A page every signed-in user may see (the home page belongs to the planning work).
+ACCOUNT = "/accounts/"
+SETUP, VERIFY, CODES = "/accounts/two-factor/setup/", "/accounts/two-factor/verify/", "/accounts/two-factor/backup-codes/"
+
+
+@pytest.fixture(autouse=True)
+def two_factor_on(settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = REQUIRED
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def school():
+    return SchoolFactory()
+
+
+def code_for(device):
+    """The code the phone shows now."""
+    device.refresh_from_db()
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"
+
+
+def sign_in(client, user):
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response
+
+
+def with_two_factor(user):
+    """A user who has finished setting up: returns (device, backup codes)."""
+    device = pending_totp_device(user)
+    return device, confirm_totp_device(device)
+
+
+@pytest.mark.parametrize("role", REQUIRED)
+def test_a_role_that_needs_it_is_sent_to_set_it_up_before_anything_else(client, school, role):
+    user = make_staff(school, role)
+    client.force_login(user)
+    for path in (ACCOUNT, "/visits/", "/accounts/password/change/", "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(SETUP + "?next="), path
+    assert client.get(SETUP).status_code == 200
+
+
+def test_visiting_staff_are_not_forced_but_may_opt_in(client, school):
+    teacher = make_staff(school, roles.VISITING_STAFF)
+    client.force_login(teacher)
+    assert client.get(ACCOUNT).status_code == 200
+    assert client.get(SETUP).status_code == 200
+
+
+def test_the_setting_switches_enforcement_off(client, school, settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+    client.force_login(make_staff(school, roles.OFFICE))
+    assert client.get(ACCOUNT).status_code == 200
+
+
+def test_setup_shows_a_qr_code_and_the_secret_then_one_code_turns_it_on_and_shows_10_backup_codes_once(
+        client, school, clock):
+    office = make_staff(school, roles.OFFICE, username="olivia")
+    client.force_login(office)
+    page = client.get(SETUP + "?next=/visits/")
+    html = page.content.decode()
+    assert re.search(r'<img[^>]+src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"', html)
+    device = TOTPDevice.objects.get(user=office, confirmed=False)
+    shown_secret = re.search(r'data-testid="secret">([A-Z2-7 ]+)<', html).group(1)
+    secret = shown_secret.replace(" ", "")
+    assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
+    assert shown_secret in client.get(SETUP).content.decode()  # the same secret on reload
+
+    wrong = client.post(SETUP, {"code": "000000", "next": "/visits/"})
+    assert wrong.status_code == 200 and "That code did not match" in wrong.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    clock.shift(datetime.timedelta(seconds=61))  # past the throttle delay after the wrong code
+    response = client.post(SETUP, {"code": code_for(device), "next": "/visits/"})
+    assert response.status_code == 302 and response["Location"].startswith(CODES)
+    device.refresh_from_db()
+    assert device.confirmed
+
+    shown = client.get(response["Location"])
+    codes = re.findall(r'<li class="list-group-item font-monospace fs-5">([a-z2-7]{8})</li>', shown.content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert set(codes) == set(StaticToken.objects.filter(device__user=office).values_list("token", flat=True))
+    assert 'href="/visits/"' in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    # Only once.
+    assert not re.findall(r"font-monospace fs-5", client.get(CODES).content.decode())
+    # The session that set it up counts as verified.
+    assert client.get(ACCOUNT).status_code == 200
+
+
+def test_after_setup_every_sign_in_asks_for_a_code_from_the_app(school, clock):
+    head = make_staff(school, roles.HEAD)
+    device, _codes = with_two_factor(head)
+    client = Client()
+    sign_in(client, head)
+    response = client.get("/visits/")
+    assert response.status_code == 302 and response["Location"] == VERIFY + "?next=%2Fvisits%2F"
+
+    bad = client.post(VERIFY, {"code": "123456", "next": "/visits/"})
+    assert bad.status_code == 200 and "That code did not work" in bad.content.decode()
+    assert client.get(ACCOUNT).status_code == 302
+
+    clock.shift(datetime.timedelta(seconds=61))
+    good = client.post(VERIFY, {"code": code_for(device), "next": "/visits/"})
+    assert good.status_code == 302 and good["Location"] == "/visits/"
+    assert client.get(ACCOUNT).status_code == 200
+
+    # Signing out and in again asks again, and the same code can't be replayed.
+    client.post("/accounts/logout/")
+    sign_in(client, head)
+    assert client.get(ACCOUNT).status_code == 302
+    replay = client.post(VERIFY, {"code": code_for(device), "next": "/"})
+    assert replay.status_code == 200
+    clock.shift(datetime.timedelta(seconds=30))
+    assert client.post(VERIFY, {"code": code_for(device), "next": "/"}).status_code == 302
+
+
+def test_a_backup_code_works_once_only(school, clock):
+    dsl = make_staff(school, roles.DSL)
+    _device, codes = with_two_factor(dsl)
+    first = Client()
+    sign_in(first, dsl)
+    response = first.post(VERIFY, {"code": codes[3].upper()[:4] + " " + codes[3][4:], "next": ACCOUNT}, follow=True)
+    assert response.redirect_chain[0][0] == ACCOUNT
+    assert "You used a backup code; 9 left." in response.content.decode()
+    assert StaticToken.objects.filter(device__user=dsl).count() == 9
+
+    second = Client()
+    sign_in(second, dsl)
+    again = second.post(VERIFY, {"code": codes[3], "next": "/"})
+    assert again.status_code == 200 and "That code did not work" in again.content.decode()
+    assert second.get(ACCOUNT).status_code == 302
+
+
+def test_a_visiting_teacher_who_opted_in_must_verify_too(school, clock):
+    teacher = make_staff(school, roles.VISITING_STAFF)
+    with_two_factor(teacher)
+    client = Client()
+    sign_in(client, teacher)
+    assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
+
+
+def test_the_password_alone_cannot_add_a_new_authenticator(school, clock):
+    office = make_staff(school, roles.OFFICE)
+    with_two_factor(office)
+    client = Client()
+    sign_in(client, office)
+    response = client.get(SETUP)
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert client.post(CODES).status_code == 302  # no new backup codes either
+    assert StaticToken.objects.filter(device__user=office).count() == 10
+
+
+def test_a_verified_user_can_make_new_backup_codes_which_replace_the_old(school, clock):
+    head = make_staff(school, roles.HEAD)
+    device, old_codes = with_two_factor(head)
+    client = Client()
+    sign_in(client, head)
+    client.post(VERIFY, {"code": code_for(device), "next": "/"})
+    page = client.post(CODES).content.decode()
+    new_codes = re.findall(r"font-monospace fs-5\">([a-z2-7]{8})<", page)
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+
+
+def test_the_admin_site_itself_wants_a_verified_user(school):
+    school_admin = make_staff(school, roles.SCHOOL_ADMIN)
+    school_admin.is_staff = True
+    school_admin.save()
+    request = RequestFactory().get("/admin/")
+    request.user = school_admin
+    school_admin.is_verified = lambda: False
+    assert admin.site.has_permission(request) is False
+    school_admin.is_verified = lambda: True
+    assert admin.site.has_permission(request) is True
+
+
+def test_the_account_page_shows_the_state(client, school):
+    teacher = make_staff(school, roles.VISITING_STAFF)
+    client.force_login(teacher)
+    page = client.get("/accounts/").content.decode()
+    assert "Set up two-factor sign-in" in page and "Change password" in page

@@ -1,0 +1,155 @@
+"""Sessions: 30 minutes idle, 12 hours at most, a new id at sign-in, other sessions ended by a
+password change, and a form sent after the session ended is not lost silently."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+from django.test import Client
+
+from accounts import roles
+from homevisits.factories import SchoolFactory, VisitFactory, make_staff
+from homevisits.middleware import ABSOLUTE_LIMIT_MESSAGE, NOT_SAVED_MESSAGE
+from visits.models import VisitState
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+PAGE = "/accounts/"  # any page that needs a login
+FORM_PAGE = "/accounts/password/change/"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def real_idle_limit(settings):
+    # The general suite runs with a long idle limit (homevisits/testenv.py); here the real one.
+    settings.SESSION_COOKIE_AGE = 30 * 60
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def school():
+    return SchoolFactory()
+
+
+@pytest.fixture
+def office(school):
+    return make_staff(school, roles.OFFICE)
+
+
+def minutes(n):
+    return datetime.timedelta(minutes=n)
+
+
+def signed_in(client):
+    return client.get(PAGE).status_code == 200
+
+
+def test_30_idle_minutes_end_the_session_but_activity_keeps_it(client, office, clock):
+    client.force_login(office)
+    clock.shift(minutes(29))
+    assert signed_in(client)
+    clock.shift(minutes(29))  # 58 minutes after signing in, 29 after the last page
+    assert signed_in(client)
+    clock.shift(minutes(31))
+    response = client.get(PAGE)
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/accounts/"
+
+
+def test_12_hours_after_signing_in_the_user_is_signed_out_however_busy(client, office, clock):
+    client.force_login(office)
+    for _ in range(35):  # a page every 20 minutes: never idle
+        clock.shift(minutes(20))
+        assert signed_in(client)
+    clock.shift(minutes(20) + datetime.timedelta(seconds=1))  # 12 h 0 min 1 s
+    response = client.get(PAGE)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    login_page = client.get(response["Location"])
+    assert ABSOLUTE_LIMIT_MESSAGE in login_page.content.decode()
+    assert not signed_in(client)
+
+
+def test_staff_out_on_a_visit_are_not_signed_out_while_idle_until_they_are_back(client, school, clock):
+    teacher = make_staff(school, roles.VISITING_STAFF)
+    visit = VisitFactory(school=school, lead=teacher, staff=[teacher, make_staff(school)],
+                         state=VisitState.DEPARTED)
+    client.force_login(teacher)
+    assert signed_in(client)
+    clock.shift(minutes(100))  # a long visit without touching the phone
+    assert signed_in(client)
+
+    visit.state = VisitState.RETURNED
+    visit.save(update_fields=["state"])
+    assert signed_in(client)  # back at school: the idle limit applies again
+    clock.shift(minutes(31))
+    assert not signed_in(client)
+
+
+def test_signing_in_gives_a_new_session_id(client, office):
+    session = client.session
+    session["before"] = "sign-in"
+    session.save()
+    before = client.cookies["sessionid"].value
+    response = client.post("/accounts/login/", {"username": office.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != before
+    assert signed_in(client)
+
+
+def test_changing_the_password_ends_the_users_other_sessions_and_keeps_this_one(office):
+    here, elsewhere, other_user = Client(), Client(), Client()
+    here.force_login(office)
+    elsewhere.force_login(office)
+    other_user.force_login(make_staff(office.profile.school, roles.OFFICE))
+    response = here.post(FORM_PAGE, {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase",
+                                     "new_password2": "a-new-long-passphrase"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/change/done/"
+    assert signed_in(here)
+    assert not signed_in(elsewhere)
+    assert signed_in(other_user)
+
+
+def test_a_form_sent_after_the_session_ended_goes_to_sign_in_and_back_to_the_page_it_was_on(client, office, clock):
+    client.force_login(office)
+    assert client.get(FORM_PAGE).status_code == 200
+    clock.shift(minutes(45))
+    response = client.post(FORM_PAGE, {"old_password": PASSWORD, "new_password1": "x" * 14},
+                           HTTP_REFERER="http://testserver/accounts/password/change/?from=account")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/accounts/password/change/%3Ffrom%3Daccount"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [NOT_SAVED_MESSAGE]
+    page = client.get(response["Location"]).content.decode()
+    assert "You were signed out, so what you just sent was not saved. Please sign in and enter it again." in page
+
+    # Signing in again goes back to the page the form was on.
+    again = client.post("/accounts/login/", {"username": office.username, "password": PASSWORD,
+                                             "next": "/accounts/password/change/?from=account"})
+    assert again["Location"] == "/accounts/password/change/?from=account"
+
+
+def test_a_form_from_another_site_is_sent_home_after_sign_in(client):
+    response = client.post(FORM_PAGE, {}, HTTP_REFERER="https://evil.example/accounts/password/change/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
+
+
+def test_an_htmx_request_after_the_session_ended_moves_the_whole_page(client):
+    response = client.post(FORM_PAGE, {}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_CURRENT_URL="http://testserver/visits/new/")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=/visits/new/"
+
+
+def test_session_cookie_is_httponly_and_samesite_and_secure_under_https(client, office, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    client.post("/accounts/login/", {"username": office.username, "password": PASSWORD})
+    cookie = client.cookies["sessionid"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["secure"] is True
+    assert int(cookie["max-age"]) == 30 * 60
