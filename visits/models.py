@@ -372,3 +372,72 @@ class VisitEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Visit events are append-only.")
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    NO_ONE_HOME = "no_one_home", "No one home"
+    ABANDONED = "abandoned", "Abandoned"
+    DOORSTEP = "doorstep", "Cancelled on the doorstep"
+
+
+class VisitReport(models.Model):
+    """R-REPORT: the Home Visit Form, filed after every visit. The parent/carer copy (R-PARENTCOPY)
+    prints everything here except `internal_notes`."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="report")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    who_was_seen = models.CharField(max_length=300, blank=True)
+    summary = models.TextField("what we talked about", blank=True, max_length=4000,
+                               help_text="Goes on the parent/carer copy.")
+    internal_notes = models.TextField(blank=True, max_length=4000, help_text="For school only: not on the parent copy.")
+    # Reception / induction visits (policy 000).
+    child_interests = models.TextField(blank=True, max_length=1000)
+    favourite_story = models.CharField(max_length=200, blank=True)
+    favourite_toy = models.CharField(max_length=200, blank=True)
+    known_children = models.CharField("children they know", max_length=300, blank=True)
+    anxieties_and_strategies = models.TextField("anxieties, and strategies that help", blank=True, max_length=2000)
+    parent_questions = models.TextField("parent's questions", blank=True, max_length=2000)
+    # R-FOLLOWUP
+    next_visit_date = models.DateField(null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Report on {self.visit}"
+
+
+class FollowUpAction(models.Model):
+    """R-FOLLOWUP: what happens next, who does it, by when."""
+
+    report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
+    due_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self):
+        return self.action
+
+
+class Incident(models.Model):
+    """R-INCIDENT: recorded with full details as soon as possible afterwards."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="incidents")
+    occurred_at = models.DateTimeField()
+    what_happened = models.TextField(max_length=4000)
+    people_involved = models.TextField(max_length=1000)
+    injuries = models.TextField(blank=True, max_length=1000)
+    police_involved = models.BooleanField(default=False)
+    police_reference = models.CharField(max_length=50, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self):
+        return f"Incident on {self.visit}"

@@ -282,6 +282,13 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
     return visit
 
 
+# Kept by the workflow and the watchdog, never by the plan form.
+WORKFLOW_FIELDS = (
+    "state", "gates_required", "gate_overrides", "decided_by_id", "decided_at", "decision_reason", "cancel_reason",
+    "cancelled_for_safety", "departed_at", "last_contact_at", "returned_at", "watch_round", "escalation_level",
+    "next_check_at",
+)
+
 # Changes to these send an approved visit back for approval.
 REAPPROVAL_FIELDS = ("planned_start", "duration_minutes", "expected_return", "address", "ends_at_home", "staff")
 
@@ -298,6 +305,16 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, childr
     _raise(errors)
     with transaction.atomic():
         reopened = False
+        if not creating:
+            # The form was filled in from a copy read earlier: take the workflow's own fields from the
+            # locked row, so a decision, a cancellation or a sign-out made meanwhile is neither undone
+            # nor overwritten by saving the plan.
+            current = Visit.objects.select_for_update().get(pk=visit.pk)
+            for field in WORKFLOW_FIELDS:
+                setattr(visit, field, getattr(current, field))
+            if not visit.is_editable:
+                raise ValidationError(
+                    f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
         if not creating and visit.state in (VisitState.APPROVED, VisitState.SUBMITTED):
             if set(changed_fields) & set(REAPPROVAL_FIELDS):
                 reopened = visit.state == VisitState.APPROVED

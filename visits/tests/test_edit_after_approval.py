@@ -113,3 +113,29 @@ def test_the_edit_form_shows_the_visits_own_lead(client, family, teacher, ta):
     form = login(client, teacher).get(reverse("visits:visit-edit", args=[visit.pk])).context["form"]
     assert form["lead"].value() == ta.pk
     assert form["other_staff"].value() == [teacher.pk]
+
+
+def test_saving_a_stale_form_does_not_undo_a_decision_made_meanwhile(family, teacher, ta, head):
+    # The plan form was opened while the visit waited for approval; the head approved it before
+    # the teacher saved a change to the notes: the approval stands.
+    visit = services.submit(make_ready(plan(family, teacher, ta)), teacher)
+    stale = type(visit).objects.get(pk=visit.pk)
+    services.approve(visit, head)
+    stale.notes = "Bring the starter pack."
+    services.save_plan(stale, [teacher, ta], teacher, changed_fields={"notes"})
+    visit.refresh_from_db()
+    assert visit.state == VisitState.APPROVED and visit.decided_by == head
+    assert visit.notes == "Bring the starter pack."
+
+
+def test_a_stale_form_cannot_change_a_visit_that_was_cancelled_meanwhile(family, teacher, ta):
+    from django.core.exceptions import ValidationError
+
+    visit = plan(family, teacher, ta)
+    stale = type(visit).objects.get(pk=visit.pk)
+    services.cancel(visit, teacher, "Family moved")
+    stale.notes = "x"
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.save_plan(stale, [teacher, ta], teacher, changed_fields={"notes"})
+    visit.refresh_from_db()
+    assert visit.state == VisitState.CANCELLED
