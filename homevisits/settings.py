@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # when the last scan is older than WATCHDOG_STALE_INTERVALS of these.
 WATCHDOG_INTERVAL_SECONDS = env.int("WATCHDOG_INTERVAL_SECONDS", default=10)
 WATCHDOG_STALE_INTERVALS = env.int("WATCHDOG_STALE_INTERVALS", default=3)
+# How often the office's live board (/out/) asks the server for its body (seconds).
+BOARD_POLL_SECONDS = env.int("BOARD_POLL_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "watchdog-scan": {
         "task": "safety.tasks.scan_overdue",
