@@ -115,3 +115,18 @@ def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clo
     sign_in(client, "my-secret-guess-xyz")
     attempt = AccessAttempt.objects.get(username="tom")
     assert "my-secret-guess-xyz" not in attempt.post_data
+
+
+def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teacher, clock, settings):
+    settings.BEHIND_PROXY = True
+
+    def via_proxy(password, client_address, spoofed="10.9.9.9"):
+        return client.post(LOGIN, {"username": "tom", "password": password}, REMOTE_ADDR="10.0.0.1",
+                           HTTP_X_FORWARDED_FOR=f"{spoofed}, {client_address}")
+
+    for n in range(5):
+        # A client that writes its own X-Forwarded-For entry can't dodge the count.
+        via_proxy("wrong-password-123", "203.0.113.7", spoofed=f"10.9.9.{n}")
+    assert via_proxy(PASSWORD, "203.0.113.7").status_code == 429
+    # Someone else behind the same proxy is not locked out with them.
+    assert via_proxy(PASSWORD, "198.51.100.20").status_code == 302
