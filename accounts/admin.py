@@ -68,6 +68,30 @@ class StaffUserAdmin(UserAdmin):
     inlines = (StaffProfileInline,)
     list_display = ("username", "first_name", "last_name", "email", "is_active")
     list_filter = ("is_active", "groups")
+    # A school admin helps their own staff (the queryset below is scoped to their school).
+    actions = ["unlock_sign_in", "reset_two_factor"]
+
+    @admin.action(description="Unlock sign-in after too many wrong passwords", permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        from axes.utils import reset
+
+        for user in queryset:
+            reset(username=user.get_username())
+            self.log_change(request, user, "Unlocked sign-in (lockout after wrong passwords).")
+        self.message_user(request, f"Sign-in unlocked for {queryset.count()} user(s). They can try again now.")
+
+    @admin.action(description="Reset two-factor sign-in (lost phone): set it up again at next sign-in",
+                  permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in queryset:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            self.log_change(request, user, "Reset two-factor sign-in (authenticator and backup codes removed).")
+        self.message_user(request, f"Two-factor sign-in reset for {queryset.count()} user(s). "
+                                   "Tell them to sign in and set it up again.")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -130,3 +130,22 @@ def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teache
     assert via_proxy(PASSWORD, "203.0.113.7").status_code == 429
     # Someone else behind the same proxy is not locked out with them.
     assert via_proxy(PASSWORD, "198.51.100.20").status_code == 302
+
+
+def test_a_school_admin_unlocks_their_own_staff_from_the_staff_list(client, teacher, clock):
+    from django.test import Client
+
+    fail_five_times(Client())
+    school_admin = make_staff(teacher.profile.school, roles.SCHOOL_ADMIN)
+    school_admin.is_staff = True
+    school_admin.save()
+    other_school_user = make_staff(SchoolFactory(), roles.VISITING_STAFF, username="olga")
+    for _ in range(5):
+        sign_in(Client(), "wrong-password-123", username="olga")
+    client.force_login(school_admin)
+    response = client.post("/admin/auth/user/", {"action": "unlock_sign_in",
+                                                 "_selected_action": [teacher.pk, other_school_user.pk]})
+    assert response.status_code == 302
+    assert sign_in(Client(), PASSWORD).status_code == 302
+    # Another school's user is outside the admin's list, so stays locked.
+    assert AccessAttempt.objects.filter(username="olga").exists()

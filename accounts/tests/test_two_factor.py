@@ -212,3 +212,17 @@ def test_the_account_page_shows_the_state(client, school):
     client.force_login(teacher)
     page = client.get("/accounts/").content.decode()
     assert "Set up two-factor sign-in" in page and "Change password" in page
+
+
+def test_a_school_admin_resets_a_lost_phone_for_their_own_staff(client, school, settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = []  # the admin here has not set up their own
+    office = make_staff(school, roles.OFFICE)
+    with_two_factor(office)
+    school_admin = make_staff(school, roles.SCHOOL_ADMIN)
+    school_admin.is_staff = True
+    school_admin.save()
+    client.force_login(school_admin)
+    response = client.post("/admin/auth/user/", {"action": "reset_two_factor", "_selected_action": [office.pk]})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=office).exists()
+    assert not StaticToken.objects.filter(device__user=office).exists()
