@@ -10,8 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from safety.models import Escalation
+from safety.concerns import visible_concerns
+from safety.models import ConcernStatus, Escalation
 from visits.models import OUT_STATES, VisitState
+from visits.reports import reports_due, reports_overdue
 from visits.scoping import visible_visits
 from visits.services import submission_problems
 
@@ -56,6 +58,9 @@ def staff_home(user, now) -> dict:
     for visit in drafts:
         problems = submission_problems(visit)
         to_do.append({"visit": visit, "items": problems or ["Ready: submit it for approval."]})
+    # R-REPORT: "report due" until it is filed.
+    for visit in reports_due(mine).order_by("returned_at"):
+        to_do.append({"visit": visit, "items": ["Report due: file the Home Visit Form."], "report_due": True})
     return {"next_visit": next_visit, "next_step": NEXT_STEP.get(next_visit.state) if next_visit else "",
             "week": week, "to_do": to_do}
 
@@ -90,6 +95,9 @@ def head_home(user, now) -> dict:
         "week_count": visits.filter(planned_start__gte=week_start, planned_start__lt=week_end)
         .exclude(state__in=[VisitState.CANCELLED, VisitState.REFUSED]).count(),
         "weeks": twelve_weeks(visits, now),
+        "reports_overdue": reports_overdue(visits, now),
+        "concerns_waiting": list(visible_concerns(user).filter(status=ConcernStatus.OPEN)
+                                 .select_related("family").order_by("raised_at")),
     }
 
 

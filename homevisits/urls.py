@@ -16,4 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("visits.urls")),
     path("", include("safety.urls")),
+    path("", include("visits.report_urls")),
+    path("", include("safety.concern_urls")),
 ]

@@ -300,3 +300,30 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} to {self.recipient} ({self.get_status_display()})"
+
+
+class ConcernStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    REFERRED = "referred", "Referred"
+    CLOSED = "closed", "Closed"
+
+
+class SafeguardingConcern(models.Model):
+    """R-SAFEGUARD: goes to the DSL (and head) at once; visible only to them (R-CONFIDENTIAL)."""
+
+    school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="concerns")
+    family = models.ForeignKey("visits.Family", on_delete=models.PROTECT, related_name="concerns")
+    visit = models.ForeignKey("visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns")
+    details = models.TextField(max_length=8000)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.OPEN)
+    cpoms_reference = models.CharField("CPOMS reference", max_length=50, blank=True)
+    dsl_notes = models.TextField("DSL notes", blank=True, max_length=4000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["status", "-raised_at"]
+
+    def __str__(self):
+        return f"Concern about {self.family} ({self.get_status_display()})"

@@ -67,7 +67,7 @@ def record_incident(visit: Visit, incident: Incident, by, now=None) -> Incident:
     if not (visit.staff.filter(pk=by.pk).exists() or has_role(by, roles.OFFICE, roles.HEAD, roles.DSL)):
         raise PermissionDenied("Only staff on the visit, the office, the head or the DSL record incidents.")
     if incident.occurred_at and incident.occurred_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": ["An incident can't have happened in the future."]})
+        raise ValidationError("An incident can't have happened in the future: check the date and time.")
     incident.visit = visit
     incident.recorded_by = by
     incident.recorded_at = now
