@@ -280,6 +280,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
         raise ValidationError({"outcome": ["Only reaching the member of staff (or the location) confirms they are safe."]})
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("school").get(pk=escalation.visit_id)
+        if Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=False).exists():
+            raise ValidationError("This alert is already resolved: nothing more to record on it.")
         attempt = ContactAttempt.objects.create(escalation=escalation, step=step, outcome=outcome, note=note,
                                                 by=by, at=now)
         record_event(visit, EventKind.CONTACT, by, at=now, note=note,
