@@ -15,7 +15,8 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         school = school_of(request.user)
-        return qs.filter(**{self.school_field: school}) if school else qs.none()
+        # By key: "pk" (the School admin itself) does not accept a School instance.
+        return qs.filter(**{self.school_field: school.pk}) if school else qs.none()
 
 
 @admin.register(School)
