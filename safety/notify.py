@@ -4,6 +4,7 @@ Bodies carry as little personal data as they can: who and a link; never a family
 child's name or a code word.
 """
 
+import contextvars
 import logging
 
 from django.conf import settings
@@ -59,6 +60,14 @@ def queue(messages: list[dict], now=None) -> list[int]:
     return pks
 
 
+# Counts broker failures in this thread, so a page can tell the person their alert is saved but waiting.
+_broker_failures = contextvars.ContextVar("broker_failures", default=0)
+
+
+def broker_failures() -> int:
+    return _broker_failures.get()
+
+
 def enqueue(pks) -> None:
     """Hand notifications to the worker. If the broker is down the rows stay pending and the
     watchdog's next scan hands them over again (see resend_pending), so nothing is lost."""
@@ -69,6 +78,7 @@ def enqueue(pks) -> None:
             deliver_notification.apply_async((pk,), retry=False)
         except Exception as exc:  # the broker being away must never undo the saved event
             logger.warning("Notification %s kept for later: broker unavailable (%s)", pk, type(exc).__name__)
+            _broker_failures.set(_broker_failures.get() + 1)
             return
 
 

@@ -24,7 +24,7 @@ from accounts.models import has_role
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
 from visits.scoping import visible_visits
 
-from . import watchdog
+from . import notify, watchdog
 from .forms import AcknowledgeForm, CheckInForm, ContactAttemptForm, PhoneCheckInForm, add_service_errors
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
@@ -149,6 +149,7 @@ class _CheckInBase(View):
             key = str(data["idempotency_key"])
             # Only for the message: the service itself records a key once (and on its own visit only).
             duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
+            failures_before = notify.broker_failures()
             try:
                 event = watchdog.check_in(
                     visit, data["kind"], request.user, now=now, note=data["note"],
@@ -163,6 +164,11 @@ class _CheckInBase(View):
             else:
                 visit.refresh_from_db()
                 messages.success(request, confirmation(event, visit, duplicate=duplicate))
+                if notify.broker_failures() > failures_before:
+                    # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
+                    messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
+                                              "and head have not been messaged yet: it will send as soon as it is "
+                                              f"back. Ring the school office on {visit.school.office_phone.as_national}.")
                 return redirect(request.path)
         if any(name in form.errors for name in ("kind", "idempotency_key")):
             # Hidden fields: say something the person can act on.
