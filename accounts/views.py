@@ -34,6 +34,15 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", context, status=429)
 
 
+def csrf_failure(request, reason=""):
+    """A form whose security token is out of date (signed in again in another tab, or a page left
+    open for a long time): say it was not saved and how to go on, instead of Django's bare 403."""
+    from homevisits.middleware import own_site_path
+
+    back_to = own_site_path(request, request.headers.get("Referer")) or reverse("home")
+    return render(request, "registration/csrf_failure.html", {"back_to": back_to}, status=403)
+
+
 def client_ip(request):
     """The address a lockout counts from (AXES_CLIENT_IP_CALLABLE). Only the entry our own proxy
     added is trusted: anything earlier in X-Forwarded-For was written by the client."""

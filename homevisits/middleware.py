@@ -29,7 +29,7 @@ def _is_htmx(request):
     return request.headers.get("HX-Request") == "true"
 
 
-def _own_site_path(request, url):
+def own_site_path(request, url):
     """The path (and query) of `url` if it is a page of this site, else None."""
     if not url or not url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -70,11 +70,11 @@ class LoginRequiredEverywhereMiddleware:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             if _is_htmx(request):
                 # A background refresh: send the whole page back to the one the user is looking at.
-                current = _own_site_path(request, request.headers.get("HX-Current-URL")) or reverse("home")
+                current = own_site_path(request, request.headers.get("HX-Current-URL")) or reverse("home")
                 return _login_redirect(request, current)
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         messages.warning(request, NOT_SAVED_MESSAGE)
-        back_to = _own_site_path(request, request.headers.get("HX-Current-URL") or request.headers.get("Referer"))
+        back_to = own_site_path(request, request.headers.get("HX-Current-URL") or request.headers.get("Referer"))
         return _login_redirect(request, back_to or reverse("home"))
 
 
@@ -143,7 +143,7 @@ class TwoFactorMiddleware:
         if request.method == "GET" and not _is_htmx(request):
             next_path = request.get_full_path()
         else:
-            next_path = _own_site_path(request, request.headers.get("Referer")) or reverse("home")
+            next_path = own_site_path(request, request.headers.get("Referer")) or reverse("home")
         return _send_to(request, f"{reverse(url_name)}?{urlencode({'next': next_path})}")
 
 

@@ -211,6 +211,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 # Content Security Policy (django-csp 4): our own origin only, no inline script or style anywhere
 # (htmx's inline indicator style is switched off in base.html); data: images for Bootstrap's icons
 # and the two-factor QR code.

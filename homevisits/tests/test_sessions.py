@@ -153,3 +153,15 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_under_https(client, 
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"] is True
     assert int(cookie["max-age"]) == 30 * 60
+
+
+def test_a_form_with_an_out_of_date_security_token_says_it_was_not_saved(office):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+    client.get(FORM_PAGE)
+    response = client.post(FORM_PAGE, {"csrfmiddlewaretoken": "x" * 64, "old_password": PASSWORD},
+                           HTTP_REFERER="http://testserver/accounts/password/change/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "What you sent was not saved" in page and 'href="/accounts/password/change/"' in page
+    assert '<html lang="en-GB">' in page
