@@ -15,10 +15,21 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
-from safety.models import SafetyChecklist
+from safety.models import Escalation, EscalationReason, SafetyChecklist
 from safety.services import ensure_risk_assessment
 from safety.watchdog import refresh_next_check
-from visits.models import Child, EventKind, Family, OfferStatus, Purpose, RecordedHow, Visit, VisitState
+from visits.models import (
+    Child,
+    EventKind,
+    Family,
+    OfferStatus,
+    Outcome,
+    Purpose,
+    RecordedHow,
+    Visit,
+    VisitReport,
+    VisitState,
+)
 from visits.services import gates_for, record_event
 
 DEMO_PASSWORD = "homevisits-demo"
@@ -112,8 +123,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<9} {first} {last} - {role}")
 
     def _visits(self, school, families, u, now):
-        local_today = timezone.localtime(now)
-
         def at(days=0, hours=0, minutes=0):
             return now + datetime.timedelta(days=days, hours=hours, minutes=minutes)
 
@@ -200,4 +209,29 @@ class Command(BaseCommand):
         make(f[9], VisitState.CANCELLED, at(days=1, hours=3), [u["teacher"], u["senco"]], purpose=Purpose.MEDICAL)
         make(f[10], VisitState.APPROVED, at(days=4), [u["teacher2"], u["senco"]], purpose=Purpose.ATTENDANCE)
         make(f[11], VisitState.APPROVED, at(days=1, hours=-1), [u["teacher"], u["ta"]])
-        del local_today
+        self._history(school, families, u, now, make)
+
+    def _history(self, school, families, u, now, make):
+        """The last eleven weeks, so the head's chart and the year's figures have something to show:
+        two or three visits a week, all reported; some cancelled; now and then a late return."""
+        pairs = [[u["teacher"], u["ta"]], [u["senco"], u["teacher2"]], [u["fsw"], u["dsl"]]]
+        for week in range(1, 12):
+            for n in range(2 + week % 2):
+                start = now - datetime.timedelta(weeks=week, days=n, hours=2 + n)
+                family = families[(week * 3 + n) % len(families)]
+                state = VisitState.CANCELLED if (week + n) % 5 == 0 else VisitState.RETURNED
+                visit = make(family, state, start, pairs[(week + n) % 3], purpose=Purpose.SUPPORT)
+                if state != VisitState.RETURNED:
+                    continue
+                if week % 3 == 0 and n == 0:
+                    # Back 25 minutes late: the office was flagged, then staff walked in.
+                    late = visit.expected_return + datetime.timedelta(minutes=15)
+                    Escalation.objects.create(visit=visit, round=1, level=1, reason=EscalationReason.LATE_RETURN,
+                                              anchor=visit.expected_return, created_at=late, last_alert_at=late,
+                                              resolved_at=late + datetime.timedelta(minutes=10),
+                                              resolution_note="Back at school")
+                    Visit.objects.filter(pk=visit.pk).update(
+                        returned_at=visit.expected_return + datetime.timedelta(minutes=25))
+                VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, who_was_seen="Parent and child",
+                                           summary="Talked through routines and how school can help.",
+                                           filed_by=visit.lead, filed_at=visit.returned_at)
