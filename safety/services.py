@@ -1,5 +1,6 @@
 """Risk assessments and checklists (R-RISK, R-CHECKLIST)."""
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,6 +62,12 @@ def mark_reviewed(assessment: RiskAssessment, by, now=None) -> RiskAssessment:
 
 
 def complete_checklist(checklist: SafetyChecklist, by, now=None) -> SafetyChecklist:
+    """R-CHECKLIST: the lead answers the personal safety checklist for themselves, before the visit."""
+    visit = checklist.visit
+    if visit.lead_id != by.pk:
+        raise PermissionDenied("Only the lead member of staff answers the checklist.")
+    if not visit.is_editable:
+        raise ValidationError("This visit can no longer be changed.")
     checklist.completed_by = by
     checklist.completed_at = now or timezone.now()
     checklist.save()

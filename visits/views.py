@@ -412,15 +412,13 @@ def checklist(request, pk):
     instance = existing or SafetyChecklist(visit=visit)
     is_lead = visit.lead_id == user.pk
     if request.method == "POST":
-        # R-CHECKLIST: the lead answers it for themselves.
-        if not is_lead:
-            raise PermissionDenied("Only the lead member of staff answers the checklist.")
-        if not visit.is_editable:
-            messages.error(request, "This visit can no longer be changed.")
-            return redirect(visit)
         form = ChecklistForm(request.POST, instance=instance)
         if form.is_valid():
-            complete_checklist(form.save(commit=False), user)
+            try:
+                complete_checklist(form.save(commit=False), user)  # R-CHECKLIST: the lead only
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(visit)
             if instance.unanswered():
                 messages.warning(request, "Saved, but not every question is answered yes: sort those out before "
                                           "the visit (R-CHECKLIST).")
