@@ -8,6 +8,8 @@ urlpatterns = [
     path("monitoring/status/", views.monitoring_status, name="monitoring"),
     # Who is out now (office, head, DSL).
     path("out/", views.BoardView.as_view(), name="board"),
+    # Its body alone, polled by htmx every BOARD_POLL_SECONDS.
+    path("out/live/", views.BoardBodyView.as_view(), name="board-body"),
     # Visiting staff: today's visits, each a tap from its check-in page.
     path("out/mine/", views.MyVisitsView.as_view(), name="my-visits"),
     # The phone check-in page of one visit (staff on the visit).

@@ -8,16 +8,18 @@ every rule is checked by the watchdog's service functions, whose errors are show
 import datetime
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from accounts import roles
 from accounts.models import has_role
@@ -25,6 +27,7 @@ from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent,
 from visits.scoping import visible_visits
 
 from . import notify, watchdog
+from .board import live_board
 from .forms import AcknowledgeForm, CheckInForm, ContactAttemptForm, PhoneCheckInForm, add_service_errors
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
@@ -441,28 +444,29 @@ def _last_known_location(visit) -> str:
     return "Not out (visit not signed out)"
 
 
-# --- Who is out now ---------------------------------------------------------------------------
+# --- The office's live board -------------------------------------------------------------------
+
+def board_context(request):
+    if not may_keep_watch(request.user):
+        raise Http404("Not available")
+    return {"board": live_board(request.user), "poll_seconds": settings.BOARD_POLL_SECONDS,
+            "may_record_calls": has_role(request.user, *roles.WATCHERS)}
+
 
 class BoardView(View):
-    """Visits out now with state, staff, expected return, escalation level and last event.
-    A constant number of queries whatever the number of visits (the live board builds on it)."""
+    """The page the office keeps open all day: it polls BoardBodyView for its body."""
 
     def get(self, request):
-        if not may_keep_watch(request.user):
-            raise Http404("Not available")
-        last = VisitEvent.objects.filter(visit=OuterRef("pk")).order_by("-at", "-pk")
-        visits = (
-            visible_visits(request.user).out()
-            .select_related("family")
-            .prefetch_related(Prefetch("staff", queryset=get_user_model().objects.order_by("last_name", "first_name")))
-            .annotate(last_event_kind=Subquery(last.values("kind")[:1]),
-                      last_event_at=Subquery(last.values("at")[:1]))
-            .order_by("-escalation_level", "expected_return", "pk")
-        )
-        rows = []
-        now = timezone.now()
-        for visit in visits:
-            label = EventKind(visit.last_event_kind).label if visit.last_event_kind in EventKind.values else ""
-            rows.append({"visit": visit, "last_event_label": label,
-                         "overdue": _duration(now - visit.expected_return) if now > visit.expected_return else ""})
-        return render(request, "safety/board.html", {"rows": rows, "now": now})
+        context = board_context(request)
+        # The board shows the monitoring banner inside its polled body, so it also goes away by itself.
+        context["monitoring_down"] = False
+        return render(request, "safety/board.html", context)
+
+
+@method_decorator(never_cache, name="dispatch")
+class BoardBodyView(View):
+    """Just the board's body, for htmx polling. A poll after the session has ended is answered by
+    homevisits.middleware with HX-Redirect to the sign-in page (and back here afterwards)."""
+
+    def get(self, request):
+        return render(request, "safety/_board_body.html", board_context(request))

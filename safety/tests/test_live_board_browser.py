@@ -1,0 +1,90 @@
+"""The office's live board in real Chromium: the board is open, the watchdog escalates a visit, and
+within one poll the board shows it at the top, in red, with the count in the tab title and a beep
+(sound turned on by a click), without reloading the page."""
+
+import datetime
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from homevisits.testing import CHROMIUM, need_chromium
+from safety.health import SCAN_HEARTBEAT, record_heartbeat
+from safety.watchdog import check_in, scan
+from visits.models import EventKind
+
+from .pages import World
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def desk(live_server):
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        errors = []
+        # The browser's own favicon request is not the page's (the site has none yet).
+        page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location.get('url')}")
+                if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, settings):
+    from playwright.sync_api import expect
+
+    settings.BOARD_POLL_SECONDS = 1  # the live server runs in this process: one poll a second
+    now = timezone.now()
+    if timezone.localtime(now).hour < 2:
+        pytest.skip("the visit must be signed out on the same local day, two hours ago")
+    world = World()
+    calm = world.visit(start=now - datetime.timedelta(minutes=30), back=now + datetime.timedelta(hours=2))
+    late = world.visit(start=now - datetime.timedelta(minutes=100), back=now - datetime.timedelta(minutes=35))
+    check_in(calm, EventKind.DEPARTED, world.teacher, now=calm.planned_start)
+    check_in(late, EventKind.DEPARTED, world.teacher, now=late.planned_start)
+    record_heartbeat(SCAN_HEARTBEAT, now)
+
+    desk.goto(f"{live_server.url}/accounts/login/?next=/out/")
+    desk.fill("input[name=username]", world.office.username)
+    desk.fill("input[name=password]", "correct-horse-battery")
+    desk.click("button[type=submit]")
+    rows = desk.locator("[data-testid=board-row]")
+    expect(rows).to_have_count(2)
+    # Not escalated yet, but the clock alone already shows red: the 30-minute rule has passed.
+    late_row = desk.locator(f"[data-testid=board-row][data-visit='{late.pk}']")
+    expect(late_row.locator("[data-bar]")).to_have_class("progress-bar hv-bar-chase")
+    expect(late_row.locator("[data-testid=countdown]")).to_contain_text("overdue by 35 min")
+    expect(desk).to_have_title(f"Who is out · {world.school.name}")
+    desk.get_by_role("button", name="Sound: off").click()
+    expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "1")  # the test beep on turning it on
+    desk.evaluate("window.stillTheSamePage = true")
+
+    # The watchdog's scans (R-LATE-15 then R-RETURN-30), as beat would run them.
+    scan(timezone.now())
+    scan(timezone.now())
+
+    top = rows.first
+    expect(top).to_have_attribute("data-visit", str(late.pk), timeout=5_000)
+    expect(top.get_by_test_id("row-status")).to_have_text("Level 2: contact them now")
+    expect(top).to_have_class("hv-row hv-tone-danger")
+    expect(top.get_by_role("button", name="Acknowledge level 2")).to_be_visible()
+    expect(desk).to_have_title(f"(2) Who is out · {world.school.name}")
+    expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "2")  # the new alert beeped
+    assert desk.evaluate("window.stillTheSamePage") is True  # no reload: htmx swapped the body
+    out_dir = django_settings.VAR_DIR / "screenshots"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=str(out_dir / "live-board-escalated.png"), full_page=True)
+
+    top.get_by_role("button", name="Acknowledge level 2").click()
+    expect(desk.get_by_role("alert").filter(has_text="Level 2 alert acknowledged")).to_be_visible()
+    expect(rows.first.get_by_test_id("row-escalation")).to_contain_text(
+        f"acknowledged by {world.office.get_full_name()}")
+    assert desk.errors == [], "\n".join(desk.errors)
