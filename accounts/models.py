@@ -44,6 +44,17 @@ class School(models.Model):
     lone_visits_allowed = models.BooleanField(default=False)
     # R-TRAINING: staff need a training date on record before they visit.
     training_required = models.BooleanField(default=False)
+    # Retention (UK GDPR; audit.retention, `manage.py apply_retention`): a family's visit records
+    # are anonymised this many years after the last of its children left the school...
+    visit_retention_years = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Years after the last of a family's children left before its visit records are anonymised.",
+    )
+    # ...and safeguarding concerns the youngest child's date of birth + this many years.
+    concern_retention_years = models.PositiveSmallIntegerField(
+        default=25, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Safeguarding concerns are kept until the youngest child's date of birth plus this many years.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -3,6 +3,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from audit.models import SchoolStampedHistory
 
 
 class Heartbeat(models.Model):
@@ -59,6 +62,8 @@ class RiskAssessment(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
+
     def __str__(self):
         return f"Risk assessment for {self.visit}"
 
@@ -107,6 +112,8 @@ class Hazard(models.Model):
     severity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(3)])
     likelihood = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(3)])
     controls = models.TextField(blank=True, max_length=2000)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["pk"]
@@ -202,6 +209,8 @@ class Escalation(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True, max_length=2000)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["-level", "created_at"]
@@ -321,6 +330,10 @@ class SafeguardingConcern(models.Model):
     cpoms_reference = models.CharField("CPOMS reference", max_length=50, blank=True)
     dsl_notes = models.TextField("DSL notes", blank=True, max_length=4000)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the retention policy anonymised it (audit.retention); never undone.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["status", "-raised_at"]

@@ -6,9 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from accounts.models import School
 from accounts.phone import UKPhoneNumberField
+from audit.models import SchoolStampedHistory
 
 from .validators import normalise_postcode, validate_postcode
 
@@ -48,6 +50,10 @@ class Family(models.Model):
     shared_with = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="shared_families")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the retention policy anonymised the household (audit.retention); never undone.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         verbose_name_plural = "families"
@@ -96,6 +102,8 @@ class Child(models.Model):
     class_name = models.CharField("class", max_length=50, blank=True)
     left_school_on = models.DateField(null=True, blank=True, help_text="Starts the retention clock.")
 
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
+
     class Meta:
         verbose_name_plural = "children"
         ordering = ["last_name", "first_name"]
@@ -112,6 +120,8 @@ class Carer(models.Model):
     relationship = models.CharField(max_length=60)
     phone = UKPhoneNumberField(region="GB", blank=True)
     parental_responsibility = models.BooleanField(default=True)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["name"]
@@ -245,6 +255,8 @@ class Visit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = VisitQuerySet.as_manager()
+    # The code word never goes into the history tables (R-SAFEWORD).
+    history = HistoricalRecords(bases=[SchoolStampedHistory], excluded_fields=["code_word"])
 
     class Meta:
         ordering = ["planned_start", "pk"]
@@ -403,6 +415,8 @@ class VisitReport(models.Model):
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
+
     def __str__(self):
         return f"Report on {self.visit}"
 
@@ -435,6 +449,8 @@ class Incident(models.Model):
     police_reference = models.CharField(max_length=50, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["-occurred_at"]

@@ -1,0 +1,163 @@
+"""Change history (django-simple-history) of the records an auditor asks about: who changed what
+and when. Every Historical* row is stamped with its school when written, so the audit page scopes
+by school with one indexed filter (audit.models.SchoolStampedHistory)."""
+
+from django.apps import apps
+from django.dispatch import receiver
+from simple_history.signals import pre_create_historical_record
+
+# (key in URLs, app label, model name, how to reach the school id from an instance), in menu order.
+TRACKED = (
+    ("family", "visits", "Family", "school_id"),
+    ("child", "visits", "Child", "family.school_id"),
+    ("carer", "visits", "Carer", "family.school_id"),
+    ("visit", "visits", "Visit", "school_id"),
+    ("visitreport", "visits", "VisitReport", "visit.school_id"),
+    ("incident", "visits", "Incident", "visit.school_id"),
+    ("riskassessment", "safety", "RiskAssessment", "visit.school_id"),
+    ("hazard", "safety", "Hazard", "assessment.visit.school_id"),
+    ("escalation", "safety", "Escalation", "visit.school_id"),
+    ("concern", "safety", "SafeguardingConcern", "school_id"),
+)
+_SCHOOL_PATHS = {(app, name): path for _key, app, name, path in TRACKED}
+
+
+def tracked_models():
+    """[(key, model, verbose name)] of every model with history."""
+    return [(key, apps.get_model(app, name)) for key, app, name, _path in TRACKED]
+
+
+def tracked_model(key):
+    for k, model in tracked_models():
+        if k == key:
+            return model
+    return None
+
+
+def school_id_of(instance):
+    path = _SCHOOL_PATHS.get((instance._meta.app_label, instance._meta.object_name))
+    if path is None:
+        return None
+    value = instance
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+@receiver(pre_create_historical_record)
+def _stamp_school(sender, instance, history_instance, **kwargs):
+    history_instance.history_school_id = school_id_of(instance)
+
+
+# --- The audit page: changes newest first, with what changed ---------------------------------
+
+# Bookkeeping that changes on every save and says nothing to an auditor.
+NOT_SHOWN = {"id", "updated_at", "created_at"}
+# Safeguarding text is for the DSL and head only (R-CONFIDENTIAL); others see that it changed.
+HIDDEN_UNLESS_CONCERN_READER = {"details", "dsl_notes", "cpoms_reference"}
+ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def change_index(history_querysets):
+    """One query over every model's history: (model key, history id, date), newest first.
+
+    `history_querysets` is [(key, queryset of Historical* rows already scoped and filtered)]."""
+    from django.db.models import CharField, Value
+
+    parts = [qs.annotate(model_key=Value(key, output_field=CharField()))
+             .values_list("model_key", "history_id", "history_date").order_by()
+             for key, qs in history_querysets]
+    if not parts:
+        return []
+    index = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return index.order_by("-history_date", "-history_id")
+
+
+def _label(key, row):
+    if key == "family":
+        return row.display_name
+    if key == "child":
+        return f"{row.first_name} {row.last_name}".strip()
+    if key == "carer":
+        return row.name
+    return f"#{row.id}"
+
+
+def _show(field, row, users):
+    if field.choices:
+        return getattr(row, f"get_{field.name}_display")()
+    value = getattr(row, field.attname)
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        if field.related_model is not None and field.related_model._meta.label == "auth.User":
+            return users.get(value, f"user #{value}")
+        return f"#{value}"
+    return value
+
+
+def entries(page_rows, *, show_concern_text: bool):
+    """The audit entries for one page of change_index rows, each with its changed fields (diffed
+    against the object's previous historical row). Two queries per model present on the page, plus
+    one for the names of people: the same count for any page size."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
+
+    by_key = {}
+    for key, history_id, _date in page_rows:
+        by_key.setdefault(key, []).append(history_id)
+    rows, previous = {}, {}
+    for key, ids in by_key.items():
+        hist = tracked_model(key).history
+        # The previous write of the same object (history ids grow with every write).
+        prev_id = Subquery(hist.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+                           .order_by("-history_id").values("history_id")[:1])
+        for row in hist.filter(history_id__in=ids).annotate(prev_history_id=prev_id):
+            rows[(key, row.history_id)] = row
+        prev_ids = [r.prev_history_id for (k, _), r in rows.items() if k == key and r.prev_history_id]
+        for row in hist.filter(history_id__in=prev_ids):
+            previous[(key, row.history_id)] = row
+
+    user_ids = {r.history_user_id for r in rows.values() if r.history_user_id}
+    for row in list(rows.values()) + list(previous.values()):
+        for field in row._meta.fields:
+            if field.is_relation and field.related_model is not None \
+                    and field.related_model._meta.label == "auth.User" and not field.name.startswith("history_"):
+                if getattr(row, field.attname):
+                    user_ids.add(getattr(row, field.attname))
+    users = {u.pk: (u.get_full_name() or u.get_username())
+             for u in get_user_model().objects.filter(pk__in=user_ids)}
+
+    result = []
+    for key, history_id, _date in page_rows:
+        row = rows.get((key, history_id))
+        if row is None:
+            continue
+        before = previous.get((key, row.prev_history_id)) if row.prev_history_id else None
+        changes = []
+        if row.history_type == "~" and before is not None:
+            for field in row._meta.fields:
+                if field.name.startswith("history_") or field.name in NOT_SHOWN:
+                    continue
+                if getattr(row, field.attname) == getattr(before, field.attname):
+                    continue
+                hidden = key == "concern" and field.name in HIDDEN_UNLESS_CONCERN_READER and not show_concern_text
+                changes.append({
+                    "field": str(field.verbose_name),
+                    "old": "(safeguarding text, hidden)" if hidden else _show(field, before, users),
+                    "new": "(safeguarding text, hidden)" if hidden else _show(field, row, users),
+                })
+        result.append({
+            "key": key,
+            "model": tracked_model(key)._meta.verbose_name,
+            "object_id": row.id,
+            "label": _label(key, row),
+            "action": ACTIONS.get(row.history_type, row.history_type),
+            "at": row.history_date,
+            "who": users.get(row.history_user_id, "the system") if row.history_user_id else "the system",
+            "reason": row.history_change_reason or "",
+            "changes": changes,
+        })
+    return result

@@ -1,0 +1,69 @@
+"""Audit and data protection (R-CONFIDENTIAL): who read which record, and the school stamp that
+every historical (django-simple-history) row carries so the audit page can scope it in one query.
+
+A home of its own because it spans visits and safety: the access log records reads of families
+(visits) and safeguarding concerns (safety), and the history base is shared by both apps' models.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class SchoolStampedHistory(models.Model):
+    """Abstract base of every Historical* model: the school the row belongs to, set when the row is
+    written (audit.history), so the audit page never joins through a record that may be gone."""
+
+    history_school = models.ForeignKey(
+        "accounts.School", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AccessKind(models.TextChoices):
+    FAMILY = "family", "Family record"
+    CONCERN = "concern", "Safeguarding concern"
+    EXPORT = "export", "Subject-access export"
+
+
+class AccessLog(models.Model):
+    """One read of a confidential record: who, when, what. Append-only; holds ids, never the
+    personal data it points at."""
+
+    school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=AccessKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    # The family the record is about (the family itself, or the concern's), for "who read this family".
+    family_id = models.PositiveBigIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"]), models.Index(fields=["school", "family_id"])]
+
+    def __str__(self):
+        return f"{self.user} read {self.get_kind_display()} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The access log is append-only.")
+
+
+def log_access(request_or_user, kind: str, obj, *, family_id=None, school=None, path: str = "") -> AccessLog:
+    """Record that someone read `obj` (a Family, SafeguardingConcern, or the family exported)."""
+    user = getattr(request_or_user, "user", request_or_user)
+    if not path and hasattr(request_or_user, "get_full_path"):
+        path = request_or_user.get_full_path()[:300]
+    return AccessLog.objects.create(
+        school_id=school.pk if school is not None else obj.school_id, user=user, kind=kind, object_id=obj.pk,
+        family_id=family_id, path=path,
+    )
