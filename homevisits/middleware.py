@@ -102,8 +102,8 @@ class SessionLimitsMiddleware:
                 messages.info(request, ABSOLUTE_LIMIT_MESSAGE)
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        started = request.session.get(LOGIN_AT_SESSION_KEY) if hasattr(request, "session") else None
-        if user is not None and user.is_authenticated and started is not None:
+        if user is not None and user.is_authenticated and request.session.get(LOGIN_AT_SESSION_KEY) is not None:
+            started = request.session[LOGIN_AT_SESSION_KEY]
             if _out_on_a_visit(user):
                 request.session.set_expiry(max(60, int(settings.SESSION_ABSOLUTE_SECONDS - (now - started))))
             elif request.session.get("_session_expiry") is not None:
@@ -143,7 +143,8 @@ class TwoFactorMiddleware:
         if request.method == "GET" and not _is_htmx(request):
             next_path = request.get_full_path()
         else:
-            next_path = own_site_path(request, request.headers.get("Referer")) or reverse("home")
+            page = request.headers.get("HX-Current-URL") or request.headers.get("Referer")
+            next_path = own_site_path(request, page) or reverse("home")
         return _send_to(request, f"{reverse(url_name)}?{urlencode({'next': next_path})}")
 
 

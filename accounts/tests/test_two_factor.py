@@ -226,3 +226,12 @@ def test_a_school_admin_resets_a_lost_phone_for_their_own_staff(client, school, 
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=office).exists()
     assert not StaticToken.objects.filter(device__user=office).exists()
+
+
+def test_a_background_htmx_request_moves_the_whole_page_to_the_second_step(client, school, clock):
+    office = make_staff(school, roles.OFFICE)
+    with_two_factor(office)
+    sign_in(client, office)
+    response = client.get("/visits/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/out/")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == VERIFY + "?next=%2Fout%2F"
