@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("safety.urls")),
     path("", include("visits.report_urls")),
     path("", include("safety.concern_urls")),
+    path("", include("audit.urls")),
 ]

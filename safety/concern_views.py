@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from audit.models import AccessKind, log_access
 from visits.scoping import visible_families, visible_visits
 
 from . import concerns
@@ -43,4 +44,6 @@ def concern_detail(request, pk):
         concerns.update_concern(concern, request.user, **form.cleaned_data)
         messages.success(request, "Concern updated.")
         return redirect("concerns:detail", pk=concern.pk)
+    # R-CONFIDENTIAL: every read of a safeguarding concern is logged (audit page).
+    log_access(request, AccessKind.CONCERN, concern, family_id=concern.family_id)
     return render(request, "concerns/concern_detail.html", {"concern": concern, "form": form})

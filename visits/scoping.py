@@ -65,3 +65,47 @@ def may_approve(user) -> bool:
 
 def sees_all_visits(user) -> bool:
     return has_role(user, *roles.SEE_ALL_FAMILIES)
+
+
+# --- Audit and data protection (audit app) ----------------------------------------------------
+AUDITORS = (roles.HEAD, roles.SCHOOL_ADMIN)
+EXPORTERS = (roles.HEAD, roles.DSL)
+CSV_EXPORTERS = (roles.HEAD, roles.OFFICE)
+
+
+def may_audit(user) -> bool:
+    """R-CONFIDENTIAL: the head of school and the school admin read their school's audit trail."""
+    return school_of(user) is not None and has_role(user, *AUDITORS)
+
+
+def may_export_family(user) -> bool:
+    """Subject-access export of a family: the head and the DSL (UK GDPR art. 15)."""
+    return school_of(user) is not None and has_role(user, *EXPORTERS)
+
+
+def may_export_csv(user) -> bool:
+    """The week's timetable and the visit reports as CSV: the head and the office."""
+    return school_of(user) is not None and has_role(user, *CSV_EXPORTERS)
+
+
+def exportable_families(user):
+    """Families a user may export for a subject-access request: their school's, head/DSL only."""
+    if not may_export_family(user):
+        return Family.objects.none()
+    return Family.objects.filter(school=school_of(user))
+
+
+def visible_history(user, model):
+    """The change history (django-simple-history rows) of `model` at the auditor's school only."""
+    if not may_audit(user):
+        return model.history.none()
+    return model.history.filter(history_school=school_of(user))
+
+
+def visible_access_logs(user):
+    """Who read which family or concern, at the auditor's school only."""
+    from audit.models import AccessLog
+
+    if not may_audit(user):
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(school=school_of(user))

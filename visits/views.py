@@ -21,6 +21,7 @@ from django.views.generic import DetailView, ListView
 
 from accounts import roles
 from accounts.models import StaffProfile, has_role, school_of
+from audit.models import AccessKind, log_access
 from safety.models import SafetyChecklist
 from safety.services import assessment_saved, complete_checklist, ensure_risk_assessment
 
@@ -45,6 +46,7 @@ from .models import Family, Visit, VisitState
 from .scoping import (
     may_approve,
     may_edit_families,
+    may_export_family,
     may_plan_visits,
     may_see_code_word,
     may_share_families,
@@ -110,6 +112,9 @@ class FamilyDetailView(DetailView):
                          .prefetch_related("staff").order_by("-planned_start"))
         ctx["may_edit"] = may_edit_families(self.request.user)
         ctx["may_plan"] = may_plan_visits(self.request.user)
+        ctx["may_export"] = may_export_family(self.request.user)
+        # R-CONFIDENTIAL: every read of a family's record is logged (audit page).
+        log_access(self.request, AccessKind.FAMILY, self.object, family_id=self.object.pk)
         return ctx
 
 

@@ -1,0 +1,73 @@
+"""The audit page (R-CONFIDENTIAL): who changed what and when, and who read which family or
+concern. Head of school and school admin, their own school only; everyone else gets 404."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.models import school_of
+from safety.concerns import may_read_concerns
+from visits.models import Family
+from visits.scoping import may_audit, visible_access_logs, visible_history
+
+from . import history
+from .forms import ChangeFilterForm, ReadFilterForm
+
+PAGE_SIZE = 50
+
+
+def _auditor(request):
+    if not may_audit(request.user):
+        raise Http404("No audit page here.")
+    return school_of(request.user)
+
+
+def changes(request):
+    school = _auditor(request)
+    form = ChangeFilterForm(request.GET or None, school=school)
+    start, end = form.bounds()
+    key, person = form.value("model"), form.value("person")
+    querysets = []
+    for k, model in history.tracked_models():
+        if key and k != key:
+            continue
+        qs = visible_history(request.user, model)
+        if person:
+            qs = qs.filter(history_user=person)
+        if start:
+            qs = qs.filter(history_date__gte=start)
+        if end:
+            qs = qs.filter(history_date__lt=end)
+        querysets.append((k, qs))
+    page = Paginator(history.change_index(querysets), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = history.entries(list(page.object_list), show_concern_text=may_read_concerns(request.user))
+    return render(request, "audit/changes.html", {
+        "form": form, "page_obj": page, "entries": rows, "tab": "changes", "query": _query(request)})
+
+
+def reads(request):
+    school = _auditor(request)
+    form = ReadFilterForm(request.GET or None, school=school)
+    start, end = form.bounds()
+    qs = visible_access_logs(request.user).select_related("user")
+    if form.value("kind"):
+        qs = qs.filter(kind=form.value("kind"))
+    if form.value("person"):
+        qs = qs.filter(user=form.value("person"))
+    if start:
+        qs = qs.filter(at__gte=start)
+    if end:
+        qs = qs.filter(at__lt=end)
+    page = Paginator(qs.order_by("-at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    names = dict(Family.objects.filter(school=school, pk__in={log.family_id for log in page.object_list})
+                 .values_list("pk", "display_name"))
+    logs = [{"log": log, "family_name": names.get(log.family_id)} for log in page.object_list]
+    return render(request, "audit/reads.html", {
+        "form": form, "page_obj": page, "logs": logs, "tab": "reads", "query": _query(request)})
+
+
+def _query(request):
+    """The filters, to carry over to the next and previous pages."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
