@@ -1,9 +1,11 @@
 """Sign-in extras: the lockout page, two-factor setup and verification, the account page."""
 
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +21,19 @@ from . import twofactor
 from .forms import CodeForm, SetupCodeForm
 
 BACKUP_CODES_SESSION_KEY = "hv_backup_codes"
+log = logging.getLogger("homevisits.security")
+
+
+class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the emailed link also lifts a lockout on that username: the
+    lockout page sends people here, and the link proves they hold the account's email."""
+
+    def form_valid(self, form):
+        from axes.utils import reset
+
+        response = super().form_valid(form)
+        reset(username=form.user.get_username())
+        return response
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -148,6 +163,8 @@ def two_factor_verify(request):
                     messages.warning(request, f"You used a backup code; {left} left. "
                                               "Make new ones on your account page if you are running low.")
                 return redirect(_next_url(request))
+        # No code in the log line, only who and from where (axes does the same for passwords).
+        log.warning("Two-factor code refused for user id %s from %s", user.pk, client_ip(request))
         form.add_error("code", error)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
 

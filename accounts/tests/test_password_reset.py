@@ -62,3 +62,21 @@ def test_the_link_comes_from_site_url_and_sets_a_new_password_once(client, user)
 def test_the_reset_pages_are_reachable_without_signing_in(client):
     assert client.get(RESET).status_code == 200
     assert "Forgotten your password?" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_new_password_from_the_emailed_link_lifts_a_lockout(client, user):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    locked = Client()
+    for _ in range(5):
+        locked.post("/accounts/login/", {"username": "tom", "password": "wrong-password-123"})
+    assert AccessAttempt.objects.filter(username="tom").exists()
+    client.post(RESET, {"email": "tom.baker@school.example"})
+    link = re.search(r"(\S+/accounts/password/reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link[len(settings.SITE_URL.rstrip("/")):], follow=True)
+    client.post(form_page.redirect_chain[-1][0],
+                {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"})
+    assert not AccessAttempt.objects.filter(username="tom").exists()
+    response = locked.post("/accounts/login/", {"username": "tom", "password": "a-brand-new-passphrase"})
+    assert response.status_code == 302

@@ -235,3 +235,14 @@ def test_a_background_htmx_request_moves_the_whole_page_to_the_second_step(clien
     response = client.get("/visits/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/out/")
     assert response.status_code == 204
     assert response["HX-Redirect"] == VERIFY + "?next=%2Fout%2F"
+
+
+def test_a_refused_code_is_logged_without_the_code(school, clock, caplog):
+    office = make_staff(school, roles.OFFICE)
+    with_two_factor(office)
+    client = Client()
+    sign_in(client, office)
+    with caplog.at_level("WARNING", logger="homevisits.security"):
+        client.post(VERIFY, {"code": "654321"})
+    assert f"Two-factor code refused for user id {office.pk}" in caplog.text
+    assert "654321" not in caplog.text
