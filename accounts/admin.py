@@ -42,6 +42,14 @@ class SchoolAdmin(SchoolScopedAdmin):
                 "description": "Defaults follow the school's home-visit policy (15/30-minute return rules).",
             },
         ),
+        (
+            "Retention (UK GDPR)",
+            {
+                "fields": ("visit_retention_years", "concern_retention_years"),
+                "description": "What is past these periods is anonymised every week (manage.py apply_retention; "
+                               "see the README's 'Security and data protection').",
+            },
+        ),
     )
 
 

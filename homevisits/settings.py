@@ -9,6 +9,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -273,6 +274,11 @@ WATCHDOG_STALE_INTERVALS = env.int("WATCHDOG_STALE_INTERVALS", default=3)
 # How often the office's live board (/out/) asks the server for its body (seconds).
 BOARD_POLL_SECONDS = env.int("BOARD_POLL_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
+    # Retention (UK GDPR): anonymise what is past its school's retention period, weekly (Sunday 02:30 UTC).
+    "apply-retention": {
+        "task": "audit.tasks.apply_retention",
+        "schedule": crontab(minute=30, hour=2, day_of_week="sunday"),
+    },
     "watchdog-scan": {
         "task": "safety.tasks.scan_overdue",
         "schedule": float(WATCHDOG_INTERVAL_SECONDS),
