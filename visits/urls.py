@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "visits"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("visits/<int:pk>/letter/sent/", views.visit_letter_sent, name="visit-letter-sent"),
     path("visits/<int:pk>/slip/", views.visit_slip, name="visit-slip"),
     path("timetable/", views.timetable, name="timetable"),
+    path("timetable/csv/", export_views.timetable_csv, name="timetable-csv"),
+    path("timetable/reports-csv/", export_views.reports_csv, name="reports-csv"),
     path("timetable/calendar-link/revoke/", views.calendar_revoke, name="calendar-revoke"),
     # Public by its secret token (the login middleware lets /calendar/ through).
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

@@ -46,6 +46,7 @@ from .models import Family, Visit, VisitState
 from .scoping import (
     may_approve,
     may_edit_families,
+    may_export_csv,
     may_export_family,
     may_plan_visits,
     may_see_code_word,
@@ -577,6 +578,7 @@ def timetable(request):
         "days": days, "monday": monday, "may_see": may_see,
         "previous": monday - datetime.timedelta(days=7), "next": monday + datetime.timedelta(days=7),
         "this_week": week_start(timezone.localdate()), "sees_all": sees_all_visits(user), "feed_url": feed_url,
+        "may_export_csv": may_export_csv(user),
     })
 
 
