@@ -2,16 +2,17 @@
 concern. Head of school and school admin, their own school only; everyone else gets 404."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
 
 from accounts.models import school_of
 from safety.concerns import may_read_concerns
 from visits.models import Family
-from visits.scoping import may_audit, visible_access_logs, visible_history
+from visits.scoping import exportable_families, may_audit, visible_access_logs, visible_history
 
-from . import history
+from . import history, subject_access
 from .forms import ChangeFilterForm, ReadFilterForm
+from .models import AccessKind, log_access
 
 PAGE_SIZE = 50
 
@@ -71,3 +72,24 @@ def _query(request):
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+# --- Subject-access export (UK GDPR art. 15): head and DSL only, every export logged ------------
+
+def _exported_family(request, pk):
+    family = get_object_or_404(exportable_families(request.user).select_related("school"), pk=pk)
+    log_access(request, AccessKind.EXPORT, family, family_id=family.pk)
+    return family, subject_access.family_export(family)
+
+
+def subject_access_page(request, pk):
+    family, data = _exported_family(request, pk)
+    return render(request, "audit/subject_access.html", {
+        "family": family, "tree": subject_access.as_tree(data)["items"]})
+
+
+def subject_access_json(request, pk):
+    family, data = _exported_family(request, pk)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="subject-access-family-{family.pk}.json"'
+    return response
