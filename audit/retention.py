@@ -210,3 +210,17 @@ def _anonymise_family(family, now, report, dry_run):
     family.anonymised_at = now
     family._change_reason = ANONYMISED_REASON
     family.save()
+
+
+def erase_family(family_id: int, now, *, dry_run: bool = False) -> RetentionReport:
+    """Erasure on request (UK GDPR art. 17), when the DPO has decided the school need not keep the
+    record: the same anonymising as retention, for one family and its concerns, whatever the dates."""
+    report = RetentionReport(dry_run=dry_run, family_ids=[family_id])
+    with transaction.atomic():
+        family = Family.objects.select_for_update().get(pk=family_id, anonymised_at__isnull=True)
+        for concern in SafeguardingConcern.objects.select_for_update().filter(family=family,
+                                                                             anonymised_at__isnull=True):
+            report.concern_ids.append(concern.pk)
+            _anonymise_concern(concern, now, report, dry_run)
+        _anonymise_family(family, now, report, dry_run)
+    return report
