@@ -8,10 +8,14 @@ The view only renders what it returns.
 
 import dataclasses
 import datetime
+import functools
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
 from visits.models import OUT_STATES, EventKind, Visit, VisitEvent, VisitState
@@ -57,16 +61,27 @@ class Progress:
         return self.due_ms - DUE_SOON_MINUTES * 60_000
 
     @property
-    def step(self) -> int:
+    def step(self) -> str:
         """The width before the script takes over, in 5 % steps (CSS classes: no inline style, CSP)."""
-        return self.percent // 5 * 5
+        return str(self.percent // 5 * 5)
+
+    @property
+    def percent_text(self) -> str:
+        return str(self.percent)
+
+    @property
+    def data(self) -> str:
+        """The data attributes static/js/board.js counts down from (epoch milliseconds), in one string:
+        hundreds of separately formatted numbers would be a measurable part of a poll."""
+        return mark_safe(f'data-start="{self.start_ms}" data-soon="{self.soon_ms}" data-due="{self.due_ms}" '  # noqa: S308 - integers only
+                         f'data-late="{self.late_ms}" data-chase="{self.chase_ms}"')
 
 
-def progress(visit: Visit, now: datetime.datetime) -> Progress:
+def progress(visit, now: datetime.datetime, school=None) -> Progress:
     """The progress bar's state from the clock alone, so it turns amber and red even if the watchdog
     is not running: amber at expected return + late_call_minutes (R-LATE-15), red at + office_chase_minutes
     (R-RETURN-30)."""
-    school = visit.school
+    school = school or visit.school
     start = visit.departed_at or visit.planned_start
     due = visit.expected_return
     late_at = due + datetime.timedelta(minutes=school.late_call_minutes)  # R-LATE-15
@@ -87,6 +102,73 @@ def progress(visit: Visit, now: datetime.datetime) -> Progress:
     return Progress(state, percent, label, epoch_ms(start), epoch_ms(due), epoch_ms(late_at), epoch_ms(chase_at))
 
 
+def hhmm(moment: datetime.datetime | None, tz=None) -> str:
+    """A time of day in the school's time zone (Europe/London), as the board shows it."""
+    return moment.astimezone(tz or timezone.get_current_timezone()).strftime("%H:%M") if moment else ""
+
+
+EVENT_LABELS = dict(EventKind.choices)
+STATE_LABELS = dict(VisitState.choices)
+
+
+class Urls:
+    """The board's links for one visit. Reversed once per poll and filled in per row: several
+    hundred reverse() calls would cost more than the rest of the poll."""
+
+    NAMES = {"detail": "visits:visit-detail", "escalation": "safety:escalation",
+             "record_call": "safety:record-call", "police": "safety:police-pack"}
+    _MARK = "987654321"
+
+    def __init__(self):
+        self.patterns = {key: reverse(name, args=[self._MARK]) for key, name in self.NAMES.items()}
+
+    def for_visit(self, pk: int) -> dict[str, str]:
+        pk = str(pk)
+        return {key: pattern.replace(self._MARK, pk) for key, pattern in self.patterns.items()}
+
+
+@dataclasses.dataclass
+class Person:
+    """A member of staff as the board shows them: name and a number to tap (R-PHONE)."""
+
+    pk: int
+    name: str
+    sort_key: tuple
+    tel: str  # E.164, for tel: links
+    national: str  # as people read it: 07700 900101
+
+    @functools.cached_property
+    def item_html(self) -> str:
+        """Their line in a row's staff list, tap to call (R-PHONE). Built once per person and poll,
+        not once per visit they are on."""
+        if self.tel:
+            return format_html('<li>{}: <a href="tel:{}" class="text-nowrap">{}</a></li>', self.name, self.tel,
+                               self.national)
+        return format_html('<li>{}: <span class="text-danger">no mobile on record</span></li>', self.name)
+
+
+def people(user_ids) -> dict[int, Person]:
+    """Everyone named on the board, read and formatted once each, however many visits they are on."""
+    users = (get_user_model().objects.filter(pk__in=set(user_ids)).select_related("profile")
+             .only("pk", "username", "first_name", "last_name", "profile__mobile"))
+    out = {}
+    for user in users:
+        mobile = getattr(getattr(user, "profile", None), "mobile", None)
+        out[user.pk] = Person(pk=user.pk, name=user.get_full_name() or user.get_username(),
+                              sort_key=(user.last_name, user.first_name, user.pk),
+                              tel=str(mobile) if mobile else "", national=mobile.as_national if mobile else "")
+    return out
+
+
+def staff_of(visit_ids) -> dict[int, list[int]]:
+    """The staff on each visit (the lead included), from the link table in one query."""
+    out: dict[int, list[int]] = {}
+    for visit_id, user_id in Visit.staff.through.objects.filter(visit_id__in=list(visit_ids)).values_list(
+            "visit_id", "user_id"):
+        out.setdefault(visit_id, []).append(user_id)
+    return out
+
+
 # What each row says in words beside its colour (colour is never the only signal).
 URGENCY = {
     3: ("danger", "EMERGENCY (level 3)"),
@@ -104,36 +186,90 @@ CLOCK_URGENCY = {
 
 @dataclasses.dataclass
 class BoardRow:
-    visit: Visit
-    staff: list
+    visit: "BoardVisit"
+    staff: list[Person]
     progress: Progress
     tone: str  # danger | warning | secondary | info | success
     status: str
     open_escalations: list
     top: Escalation | None
-    last_event_label: str
-    last_event_at: datetime.datetime | None
+    urls: dict
+    key: str  # the visit's pk, ready to print
+    level: str
+    state_label: str
+    left_at: str
+    back_by: str
+    last_event_label: str = ""
+    last_event_at: str = ""
+    last_event_ms: str = ""
     last_event_ago: str = ""
-
-    @property
-    def last_event_ms(self) -> int | None:
-        return epoch_ms(self.last_event_at)
 
     @property
     def alert_ids(self) -> str:
         return " ".join(f"e{e.pk}" for e in self.open_escalations)
 
     @property
+    def staff_html(self) -> str:
+        return SafeString("".join(p.item_html for p in self.staff))
+
+    @property
+    def escalation_text(self) -> str:
+        """The top open alert in words: what, since when, and who has acknowledged it."""
+        top = self.top
+        if top is None:
+            return ""
+        text = f"{top.get_reason_display()} · raised {hhmm(top.created_at)}"
+        if top.alert_count > 1:
+            text += f", alerted {top.alert_count} times"
+        if top.acknowledged_at:
+            who = top.acknowledged_by.get_full_name() or top.acknowledged_by.get_username()
+            text += f" · acknowledged by {who} at {hhmm(top.acknowledged_at)}"
+        return text
+
+    @property
     def alert_text(self) -> str:
         """For a desktop notification: names and level only, never the family or address (R-CONFIDENTIAL)."""
-        names = ", ".join(p.get_full_name() or p.get_username() for p in self.staff)
-        due = timezone.localtime(self.visit.expected_return).strftime("%H:%M")
-        return f"{self.status}: {names} (due back {due})"
+        return f"{self.status}: {', '.join(p.name for p in self.staff)} (due back {self.back_by})"
 
     @property
     def to_acknowledge(self) -> Escalation | None:
         """The top open alert, when nobody has acknowledged it yet (it repeats until then)."""
         return self.top if self.top is not None and self.top.acknowledged_at is None else None
+
+
+@dataclasses.dataclass
+class ScheduleRow:
+    """One visit of today's schedule (R-SCHEDULE), ticked off when back (R-RETURN)."""
+
+    visit: "BoardVisit"
+    staff_names: str
+    times: str
+    url: str
+    returned_at: str
+    tick: str = "○"
+    state_text: str = ""
+    state_class: str = "text-secondary"
+
+    def __post_init__(self):
+        visit = self.visit
+        if visit.state == VisitState.RETURNED:
+            self.tick, self.state_text, self.state_class = "✔", f"Back {self.returned_at}", "text-success"
+        elif visit.state == VisitState.CANCELLED:
+            self.tick, self.state_text = "✕", "Cancelled"
+        elif visit.is_out:
+            self.tick, self.state_text, self.state_class = "➜", "Out now", ""
+        else:
+            self.state_text = STATE_LABELS.get(visit.state, "")
+
+
+def schedule_row(visit, staff_names, urls, now, tz) -> ScheduleRow:
+    row = ScheduleRow(visit=visit, staff_names=staff_names, url=urls.for_visit(visit.pk)["detail"],
+                      times=f"{hhmm(visit.planned_start, tz)}–{hhmm(visit.expected_return, tz)}",
+                      returned_at=hhmm(visit.returned_at, tz))
+    if visit.state == VisitState.APPROVED and visit.planned_start < now:
+        # R-DEPART: its time has come and nobody has signed out.
+        row.state_text, row.state_class = "Not signed out yet", "text-danger"
+    return row
 
 
 @dataclasses.dataclass
@@ -171,7 +307,7 @@ class LiveBoard:
     now: datetime.datetime
     rows: list[BoardRow]
     failed: list[FailedAlert]
-    schedule: list[Visit]
+    schedule: list[ScheduleRow]
     monitoring_down: bool
 
     @property
@@ -194,19 +330,11 @@ class LiveBoard:
 
     @property
     def everyone_back(self) -> bool:
-        """R-RETURN: nobody out and every visit of today's schedule back or cancelled."""
+        """R-RETURN: nobody out, and every visit of today's schedule back or cancelled (one still
+        waiting for approval cannot be out)."""
         return (not self.rows and bool(self.schedule)
-                and all(v.state in (VisitState.RETURNED, VisitState.CANCELLED, VisitState.SUBMITTED)
-                        for v in self.schedule))
-
-    @property
-    def returned_today(self) -> int:
-        return sum(1 for v in self.schedule if v.state == VisitState.RETURNED)
-
-
-def _staff_prefetch():
-    users = get_user_model().objects.select_related("profile").order_by("last_name", "first_name")
-    return Prefetch("staff", queryset=users)
+                and all(s.visit.state in (VisitState.RETURNED, VisitState.CANCELLED, VisitState.SUBMITTED)
+                        for s in self.schedule))
 
 
 def _sort_key(row: BoardRow):
@@ -215,41 +343,62 @@ def _sort_key(row: BoardRow):
     return (-row.visit.escalation_level, row.visit.expected_return, row.visit.pk)
 
 
-def out_rows(user, now) -> list[BoardRow]:
+# Only what the board shows: a poll reads hundreds of rows, and phone numbers are costly to parse.
+@dataclasses.dataclass
+class BoardVisit:
+    """What the board shows of a visit. Read as plain values: a poll reads hundreds of visits, and
+    building model instances for them (and parsing their phone numbers) would be most of its time."""
+
+    pk: int
+    family_name: str
+    address: str
+    state: str
+    planned_start: datetime.datetime
+    expected_return: datetime.datetime
+    departed_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+    escalation_level: int
+    last_event_kind: str | None
+    last_event_at: datetime.datetime | None
+
+    @property
+    def is_out(self) -> bool:
+        return self.state in OUT_STATES
+
+
+VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
+                "returned_at", "escalation_level", "last_event_kind", "last_event_at")
+
+
+def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
+    """The visits out now (whenever they started) and today's schedule (R-SCHEDULE), in one query:
+    on a busy day they are mostly the same rows."""
+    today = timezone.localdate(now)
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
     last = VisitEvent.objects.filter(visit=OuterRef("pk")).order_by("-at", "-pk")
-    visits = (
-        visible_visits(user).out()
-        .select_related("family", "school")
-        .prefetch_related(
-            _staff_prefetch(),
-            Prefetch("escalations", queryset=Escalation.objects.filter(resolved_at__isnull=True)
-                     .select_related("acknowledged_by"), to_attr="open_escalation_list"),
-        )
+    visits = [BoardVisit(*values) for values in (
+        visible_visits(user)
+        .filter(Q(state__in=OUT_STATES) | Q(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES))
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]))
-    )
-    rows = []
-    for visit in visits:
-        prog = progress(visit, now)
-        open_escalations = visit.open_escalation_list  # Escalation's ordering: highest level first
-        level = visit.escalation_level
-        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else CLOCK_URGENCY[prog.state]
-        kind = visit.last_event_kind
-        rows.append(BoardRow(
-            visit=visit, staff=list(visit.staff.all()), progress=prog, tone=tone, status=status,
-            open_escalations=open_escalations, top=open_escalations[0] if open_escalations else None,
-            last_event_label=EventKind(kind).label if kind in EventKind.values else "",
-            last_event_at=visit.last_event_at,
-            last_event_ago=duration_text(now - visit.last_event_at) if visit.last_event_at else "",
-        ))
-    rows.sort(key=_sort_key)
-    return rows
+        .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
+    )]
+    out = [v for v in visits if v.state in OUT_STATES]
+    schedule = [v for v in visits if start <= v.planned_start < end]
+    return out, schedule
 
 
-def failed_alerts(user, now) -> list[FailedAlert]:
+def open_escalations(visit_ids) -> dict[int, list[Escalation]]:
+    out: dict[int, list[Escalation]] = {}
+    # Escalation's ordering puts the highest level first.
+    for esc in Escalation.objects.filter(visit_id__in=list(visit_ids), resolved_at__isnull=True).select_related(
+            "acknowledged_by"):
+        out.setdefault(esc.visit_id, []).append(esc)
+    return out
+
+
+def failed_alerts(school, now) -> list[FailedAlert]:
     """Notifications of this school that could not be delivered in the last 24 hours."""
-    school = school_of(user)
-    if school is None:
-        return []
     since = now - datetime.timedelta(hours=FAILED_NOTIFICATION_HOURS)
     failed = (
         Notification.objects.filter(status=DeliveryStatus.FAILED, created_at__gte=since,
@@ -266,18 +415,40 @@ def failed_alerts(user, now) -> list[FailedAlert]:
     return list(groups.values())
 
 
-def todays_schedule(user, now) -> list[Visit]:
-    """R-SCHEDULE: who goes where and when today, with returns ticked off (R-RETURN)."""
-    today = timezone.localdate(now)
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
-    return list(
-        visible_visits(user).filter(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES)
-        .select_related("family").prefetch_related(_staff_prefetch()).order_by("planned_start", "pk")
-    )
-
-
 def live_board(user, now=None) -> LiveBoard:
+    """Everything the board shows, in a constant number of queries whatever the number of visits."""
     now = now or timezone.now()
-    return LiveBoard(now=now, rows=out_rows(user, now), failed=failed_alerts(user, now),
-                     schedule=todays_schedule(user, now), monitoring_down=monitoring_is_down(now))
+    school = school_of(user)
+    if school is None:
+        return LiveBoard(now=now, rows=[], failed=[], schedule=[], monitoring_down=monitoring_is_down(now))
+    out, today = board_visits(user, now)
+    tz = timezone.get_current_timezone()
+    staff = staff_of({v.pk for v in out} | {v.pk for v in today})
+    named = people(pk for pks in staff.values() for pk in pks)
+    escalations = open_escalations(v.pk for v in out)
+    urls = Urls()
+
+    def staff_list(visit):
+        return sorted((named[pk] for pk in staff.get(visit.pk, []) if pk in named), key=lambda p: p.sort_key)
+
+    rows = []
+    for visit in out:
+        bar = progress(visit, now, school)
+        level = visit.escalation_level
+        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else CLOCK_URGENCY[bar.state]
+        mine = escalations.get(visit.pk, [])
+        row = BoardRow(visit=visit, staff=staff_list(visit), progress=bar, tone=tone, status=status,
+                       open_escalations=mine, top=mine[0] if mine else None, urls=urls.for_visit(visit.pk),
+                       key=str(visit.pk), level=str(level), state_label=STATE_LABELS.get(visit.state, ""),
+                       left_at=hhmm(visit.departed_at, tz) or "?", back_by=hhmm(visit.expected_return, tz))
+        if visit.last_event_at:
+            kind = visit.last_event_kind
+            row.last_event_label = EVENT_LABELS.get(kind, "")
+            row.last_event_at, row.last_event_ms = hhmm(visit.last_event_at, tz), str(epoch_ms(visit.last_event_at))
+            row.last_event_ago = duration_text(now - visit.last_event_at)
+        rows.append(row)
+    rows.sort(key=_sort_key)
+
+    schedule = [schedule_row(visit, ", ".join(p.name for p in staff_list(visit)), urls, now, tz) for visit in today]
+    return LiveBoard(now=now, rows=rows, failed=failed_alerts(school, now), schedule=schedule,
+                     monitoring_down=monitoring_is_down(now))

@@ -450,7 +450,7 @@ def board_context(request):
     if not may_keep_watch(request.user):
         raise Http404("Not available")
     return {"board": live_board(request.user), "poll_seconds": settings.BOARD_POLL_SECONDS,
-            "may_record_calls": has_role(request.user, *roles.WATCHERS)}
+            "board_url": reverse("safety:board"), "may_record_calls": has_role(request.user, *roles.WATCHERS)}
 
 
 class BoardView(View):

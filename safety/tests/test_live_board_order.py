@@ -79,7 +79,7 @@ def test_it_follows_the_schools_own_minutes(world):
 def test_the_bar_measures_from_departure_to_the_expected_return(world):
     visit = signed_out(world, at(10), at(11))
     bar = progress(visit, at(10, 30))
-    assert bar.percent == 50 and bar.step == 50
+    assert bar.percent == 50 and bar.step == "50"
     assert bar.start_ms == int(at(10).timestamp() * 1000) and bar.due_ms == int(at(11).timestamp() * 1000)
     assert bar.late_ms - bar.due_ms == 15 * 60_000 and bar.chase_ms - bar.due_ms == 30 * 60_000
     assert progress(visit, at(12)).percent == 100
