@@ -17,7 +17,7 @@ from safety.models import Hazard, RiskAssessment, SafetyChecklist
 
 from .localtime import combine_local
 from .models import Carer, Child, Family, Transport, Visit
-from .scoping import visible_families
+from .scoping import may_see_code_word, visible_families
 from .validators import normalise_postcode
 
 User = get_user_model()
@@ -227,6 +227,12 @@ class VisitForm(forms.ModelForm):
         elif "staff" in self.initial and "other_staff" not in self.initial:
             lead = self.initial.get("lead")
             self.initial["other_staff"] = [pk for pk in self.initial["staff"] if pk != lead]
+        # R-SAFEWORD / R-CONFIDENTIAL: the code word is for the office, the head and the staff going.
+        # Anyone else correcting the plan (the DSL, a colleague who planned it) neither sees nor clears it.
+        safe = ["office_contact", "code_word", "info_gathered", "notes"]
+        if self.instance.pk and not (may_see_code_word(user) or self.instance.staff.filter(pk=user.pk).exists()):
+            del self.fields["code_word"]
+            safe.remove("code_word")
         self.helper = _no_form_tag_helper()
         self.helper.layout = Layout(
             Fieldset("Who and why", "family", "children", "purpose", "purpose_other",
@@ -239,7 +245,7 @@ class VisitForm(forms.ModelForm):
             Fieldset("Who goes", "lead", "other_staff",
                      Div(Div("transport", css_class="col-sm-6"), Div("vehicle_owner", css_class="col-sm-6"),
                          css_class="row")),
-            Fieldset("Keeping staff safe", "office_contact", "code_word", "info_gathered", "notes"),
+            Fieldset("Keeping staff safe", *safe),
         )
 
     def _family(self):
