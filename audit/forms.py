@@ -36,7 +36,7 @@ class _AuditFilterForm(forms.Form):
                 Div(Field("person"), css_class="col-12 col-md-3"),
                 Div(Field("date_from"), css_class="col-6 col-md-2"),
                 Div(Field("date_to"), css_class="col-6 col-md-2"),
-                Div(Submit("filter", "Filter", css_class="btn-outline-primary mt-md-4"), css_class="col-12 col-md-2"),
+                Div(Submit("filter", "Filter", css_class="mt-md-4 w-100"), css_class="col-12 col-md-2"),
                 css_class="row g-2 align-items-start",
             )
         )

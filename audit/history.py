@@ -82,15 +82,33 @@ def _label(key, row):
         return f"{row.first_name} {row.last_name}".strip()
     if key == "carer":
         return row.name
+    if key == "visit" and row.planned_start:
+        from django.utils import timezone
+
+        return f"Visit on {timezone.localtime(row.planned_start):%a %d %b %Y %H:%M}"
     return f"#{row.id}"
 
 
 def _show(field, row, users):
+    """A value as a person reads it: choices by label, times in UK time, people by name."""
+    import datetime
+    import json
+
+    from django.utils import timezone
+
     if field.choices:
         return getattr(row, f"get_{field.name}_display")()
     value = getattr(row, field.attname)
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%a %d %b %Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d %b %Y")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     if field.is_relation:
         if field.related_model is not None and field.related_model._meta.label == "auth.User":
             return users.get(value, f"user #{value}")

@@ -106,14 +106,30 @@ def _visit(v) -> dict:
     }
 
 
+SINGULAR = {"children": "child", "carers": "carer", "visits": "visit", "events": "event", "hazards": "hazard",
+            "escalations": "escalation", "contact_attempts": "contact attempt", "incidents": "incident",
+            "safeguarding_concerns": "safeguarding concern", "follow_up_actions": "follow-up action"}
+
+
+def _readable_time(text: str) -> str:
+    """An exported local time (ISO 8601 with offset) as the page shows it."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{moment:%a %d %b %Y %H:%M}"
+
+
 def as_tree(value, label=""):
     """The export as nodes the printable page renders recursively (audit/_node.html)."""
     nice = label.replace("_", " ").capitalize()
     if isinstance(value, dict):
         return {"kind": "map", "label": nice, "items": [as_tree(v, k) for k, v in value.items()]}
     if isinstance(value, list):
-        return {"kind": "list", "label": nice, "items": [as_tree(v, f"{label.rstrip('s')} {n}")
-                                                         for n, v in enumerate(value, 1)]}
+        one = SINGULAR.get(label, label)
+        return {"kind": "list", "label": nice, "items": [as_tree(v, f"{one} {n}") for n, v in enumerate(value, 1)]}
+    if isinstance(value, str) and len(value) in (22, 25) and value[10:11] == "T":
+        value = _readable_time(value)
     if value is True:
         value = "Yes"
     elif value is False:

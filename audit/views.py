@@ -4,6 +4,7 @@ concern. Head of school and school admin, their own school only; everyone else g
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from accounts.models import school_of
 from safety.concerns import may_read_concerns
@@ -84,8 +85,9 @@ def _exported_family(request, pk):
 
 def subject_access_page(request, pk):
     family, data = _exported_family(request, pk)
+    sections = [node for node in subject_access.as_tree(data)["items"] if node["label"] not in ("Exported at", "School")]
     return render(request, "audit/subject_access.html", {
-        "family": family, "tree": subject_access.as_tree(data)["items"]})
+        "family": family, "tree": sections, "exported_at": timezone.localtime()})
 
 
 def subject_access_json(request, pk):

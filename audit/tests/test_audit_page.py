@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from audit.models import AccessKind, log_access
-from homevisits.factories import FamilyFactory
+from homevisits.factories import FamilyFactory, VisitFactory
 from safety.concerns import raise_concern, update_concern
 from visits.models import Family
 
@@ -146,3 +146,11 @@ def test_it_survives_bad_filter_values(client, people, family):
     for params in ({"model": "nope"}, {"person": "abc"}, {"date_from": "2026-13-40"}, {"page": "zz"}):
         assert client.get("/audit/", params).status_code == 200
     assert client.get("/audit/reads/", {"kind": "nope", "page": "-1"}).status_code == 200
+
+
+def test_it_shows_changed_times_in_uk_time(client, people, family):
+    visit = VisitFactory(family=family, school=family.school)
+    visit.departed_at = datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)  # 10:00 in London (BST)
+    visit.save()
+    entry = changes(as_user(client, people["head"]), model="visit").context["entries"][0]
+    assert {"field": "departed at", "old": "—", "new": "Wed 01 Jul 2026 10:00"} in entry["changes"]
