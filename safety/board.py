@@ -445,7 +445,8 @@ def live_board(user, now=None) -> LiveBoard:
             kind = visit.last_event_kind
             row.last_event_label = EVENT_LABELS.get(kind, "")
             row.last_event_at, row.last_event_ms = hhmm(visit.last_event_at, tz), str(epoch_ms(visit.last_event_at))
-            row.last_event_ago = duration_text(now - visit.last_event_at)
+            age = now - visit.last_event_at
+            row.last_event_ago = "just now" if age < datetime.timedelta(minutes=1) else f"{duration_text(age)} ago"
         rows.append(row)
     rows.sort(key=_sort_key)
 

@@ -1,6 +1,7 @@
 """The office's live board in real Chromium: the board is open, the watchdog escalates a visit, and
 within one poll the board shows it at the top, in red, with the count in the tab title and a beep
-(sound turned on by a click), without reloading the page."""
+(sound turned on by a click) and a desktop notification, without reloading the page; and when the
+connection drops, the board says it is out of date."""
 
 import datetime
 
@@ -26,6 +27,7 @@ def desk(live_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["notifications"])
         page = context.new_page()
         page.set_default_timeout(10_000)
         errors = []
@@ -65,6 +67,8 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(desk).to_have_title(f"Who is out · {world.school.name}")
     desk.get_by_role("button", name="Sound: off").click()
     expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "1")  # the test beep on turning it on
+    desk.get_by_role("button", name="Desktop alerts: off").click()
+    expect(desk.get_by_role("button", name="Desktop alerts: on")).to_be_visible()
     desk.evaluate("window.stillTheSamePage = true")
 
     # The watchdog's scans (R-LATE-15 then R-RETURN-30), as beat would run them.
@@ -78,6 +82,7 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(top.get_by_role("button", name="Acknowledge level 2")).to_be_visible()
     expect(desk).to_have_title(f"(2) Who is out · {world.school.name}")
     expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "2")  # the new alert beeped
+    expect(desk.locator("#board-live")).not_to_have_attribute("data-notified", "0")  # and a desktop notification
     assert desk.evaluate("window.stillTheSamePage") is True  # no reload: htmx swapped the body
     out_dir = django_settings.VAR_DIR / "screenshots"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -88,3 +93,10 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(rows.first.get_by_test_id("row-escalation")).to_contain_text(
         f"acknowledged by {world.office.get_full_name()}")
     assert desk.errors == [], "\n".join(desk.errors)
+
+    # The connection drops: after three missed polls the board says it is out of date, and when the
+    # server answers again the warning goes away by itself.
+    desk.route("**/out/live/", lambda route: route.abort())
+    expect(desk.get_by_test_id("board-stale")).to_be_visible(timeout=8_000)
+    desk.unroute("**/out/live/")
+    expect(desk.get_by_test_id("board-stale")).to_be_hidden(timeout=5_000)

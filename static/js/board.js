@@ -52,7 +52,8 @@
         now >= due ? "overdue by " + minutesText(now - due) : "due back in " + minutesText(due - now);
     });
     live.querySelectorAll("[data-ago]").forEach(function (span) {
-      span.textContent = minutesText(now - Number(span.dataset.ago)) + " ago";
+      var age = now - Number(span.dataset.ago);
+      span.textContent = age < 60000 ? "just now" : minutesText(age) + " ago";
     });
     if (staleBox) {
       var stale = Date.now() - lastUpdate > 3 * pollMs;
