@@ -70,7 +70,14 @@ def clock():
         yield traveller
 
 
-def work_through_every_form(client, clock, payload):
+def look(client, url, pages):
+    """Read a page part-way through (what a state shows, e.g. the approval's reasons while approved)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    pages.append((url, "mid-flow", response.content.decode()))
+
+
+def work_through_every_form(client, clock, payload, pages):
     school, people = school_with_people()
     teacher, ta, head, office, dsl = (people[k] for k in ("teacher", "ta", "head", "office", "dsl"))
     t = {f: typed(f, payload) for f in {*FAMILY_TEXT, *CHILD_TEXT, *CARER_TEXT, *VISIT_TEXT, *RISK_TEXT,
@@ -98,6 +105,7 @@ def work_through_every_form(client, clock, payload):
     client.force_login(head)
     ok(client.post(reverse("visits:visit-approve", args=[visit.pk]),
                    {"override_commute": "on", "reason_commute": t["override_reason"]}), "approve")
+    look(client, visit.get_absolute_url(), pages)
 
     # Out: a check-in with a note; overdue, the office notes a contact step; back.
     client.force_login(teacher)
@@ -138,6 +146,7 @@ def work_through_every_form(client, clock, payload):
     ok(client.post(reverse("visits:visit-submit", args=[other.pk])), "submit 2")
     client.force_login(head)
     ok(client.post(reverse("visits:visit-refuse", args=[other.pk]), {"reason": t["decision_reason"]}), "refuse")
+    look(client, other.get_absolute_url(), pages)
     client.force_login(teacher)
     ok(client.post(reverse("visits:visit-cancel", args=[other.pk]), {"reason": t["cancel_reason"]}), "cancel")
 
@@ -190,12 +199,13 @@ def every_page(client, people, objects):
 @pytest.mark.parametrize("name", PAYLOADS)
 def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock, name):
     payload = PAYLOADS[name]
-    people, t, objects = work_through_every_form(client, clock, payload)
+    pages = []
+    people, t, objects = work_through_every_form(client, clock, payload, pages)
 
     changed = {key: value for key, (value, typed_value) in stored(t).items() if value != typed_value}
     assert not changed, f"not stored as typed: {changed}"
 
-    pages = every_page(client, people, objects)
+    pages += every_page(client, people, objects)
     raw = [f"{url} as {who}" for url, who, html in pages if RAW[name] in html]
     assert not raw, f"the raw tag is on: {raw}"
     everything = "\n".join(html for _, _, html in pages)
