@@ -60,3 +60,16 @@ def test_it_shows_but_cannot_edit_or_delete_in_the_admin(client, superuser, reco
     obj.refresh_from_db()
     assert obj.note in ("Left at nine", "Voicemail")
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_a_school_admin_reads_their_own_schools_events_only(client, people, records):
+    own, other = people["admin"], people["other_admin"]
+    for user in (own, other):
+        user.is_staff = True
+        user.save()
+    event = records["visitevent"]
+    assert as_user(client, own).get(f"/admin/visits/visitevent/{event.pk}/change/").status_code == 200
+    assert client.post(f"/admin/visits/visitevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = as_user(client, other).get(f"/admin/visits/visitevent/{event.pk}/change/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"  # "doesn't exist", not its data
+    assert event.visit.family.display_name.encode() not in client.get("/admin/visits/visitevent/").content
