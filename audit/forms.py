@@ -43,6 +43,11 @@ class _AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            # A date next to year 1 or 9999 can't be turned into a time range (and means nothing here).
+            if data.get(name) and not 1900 <= data[name].year <= 2999:
+                self.add_error(name, "Give a date between 1900 and 2999.")
+                data.pop(name, None)
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             raise ValidationError({"date_to": "The end date is before the start date."})
         return data

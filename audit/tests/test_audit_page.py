@@ -146,6 +146,9 @@ def test_it_survives_bad_filter_values(client, people, family):
     for params in ({"model": "nope"}, {"person": "abc"}, {"date_from": "2026-13-40"}, {"page": "zz"}):
         assert client.get("/audit/", params).status_code == 200
     assert client.get("/audit/reads/", {"kind": "nope", "page": "-1"}).status_code == 200
+    for far in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        assert client.get("/audit/", far).context["form"].errors
+        assert client.get("/audit/reads/", far).status_code == 200
 
 
 def test_it_shows_changed_times_in_uk_time(client, people, family):
