@@ -4,10 +4,9 @@ the week's visits, every cell neutralised against formula injection (visits.csv_
 import datetime
 
 from django.http import Http404
-from django.utils import timezone
 
 from .csv_export import REPORTS_HEADER, TIMETABLE_HEADER, csv_response, report_rows, timetable_rows
-from .forms import week_start
+from .forms import asked_week
 from .localtime import combine_local
 from .models import VisitReport
 from .scoping import may_export_csv, visible_visits
@@ -16,11 +15,7 @@ from .scoping import may_export_csv, visible_visits
 def _week(request):
     if not may_export_csv(request.user):
         raise Http404("No CSV export here.")
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    monday = week_start(day)
+    monday = asked_week(request.GET.get("week"))
     start = combine_local(monday, datetime.time(0, 0))
     end = combine_local(monday + datetime.timedelta(days=7), datetime.time(0, 0))
     visits = visible_visits(request.user).filter(planned_start__gte=start, planned_start__lt=end)

@@ -412,6 +412,18 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+def asked_week(value: str | None) -> datetime.date:
+    """The Monday of the week a `?week=YYYY-MM-DD` asks for. This week when the value is missing,
+    not a date, or outside 1900-2999 (a week next to year 1 or 9999 can't even be reckoned)."""
+    try:
+        day = datetime.date.fromisoformat(value or "")
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 2999:
+        day = timezone.localdate()
+    return week_start(day)
+
+
 # --- Risk assessment and checklist (the safety models, on the visit's pages) ------------------
 
 SEVERITY_CHOICES = [(1, "1 · minor"), (2, "2 · serious"), (3, "3 · major")]

@@ -37,6 +37,7 @@ from .forms import (
     RefuseForm,
     RiskAssessmentForm,
     VisitForm,
+    asked_week,
     changed_plan_fields,
     plan_snapshot,
     week_start,
@@ -553,11 +554,7 @@ def visit_slip(request, pk):
 def timetable(request):
     user = request.user
     _school(user)
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    monday = week_start(day)
+    monday = asked_week(request.GET.get("week"))
     start = combine_local(monday, datetime.time(0, 0))
     end = combine_local(monday + datetime.timedelta(days=7), datetime.time(0, 0))
     visits = list(
