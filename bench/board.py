@@ -86,7 +86,8 @@ def fill(now):
     school = SchoolFactory(name=f"Bench board school {stamp}")
     office = make_staff(school, roles.OFFICE, username=f"bench-office-{stamp}")
     head = make_staff(school, roles.HEAD, username=f"bench-head-{stamp}")
-    staff = [make_staff(school, roles.VISITING_STAFF, mobile=f"07700 900{i:03d}") for i in range(20)]
+    staff = [make_staff(school, roles.VISITING_STAFF, mobile=f"07700 900{i:03d}", username=f"bench-{stamp}-{i}")
+             for i in range(20)]
     start = now - datetime.timedelta(minutes=90)
     for i in range(OUT):
         if i < LEVEL_2:
@@ -107,6 +108,9 @@ def fill(now):
         Notification.objects.create(dedupe_key=f"bench:{stamp}:{i}", recipient=head, channel=Channel.SMS,
                                     subject="Overdue", body="-", status=DeliveryStatus.FAILED, attempts=3,
                                     created_at=now - datetime.timedelta(minutes=i))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would have by now on a live database
     escalated = Escalation.objects.filter(visit__school=school, resolved_at__isnull=True)
     print(f"school {school.name!r}: {OUT} visits out, {escalated.values('visit').distinct().count()} escalated "
           f"({escalated.count()} open escalations), {FAILED} failed notifications")
@@ -181,6 +185,7 @@ def main():
             server.wait()
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"board body through gunicorn, {REQUESTS} requests ({rows} rows, {len(html) // 1024} KiB): "
           f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, min {times[0]:.1f} ms, max {times[-1]:.1f} ms")
 

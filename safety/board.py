@@ -160,10 +160,11 @@ def people(user_ids) -> dict[int, Person]:
     return out
 
 
-def staff_of(visit_ids) -> dict[int, list[int]]:
-    """The staff on each visit (the lead included), from the link table in one query."""
+def staff_of(visits) -> dict[int, list[int]]:
+    """The staff on each of `visits` (a queryset: a subquery, not hundreds of ids as parameters),
+    the lead included, from the link table in one query."""
     out: dict[int, list[int]] = {}
-    for visit_id, user_id in Visit.staff.through.objects.filter(visit_id__in=list(visit_ids)).values_list(
+    for visit_id, user_id in Visit.staff.through.objects.filter(visit__in=visits.values("pk")).values_list(
             "visit_id", "user_id"):
         out.setdefault(visit_id, []).append(user_id)
     return out
@@ -370,16 +371,25 @@ VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start
                 "returned_at", "escalation_level", "last_event_kind", "last_event_at")
 
 
-def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
-    """The visits out now (whenever they started) and today's schedule (R-SCHEDULE), in one query:
-    on a busy day they are mostly the same rows."""
+def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
     today = timezone.localdate(now)
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
+    return start, timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
+
+
+def on_the_board(user, now):
+    """The visits out now (whenever they started) and today's schedule (R-SCHEDULE): on a busy day
+    they are mostly the same rows, so they are read together."""
+    start, end = today_bounds(now)
+    return visible_visits(user).filter(
+        Q(state__in=OUT_STATES) | Q(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES))
+
+
+def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
+    start, end = today_bounds(now)
     last = VisitEvent.objects.filter(visit=OuterRef("pk")).order_by("-at", "-pk")
     visits = [BoardVisit(*values) for values in (
-        visible_visits(user)
-        .filter(Q(state__in=OUT_STATES) | Q(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES))
+        on_the_board(user, now)
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]))
         .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
     )]
@@ -388,11 +398,12 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     return out, schedule
 
 
-def open_escalations(visit_ids) -> dict[int, list[Escalation]]:
+def open_escalations(user) -> dict[int, list[Escalation]]:
+    """The unresolved escalations of the visits out now, by visit."""
     out: dict[int, list[Escalation]] = {}
     # Escalation's ordering puts the highest level first.
-    for esc in Escalation.objects.filter(visit_id__in=list(visit_ids), resolved_at__isnull=True).select_related(
-            "acknowledged_by"):
+    for esc in Escalation.objects.filter(visit__in=visible_visits(user).out().values("pk"),
+                                         resolved_at__isnull=True).select_related("acknowledged_by"):
         out.setdefault(esc.visit_id, []).append(esc)
     return out
 
@@ -423,9 +434,9 @@ def live_board(user, now=None) -> LiveBoard:
         return LiveBoard(now=now, rows=[], failed=[], schedule=[], monitoring_down=monitoring_is_down(now))
     out, today = board_visits(user, now)
     tz = timezone.get_current_timezone()
-    staff = staff_of({v.pk for v in out} | {v.pk for v in today})
+    staff = staff_of(on_the_board(user, now))
     named = people(pk for pks in staff.values() for pk in pks)
-    escalations = open_escalations(v.pk for v in out)
+    escalations = open_escalations(user)
     urls = Urls()
 
     def staff_list(visit):
