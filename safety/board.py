@@ -331,9 +331,9 @@ class LiveBoard:
 
     @property
     def everyone_back(self) -> bool:
-        """R-RETURN: nobody out, and every visit of today's schedule back or cancelled (one still
-        waiting for approval cannot be out)."""
-        return (not self.rows and bool(self.schedule)
+        """R-RETURN: someone went out today, nobody is out now, and every visit of today's schedule is
+        back or cancelled (one still waiting for approval cannot be out)."""
+        return (not self.rows and any(s.visit.state == VisitState.RETURNED for s in self.schedule)
                 and all(s.visit.state in (VisitState.RETURNED, VisitState.CANCELLED, VisitState.SUBMITTED)
                         for s in self.schedule))
 

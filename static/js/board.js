@@ -179,8 +179,28 @@
     });
   }
 
+  // Keep the keyboard where it was: each poll replaces the body, and with it the focused link or
+  // button (htmx itself only restores elements that have an id).
+  var focusKey = null;
+  function keyOf(el) {
+    var row = el.closest("[data-visit]");
+    return [row ? row.getAttribute("data-visit") : "", el.tagName, el.getAttribute("href") || "",
+      el.id || "", el.textContent.trim()].join("|");
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focusKey = (event.detail.target === live && active && active !== document.body && live.contains(active))
+      ? keyOf(active) : null;
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target === live) { updated(); }
+    if (event.detail.target !== live) { return; }
+    updated();
+    if (focusKey && !live.contains(document.activeElement)) {
+      var match = Array.prototype.find.call(live.querySelectorAll("a, button"), function (el) {
+        return keyOf(el) === focusKey;
+      });
+      if (match) { match.focus({ preventScroll: true }); }
+    }
   });
   updated();
   showSound();
