@@ -173,3 +173,11 @@ def test_a_poll_after_the_session_ended_sends_the_page_to_sign_in(client, world,
     assert response.status_code in (200, 204)  # htmx follows HX-Redirect on either
     assert response["HX-Redirect"] == f"{reverse('login')}?next={BOARD}"
     assert client.get(BODY).status_code == 302  # a plain request is redirected as usual
+
+
+def test_no_everyone_is_back_when_nobody_went_out(office, world, clock):
+    from visits.models import VisitState
+
+    world.visit(state=VisitState.CANCELLED, start=at(9), back=at(9, 45))
+    body = text(poll(office))
+    assert "Everyone is back" not in body and "Cancelled" in body
