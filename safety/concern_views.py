@@ -14,7 +14,7 @@ from .concern_forms import ConcernForm, ConcernUpdateForm
 def concern_create(request, family_pk):
     family = get_object_or_404(visible_families(request.user), pk=family_pk)
     visit = None
-    if request.GET.get("visit", "").isdigit():
+    if request.GET.get("visit", "").isdecimal():  # not isdigit(): "²" is a digit int() refuses
         visit = visible_visits(request.user).filter(pk=int(request.GET["visit"]), family=family).first()
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

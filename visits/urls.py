@@ -29,6 +29,7 @@ urlpatterns = [
     path("timetable/csv/", export_views.timetable_csv, name="timetable-csv"),
     path("timetable/reports-csv/", export_views.reports_csv, name="reports-csv"),
     path("timetable/calendar-link/revoke/", views.calendar_revoke, name="calendar-revoke"),
-    # Public by its secret token (the login middleware lets /calendar/ through).
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    # Public by its secret token (the login middleware lets /calendar/ through). Tokens are URL-safe
+    # base64 (secrets.token_urlsafe): anything else is 404 before a query (a NUL byte was a 500 on PostgreSQL).
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

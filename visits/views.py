@@ -83,9 +83,13 @@ class FamilyListView(ListView):
     context_object_name = "families"
     paginate_by = PAGE_SIZE
 
+    def search(self) -> str:
+        # A NUL character can't be sent to PostgreSQL at all (it answered 500); nobody types one.
+        return self.request.GET.get("q", "").replace("\x00", "").strip()
+
     def get_queryset(self):
         qs = visible_families(self.request.user).annotate(child_count=Count("children", distinct=True))
-        q = self.request.GET.get("q", "").strip()
+        q = self.search()
         if q:
             match = Q(display_name__icontains=q) | Q(postcode__icontains=q)
             compact = q.replace(" ", "").upper()
@@ -96,7 +100,7 @@ class FamilyListView(ListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["q"] = self.request.GET.get("q", "").strip()
+        ctx["q"] = self.search()
         ctx["may_edit"] = may_edit_families(self.request.user)
         return ctx
 
@@ -294,7 +298,7 @@ def visit_gates_preview(request):
     if not may_plan_visits(user):
         raise PermissionDenied("Your role can't plan visits.")
     pk = request.GET.get("visit", "")
-    instance = _visit(request, int(pk)) if pk.isdigit() else Visit(school=school, created_by=user)
+    instance = _visit(request, int(pk)) if pk.isdecimal() else Visit(school=school, created_by=user)
     form = VisitForm(request.POST, instance=instance, user=user, school=school)
     form.is_valid()  # a plan still being filled in: use whatever is clean so far
     data = form.cleaned_data
@@ -316,7 +320,7 @@ def _initial_plan(request, source):
     if has_role(request.user, roles.VISITING_STAFF):
         initial["lead"] = request.user.pk
     family_pk = request.GET.get("family", "")
-    if family_pk.isdigit():
+    if family_pk.isdecimal():
         family = visible_families(request.user).filter(pk=int(family_pk)).first()
         if family is not None:
             initial.update(family=family.pk, address=family.address, contact_phone=family.phone,

@@ -82,7 +82,7 @@ def test_malformed_ids_in_the_path_are_404(client, world, url):
     assert client.get(url).status_code == 404
 
 
-QUERY_IDS = ["99999999999999999999", "-1", "abc", "1.5", "", "0"]
+QUERY_IDS = ["99999999999999999999", "-1", "abc", "1.5", "", "0", "²", "١٢", "%00"]
 
 
 @pytest.mark.parametrize("value", QUERY_IDS)
@@ -371,3 +371,22 @@ def test_an_escalation_of_another_visit_is_404_on_this_panel(client, world, else
         assert response.status_code == 404
     their_escalation.refresh_from_db()
     assert their_escalation.acknowledged_at is None and not their_escalation.contact_attempts.exists()
+
+
+# --- NUL characters (PostgreSQL refuses them in any string it is given) -------------------------
+
+@pytest.mark.parametrize("url", ["/families/?q=%00", "/families/?q=a%00b", "/visits/?show=%00", "/timetable/?week=%00",
+                                 "/audit/?model=%00", "/audit/reads/?kind=%00", "/calendar/%00.ics",
+                                 "/calendar/abc%00def.ics"])
+def test_a_nul_character_in_a_url_is_not_500(client, world, url):
+    _, people, _, _ = world
+    client.force_login(people["head"])
+    assert client.get(url).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("field", ["display_name", "notes", "address_line1"])
+def test_a_nul_character_in_a_form_is_a_form_error(client, world, field):
+    _, people, _, _ = world
+    client.force_login(people["office"])
+    response = client.post(reverse("visits:family-create"), family_data({field: "Okafor\x00family"}))
+    assert response.status_code == 200 and field in response.context["form"].errors
