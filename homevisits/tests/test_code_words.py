@@ -13,7 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import roles
-from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
 from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, fill, kind_of
 from safety import sms
 from safety.models import Escalation, Notification, SafetyChecklist
@@ -172,8 +172,9 @@ def test_a_full_flow_never_puts_the_code_word_in_a_message_log_url_or_health(
     sms.outbox.clear()
     trail = Trail(client)
     teacher, ta, head, office = people["teacher"], people["ta"], people["head"], people["office"]
-    family = FamilyFactory(school=school, display_name="Ashworth family")
+    family = FamilyFactory(school=school, display_name="Ashworth family", address_line1="12 Quince Row")
     family.shared_with.add(teacher)
+    ChildFactory(family=family, first_name="Tabitha", last_name="Ashworth")
 
     with django_capture_on_commit_callbacks(execute=True):
         # Plan (the teacher), risk assessment and checklist, submit.
@@ -227,6 +228,9 @@ def test_a_full_flow_never_puts_the_code_word_in_a_message_log_url_or_health(
     notes = list(Notification.objects.all())
     assert notes and any(n.channel == "sms" for n in notes) and mail.outbox
     assert not [n.pk for n in notes if WORD in n.subject or WORD in n.body]
+    # As little personal data as they can: who and a link - no family name, address or child's name.
+    for private in ("Ashworth", "Quince Row", "Tabitha", family.postcode):
+        assert not [n.pk for n in notes if private in n.subject or private in n.body], private
     assert not [m.subject for m in mail.outbox if WORD in m.subject or WORD in m.body]
     sms_lines = [r.getMessage() for r in caplog.records if r.name == "homevisits.sms"]
     assert sms_lines  # the SMS did go through the log
