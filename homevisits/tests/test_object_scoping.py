@@ -54,6 +54,9 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "safety:record-call": ["teacher", "ta", "dsl", "admin"],
     # The phone check-in page: staff on the visit, or the office and head (sent on to record-call).
     "safety:checkin": ["dsl", "admin"],
+    # The subject-access export of a family (UK GDPR art. 15): the head and the DSL only.
+    "audit:subject-access": ["teacher", "ta", "office", "admin"],
+    "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
 ALLOWED = {"family": "head", "visit": "head", "concern": "dsl"}
