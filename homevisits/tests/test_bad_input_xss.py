@@ -211,3 +211,42 @@ def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock,
     everything = "\n".join(html for _, _, html in pages)
     unseen = [key for key, (_, typed_value) in stored(t).items() if escape(typed_value) not in everything]
     assert not unseen, f"never shown (escaped) on any page: {unseen}"
+
+
+@pytest.mark.parametrize("name", PAYLOADS)
+def test_staff_and_school_details_typed_in_the_admin_are_shown_as_text(client, clock, name):
+    from accounts import roles
+    from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
+    from safety.watchdog import check_in
+    from visits.models import EventKind, VisitState
+
+    payload = PAYLOADS[name]
+    school = SchoolFactory(name=typed("school", payload)[:200])
+    driver = make_staff(school, roles.VISITING_STAFF, mobile="07700 900101", job_title=typed("job", payload),
+                        vehicle_make=typed("make", payload)[:50], vehicle_model=typed("model", payload)[:50],
+                        vehicle_registration="AB12 CDE", vehicle_colour=payload[:30])
+    driver.first_name, driver.last_name = typed("first", payload)[:150], typed("last", payload)[:150]
+    driver.save()
+    ta = make_staff(school, roles.VISITING_STAFF, mobile="07700 900102")
+    office, head = make_staff(school, roles.OFFICE), make_staff(school, roles.HEAD)
+    visit = VisitFactory(family=FamilyFactory(school=school), school=school, lead=driver, staff=[driver, ta],
+                         transport="car", vehicle_owner=driver, state=VisitState.APPROVED,
+                         planned_start=NOW, expected_return=NOW + datetime.timedelta(minutes=60))
+    check_in(visit, EventKind.DEPARTED, driver, now=NOW)
+    clock.move_to(NOW + datetime.timedelta(minutes=95))
+    scan(NOW + datetime.timedelta(minutes=95))
+    pages = []
+    for reader in (office, head, driver):
+        client.force_login(reader)
+        for url in ["/", reverse("safety:board"), reverse("safety:board-body"), reverse("visits:timetable"),
+                    visit.get_absolute_url(), reverse("safety:police-pack", args=[visit.pk]),
+                    reverse("safety:escalation", args=[visit.pk]), reverse("safety:checkin", args=[visit.pk]),
+                    reverse("visits:visit-letter", args=[visit.pk]), reverse("visits:visit-list")]:
+            response = client.get(url, follow=True)
+            assert response.status_code < 500, url
+            pages.append((url, response.content.decode()))
+    raw = sorted({url for url, html in pages if RAW[name] in html})
+    assert not raw, f"the raw tag is on: {raw}"
+    everything = "\n".join(html for _, html in pages)
+    for shown in (school.name, driver.first_name, driver.profile.job_title, driver.profile.vehicle_make):
+        assert escape(shown) in everything, shown
