@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts import roles
 from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
-from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, fill, kind_of
+from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 from safety import sms
 from safety.models import Escalation, Notification, SafetyChecklist
 from safety.services import ensure_risk_assessment, mark_reviewed
@@ -89,11 +89,22 @@ VISIT_ROUTES = [(route, name) for route, name in OBJECT_ROUTES if kind_of(route)
 
 
 @pytest.mark.parametrize("who", MASKED)
-def test_no_page_of_the_visit_shows_the_code_word_to_those_it_is_masked_for(client, people, visit, who):
-    # Every visit page: the plan form, risk assessment, approval, letters, check-in, escalation...
+def test_no_page_shows_the_code_word_to_those_it_is_masked_for(client, people, visit, who):
+    # Every visit page (the plan form, risk assessment, approval, letters, check-in, escalation...), every
+    # family page (the subject-access export included) and every page without an id (the audit pages,
+    # after the office changed the word, the board, the timetable and its CSVs).
+    from visits.tests.planning import plan_data
+
+    client.force_login(people["office"])
+    assert client.post(reverse("visits:visit-edit", args=[visit.pk]), plan_data(
+        visit.family, people["teacher"], [people["ta"]], day="2026-11-24", start="11:00", back="12:30",
+        code_word=WORD + "2")).status_code == 302
     assert KIND_BY_PREFIX["visits"] == "visit" and VISIT_ROUTES
+    urls = [fill(route, visit.pk) for route, _ in VISIT_ROUTES]
+    urls += [fill(route, visit.family_id) for route, _ in OBJECT_ROUTES if kind_of(route) == "family"]
+    urls += ["/" + route for route, _ in PLAIN_ROUTES] + ["/timetable/?week=2026-11-24"]
     client.force_login(people[who])
-    shown = [name for route, name in VISIT_ROUTES if WORD in client.get(fill(route, visit.pk)).content.decode()]
+    shown = [url for url in urls if WORD in client.get(url).content.decode()]
     assert not shown, f"{who} sees the code word on {shown}"
 
 
