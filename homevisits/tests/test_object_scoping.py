@@ -327,3 +327,22 @@ def test_pages_without_an_id_show_nothing_of_another_school(client, world, route
         if found := leaks(response.content):
             problems.append(f"{who}: shows {found}")
     assert not problems, "\n".join(problems)
+
+
+# --- A concern's words reach nobody but the DSL and the head, on any page ------------------------
+
+@pytest.mark.parametrize("who", DEFAULT_SAME_SCHOOL_DENIED["concern"])
+def test_no_page_shows_a_concerns_words_to_anyone_but_the_dsl_and_head(client, world, who):
+    concern = world["objects"]["concern"][0]
+    concern.details, concern.dsl_notes, concern.cpoms_reference = "Xyzzy said at the door", "Plugh referred", "CP-99821"
+    concern.save()
+    family, visits = world["objects"]["family"][0], world["objects"]["visit"]
+    urls = ["/" + route for route, _ in PLAIN_ROUTES]
+    urls += [fill(route, family.pk) for route, _ in OBJECT_ROUTES if kind_of(route) == "family"]
+    urls += [fill(route, v.pk) for route, _ in OBJECT_ROUTES if kind_of(route) == "visit" for v in visits]
+    client.force_login(world["people"][who])
+    shown = [url for url in urls for word in ("Xyzzy", "Plugh", "CP-99821")
+             if word in client.get(url).content.decode(errors="replace")]
+    assert not shown, f"{who} reads the concern on {shown}"
+    client.force_login(world["people"]["dsl"])
+    assert "Xyzzy" in client.get(f"/concerns/{concern.pk}/").content.decode()
