@@ -326,8 +326,9 @@ class LiveBoard:
 
     @property
     def alert_count(self) -> int:
-        """Open alerts, for the tab title: unresolved escalations and undelivered notifications."""
-        return len(self.open_escalation_ids) + len(self.failed)
+        """Open alerts, for the tab title: visits with an unresolved escalation (a visit at level 2
+        still has its level 1 open: it counts once) and undelivered notifications."""
+        return sum(1 for row in self.rows if row.open_escalations) + len(self.failed)
 
     @property
     def everyone_back(self) -> bool:

@@ -80,7 +80,7 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(top.get_by_test_id("row-status")).to_have_text("Level 2: contact them now")
     expect(top).to_have_class("hv-row hv-tone-danger")
     expect(top.get_by_role("button", name="Acknowledge level 2")).to_be_visible()
-    expect(desk).to_have_title(f"(2) Who is out · {world.school.name}")
+    expect(desk).to_have_title(f"(1) Who is out · {world.school.name}")  # one visit, however many levels
     expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "2")  # the new alert beeped
     expect(desk.locator("#board-live")).not_to_have_attribute("data-notified", "0")  # and a desktop notification
     assert desk.evaluate("window.stillTheSamePage") is True  # no reload: htmx swapped the body
