@@ -390,3 +390,32 @@ def test_a_nul_character_in_a_form_is_a_form_error(client, world, field):
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data({field: "Okafor\x00family"}))
     assert response.status_code == 200 and field in response.context["form"].errors
+
+
+# --- Where to go next: a path on this site, or the page's own default -----------------------------
+
+@pytest.mark.parametrize("target", ["abc", "999999", "javascript:alert(1)", "//evil.example/", "https://evil.example/",
+                                    "\x00", "/out/"])
+def test_a_bad_next_on_the_escalation_panel_goes_back_to_the_panel(client, world, target):
+    _, people, _, visit = world
+    visit.state = VisitState.APPROVED
+    visit.save()
+    check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
+    scan(visit.expected_return + datetime.timedelta(minutes=20))
+    client.force_login(people["office"])
+    url = reverse("safety:escalation", args=[visit.pk])
+    response = client.post(url, {"action": "acknowledge", "escalation": visit.escalations.get().pk, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == (target if target == "/out/" else url)
+
+
+@pytest.mark.xfail(strict=True, reason="accounts/views.py _next_url passes a bare word such as ?next=abc to "
+                                       "redirect(), which takes it for a view name: NoReverseMatch, a 500. Fix belongs "
+                                       "to the two-factor work in accounts/ (accept only paths starting with '/') - "
+                                       "reported")
+def test_a_bad_next_on_the_two_factor_pages_is_not_500(client, world):
+    _, people, _, _ = world
+    client.raise_request_exception = False
+    client.force_login(people["teacher"])
+    response = client.get(reverse("two-factor-verify"), {"next": "abc"})
+    assert response.status_code == 302 and response["Location"] == "/"
