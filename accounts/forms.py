@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 
 
 class CodeForm(forms.Form):
@@ -29,3 +30,21 @@ class SetupCodeForm(CodeForm):
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(label="Your school email address", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length enforced before anything looks it up:
+    the stock form only sets a maxlength attribute, so an over-long name reached the lockout
+    records (a 255-character column) and failed there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = self.fields["username"].max_length or 150
+        self.fields["username"].validators.append(MaxLengthValidator(limit))
+
+    def clean(self):
+        if "username" not in self.cleaned_data:
+            # The username field already failed: don't try to sign in (and don't count a lockout try).
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+        return super().clean()

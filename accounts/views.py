@@ -70,7 +70,8 @@ def client_ip(request):
 
 def _next_url(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+    # Only a path on this site: a bare word would be taken by redirect() for a view name.
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return target
     return reverse(default)

@@ -1,16 +1,11 @@
 """Bad input on the sign-in page: odd usernames are a form error (or a refused sign-in), never a 500."""
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-TOO_LONG = pytest.param("x" * 1000, id="1000 characters", marks=pytest.mark.xfail(
-    condition=connection.vendor == "postgresql", strict=True,
-    reason="django-axes records a failed sign-in's username in a 255-character column: PostgreSQL refuses a longer "
-           "one and the sign-in page answers 500 (SQLite keeps it). Fix belongs to the lockout work in accounts/: "
-           "bound the login form's username (e.g. max_length 150) or axes' username callable - reported"))
+TOO_LONG = pytest.param("x" * 1000, id="1000 characters")
 
 
 @pytest.mark.parametrize("username", ["nul\x00name", TOO_LONG, "<script>alert(1)</script>", "محمد", "' OR 1=1 --"])

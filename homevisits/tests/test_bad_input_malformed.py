@@ -409,10 +409,6 @@ def test_a_bad_next_on_the_escalation_panel_goes_back_to_the_panel(client, world
     assert response["Location"] == (target if target == "/out/" else url)
 
 
-@pytest.mark.xfail(strict=True, reason="accounts/views.py _next_url passes a bare word such as ?next=abc to "
-                                       "redirect(), which takes it for a view name: NoReverseMatch, a 500. Fix belongs "
-                                       "to the two-factor work in accounts/ (accept only paths starting with '/') - "
-                                       "reported")
 def test_a_bad_next_on_the_two_factor_pages_is_not_500(client, world):
     _, people, _, _ = world
     client.raise_request_exception = False
