@@ -32,6 +32,9 @@ class ResetRequestForm(PasswordResetForm):
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
 
 
+PASSWORD_MAX_LENGTH = 4096
+
+
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with the username's length enforced before anything looks it up:
     the stock form only sets a maxlength attribute, so an over-long name reached the lockout
@@ -41,6 +44,9 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         limit = self.fields["username"].max_length or 150
         self.fields["username"].validators.append(MaxLengthValidator(limit))
+        # A password this long is not a password; refuse it before it is hashed.
+        self.fields["password"].max_length = PASSWORD_MAX_LENGTH
+        self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
     def clean(self):
         if "username" not in self.cleaned_data:

@@ -16,7 +16,7 @@ class School(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     office_phone = UKPhoneNumberField(region="GB", help_text="Printed on letters and slips; rung in an emergency.")
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=500)
 
     # R-LATE-15: expected return + this many minutes with no word -> the office is flagged.
     late_call_minutes = models.PositiveSmallIntegerField(
