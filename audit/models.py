@@ -10,6 +10,20 @@ from django.db import models
 from django.utils import timezone
 
 
+class AppendOnly:
+    """For records that are history, not state (visit events, contact attempts, the access log):
+    written once, never changed or deleted through the ORM. Retention uses queryset updates."""
+
+    append_only_label = "These records"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(f"{self.append_only_label} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self.append_only_label} are append-only.")
+
 class SchoolStampedHistory(models.Model):
     """Abstract base of every Historical* model: the school the row belongs to, set when the row is
     written (audit.history), so the audit page never joins through a record that may be gone."""
@@ -29,7 +43,7 @@ class AccessKind(models.TextChoices):
     EXPORT = "export", "Subject-access export"
 
 
-class AccessLog(models.Model):
+class AccessLog(AppendOnly, models.Model):
     """One read of a confidential record: who, when, what. Append-only; holds ids, never the
     personal data it points at."""
 
@@ -46,16 +60,10 @@ class AccessLog(models.Model):
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["school", "-at"]), models.Index(fields=["school", "family_id"])]
 
+    append_only_label = "The access log's entries"
+
     def __str__(self):
         return f"{self.user} read {self.get_kind_display()} {self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The access log is append-only.")
 
 
 def log_access(request_or_user, kind: str, obj, *, family_id=None, school=None, path: str = "") -> AccessLog:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from audit.models import SchoolStampedHistory
+from audit.models import AppendOnly, SchoolStampedHistory
 
 
 class Heartbeat(models.Model):
@@ -243,7 +243,7 @@ class ContactOutcome(models.TextChoices):
     MESSAGE_LEFT = "message_left", "Message left"
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(AppendOnly, models.Model):
     """A contact step taken by the office on an escalated visit; append-only."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="contact_attempts")
@@ -253,19 +253,13 @@ class ContactAttempt(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
+    append_only_label = "Contact attempts"
+
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.get_step_display()}: {self.get_outcome_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Contact attempts are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Contact attempts are append-only.")
 
 
 class Channel(models.TextChoices):

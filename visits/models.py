@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import School
 from accounts.phone import UKPhoneNumberField
-from audit.models import SchoolStampedHistory
+from audit.models import AppendOnly, SchoolStampedHistory
 
 from .validators import normalise_postcode, validate_postcode
 
@@ -351,7 +351,7 @@ class VisitEventQuerySet(models.QuerySet):
         raise TypeError("Visit events are append-only.")
 
 
-class VisitEvent(models.Model):
+class VisitEvent(AppendOnly, models.Model):
     """The history of a visit, one row per thing that happened; append-only."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
@@ -370,20 +370,13 @@ class VisitEvent(models.Model):
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = VisitEventQuerySet.as_manager()
+    append_only_label = "Visit events"
 
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.get_kind_display()} at {timezone.localtime(self.at):%H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Visit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Visit events are append-only.")
 
 
 class Outcome(models.TextChoices):
