@@ -20,7 +20,9 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# The environment wins; otherwise the key `make run` generated and keeps for this install.
+_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = env.str("SECRET_KEY", default="") or (_KEY_FILE.read_text().strip() if _KEY_FILE.is_file() else "")
 if not SECRET_KEY:
     if DEBUG:
         SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"

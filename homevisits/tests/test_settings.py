@@ -92,3 +92,10 @@ def test_check_deploy_passes_with_production_like_environment():
     out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=BASE,
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_key_make_run_keeps_is_used_when_none_is_set(tmp_path):
+    (tmp_path / "secret_key").write_text("kept-by-make-run-" + "k" * 40 + "\n")
+    out = read_settings({"HOMEVISITS_VAR_DIR": str(tmp_path)}, "SECRET_KEY")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["SECRET_KEY"] == "kept-by-make-run-" + "k" * 40
