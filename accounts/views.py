@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice
+
+from homevisits.redirects import safe_next
 
 from . import twofactor
 from .forms import CodeForm, SetupCodeForm
@@ -69,12 +70,7 @@ def client_ip(request):
 
 
 def _next_url(request, default="home"):
-    target = request.POST.get("next") or request.GET.get("next")
-    # Only a path on this site: a bare word would be taken by redirect() for a view name.
-    if target and target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse(default)
+    return safe_next(request, reverse(default))
 
 
 @login_required

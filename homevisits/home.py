@@ -12,16 +12,11 @@ from django.utils import timezone
 
 from safety.concerns import visible_concerns
 from safety.models import ConcernStatus, Escalation
+from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, VisitState
 from visits.reports import reports_due, reports_overdue
 from visits.scoping import visible_visits
 from visits.services import submission_problems
-
-
-def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
-    return start, end
 
 
 def week_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:

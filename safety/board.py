@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
+from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, EventKind, Visit, VisitEvent, VisitState
 from visits.scoping import visible_visits
 
@@ -373,9 +374,7 @@ VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
-    today = timezone.localdate(now)
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    return start, timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
+    return local_day_bounds(timezone.localdate(now))
 
 
 def on_the_board(user, now):

@@ -38,7 +38,21 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
-class CheckInForm(forms.Form):
+class NewReturnTimeMixin:
+    """A form with a `new_expected_return` time picker: the time is today's, in school time (R-LATE-15)."""
+
+    def __init__(self, *args, now=None, **kwargs):
+        self.now = now or timezone.now()
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        picked = data.get("new_expected_return")
+        data["new_expected_return_at"] = local_time_today(picked, self.now) if picked else None
+        return data
+
+
+class CheckInForm(NewReturnTimeMixin, forms.Form):
     """One tap on the phone page: which event, with its idempotency key (a uuid4 made when the page
     was drawn, so a double tap or a retried post records once)."""
 
@@ -51,15 +65,6 @@ class CheckInForm(forms.Form):
         help_text="The time you now expect to be back (R-LATE-15).",
     )
 
-    def __init__(self, *args, now=None, **kwargs):
-        self.now = now or timezone.now()
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        picked = data.get("new_expected_return")
-        data["new_expected_return_at"] = local_time_today(picked, self.now) if picked else None
-        return data
 
 
 class PhoneCheckInForm(CheckInForm):
@@ -75,7 +80,7 @@ class PhoneCheckInForm(CheckInForm):
         self.fields["on_behalf_of"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
     """One contact step on an escalated visit (R-CONTACT-STEPS)."""
 
     escalation = forms.IntegerField(widget=forms.HiddenInput)
@@ -88,15 +93,6 @@ class ContactAttemptForm(forms.Form):
         help_text="Needed when they are reached, safe and still out.",
     )
 
-    def __init__(self, *args, now=None, **kwargs):
-        self.now = now or timezone.now()
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        picked = data.get("new_expected_return")
-        data["new_expected_return_at"] = local_time_today(picked, self.now) if picked else None
-        return data
 
 
 class AcknowledgeForm(forms.Form):

@@ -17,12 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
 from accounts.models import has_role
+from homevisits.redirects import safe_next
+from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
 from visits.scoping import visible_visits
 
@@ -55,14 +56,6 @@ def _duration(delta: datetime.timedelta) -> str:
 
 def _on_staff(user, visit) -> bool:
     return visit.staff.filter(pk=user.pk).exists()
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site only: redirect() would take a bare word for a view name (a 500).
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
 
 
 # --- Check-ins: the phone page and the office's phone recording -------------------------------
@@ -262,8 +255,7 @@ class MyVisitsView(View):
 
     def get(self, request):
         today = timezone.localdate()
-        start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-        end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min))
+        start, end = local_day_bounds(today)
         visits = (
             visible_visits(request.user).filter(staff=request.user)
             .filter(Q(planned_start__gte=start, planned_start__lt=end, state=VisitState.APPROVED)
@@ -360,7 +352,7 @@ class EscalationView(View):
     def post(self, request, pk):
         visit = self.get_visit(request, pk)
         now = timezone.now()
-        back = _safe_next(request, reverse("safety:escalation", args=[visit.pk]))
+        back = safe_next(request, reverse("safety:escalation", args=[visit.pk]))
         action = request.POST.get("action")
         if action == "acknowledge":
             form = AcknowledgeForm(request.POST)

@@ -35,3 +35,12 @@ def combine_local(day: datetime.date, clock: datetime.time, tz=None) -> datetime
         f"{when} happens twice: the clocks go back that night. Choose another time.", code="dst_ambiguous"
     )
 
+
+
+def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The school day `day` (Europe/London) as [start, end) in aware datetimes, for date-range queries.
+    Midnight always exists in London (the clocks change at 01:00 and 02:00)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), local_zone())
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min),
+                              local_zone())
+    return start, end

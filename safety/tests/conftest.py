@@ -8,6 +8,20 @@ from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, mak
 from safety.watchdog import check_in
 from visits.models import EventKind, VisitState
 
+from .pages import World, frozen_clock
+
+
+@pytest.fixture
+def world(db):
+    """The safety pages' school: a person in each role, visits on a fixed summer day (pages.World)."""
+    return World()
+
+
+@pytest.fixture
+def clock():
+    """The clock standing at 10:02 on that day until a test moves it."""
+    yield from frozen_clock()
+
 
 @pytest.fixture
 def school(db):

@@ -13,19 +13,9 @@ from safety.models import ContactAttempt, ContactOutcome, Escalation, Escalation
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 def url(visit):

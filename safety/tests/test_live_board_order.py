@@ -9,19 +9,9 @@ from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
 from .live_board import BOARD, poll, row_of, row_order, signed_out, text
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 def test_it_orders_level_3_then_2_then_1_then_overdue_then_due_soon_then_on_time(client, world, clock):

@@ -13,21 +13,11 @@ from safety.models import Channel, DeliveryStatus, Escalation, Notification
 from safety.watchdog import scan
 
 from .live_board import BOARD, BODY, poll, row_of, signed_out, text
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
 
 BANNER = "Overdue monitoring is not running"
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 @pytest.fixture

@@ -10,19 +10,9 @@ from safety.watchdog import scan
 from visits.models import VisitState
 
 from .live_board import BOARD, poll, signed_out
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 def out(world, n, overdue_every=0):

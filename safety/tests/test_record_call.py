@@ -8,19 +8,9 @@ from django.urls import reverse
 
 from visits.models import EventKind, RecordedHow, VisitState
 
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 def url(visit):

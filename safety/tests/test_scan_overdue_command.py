@@ -9,19 +9,9 @@ from safety.models import Escalation
 from safety.watchdog import check_in
 from visits.models import EventKind
 
-from .pages import World, at, frozen_clock
+from .pages import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
-
-
-@pytest.fixture
-def clock():
-    yield from frozen_clock()
 
 
 def run(*args):
