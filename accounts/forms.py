@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MaxLengthValidator
 
+from . import tasks
+
 
 class CodeForm(forms.Form):
     """A code from the authenticator app (6 digits) or one of the backup codes."""
@@ -30,6 +32,11 @@ class SetupCodeForm(CodeForm):
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(label="Your school email address", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+
+    def save(self, **kwargs):
+        """Queue the request for the worker, which looks the address up and sends the email
+        (accounts.tasks): nothing here depends on whether the address is known."""
+        tasks.later(tasks.password_reset_requested, self.cleaned_data["email"])
 
 
 PASSWORD_MAX_LENGTH = 4096

@@ -5,8 +5,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+from homevisits.append_only import AppendOnly
 
 from . import roles
+from .backup_codes import code_matches
 from .phone import UKPhoneNumberField
 from .validators import normalise_registration, validate_registration
 
@@ -54,6 +59,13 @@ class School(models.Model):
     concern_retention_years = models.PositiveSmallIntegerField(
         default=25, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Safeguarding concerns are kept until the youngest child's date of birth plus this many years.",
+    )
+    # Two-factor sign-in is always required for the roles in TWO_FACTOR_REQUIRED_ROLES; a school may
+    # require it of its visiting staff too (they see the addresses and code words of their visits).
+    two_factor_for_visiting_staff = models.BooleanField(
+        "Visiting staff must use two-factor sign-in", default=False,
+        help_text="When ticked, visiting staff set up two-factor sign-in at their next sign-in, as the office, "
+                  "head, DSL and school admin already do.",
     )
 
     class Meta:
@@ -152,3 +164,112 @@ def primary_role(user) -> str:
         if name in names:
             return name
     return "Administrator" if getattr(user, "is_superuser", False) else ""
+
+
+# --- Security records: account changes, rate limits, enrolment links, backup codes --------------
+
+
+class AccountChangeKind(models.TextChoices):
+    CREATED = "created", "Account created"
+    ROLES = "roles", "Roles"
+    SCHOOL = "school", "School"
+    SUPERUSER = "superuser", "Superuser (every school)"
+    STAFF = "staff", "Django admin access"
+    ACTIVE = "active", "Account active"
+    EMAIL = "email", "Email address"
+    MOBILE = "mobile", "Mobile number"
+    PERMISSIONS = "permissions", "Individual permissions"
+    USERNAME = "username", "Username"
+    PASSWORD_SET = "password_set", "Password changed"
+    PASSWORD_RESET_SENT = "password_reset_sent", "Password reset email sent"
+    SIGN_IN_UNLOCKED = "sign_in_unlocked", "Sign-in unlocked"
+    ENROLMENT_LINK_SENT = "enrolment_link_sent", "Two-factor set-up link emailed"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Authenticator app added"
+    BACKUP_CODES = "backup_codes", "New backup codes made"
+    TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
+
+
+class AccountChange(AppendOnly, models.Model):
+    """One change to someone's account (roles, school, admin status, email, two-factor, password):
+    who did it, when, old -> new. Append-only, written only by accounts.account_audit.record; the
+    audit page shows a school's rows to its head and school admin."""
+
+    at = models.DateTimeField(default=timezone.now)
+    # Null: done by the system or from the command line.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_changes")
+    # The account's school when it changed (a move between schools is written for both schools).
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=AccountChangeKind.choices)
+    old = models.CharField(max_length=300, blank=True)
+    new = models.CharField(max_length=300, blank=True)
+
+    append_only_label = "Account changes"
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.account_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitHit(models.Model):
+    """One counted try (a password reset request, an emailed set-up link, a password confirmation in
+    the admin), by a keyed hash of who or where it came from: accounts.throttle. In the database,
+    so every web process counts the same tries and a restart forgets nothing."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"]), models.Index(fields=["scope", "at"])]
+
+    def __str__(self):
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class EnrolmentLinkUse(models.Model):
+    """A two-factor set-up link that has been opened: each works once (accounts.tokens)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Set-up link used at {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class BackupCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """The user's one-time backup codes as a django-otp device. Unlike django-otp's static device it
+    keeps only a salted, slow hash of each code (accounts.backup_codes), never the code itself."""
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token):
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = next((c for c in self.codes.all() if code_matches(token, c.code_hash)), None)
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    class Meta(Device.Meta):
+        verbose_name = "backup code set"
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=200)
+
+    def __str__(self):
+        return "Backup code (hashed)"

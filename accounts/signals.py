@@ -1,23 +1,34 @@
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 from . import roles
 
-# School admins run the Django admin for their school: schools, staff and the visit records.
-# Append-only records (visit events, contact attempts) are left out of change/delete on purpose.
-ADMIN_APPS = ("accounts", "visits", "safety", "auth")
-NOT_EDITABLE = {"change_visitevent", "delete_visitevent", "change_contactattempt", "delete_contactattempt"}
+# What the School admin group may do in the Django admin, and nothing more: their school's settings
+# and staff (what they may change on a member of staff is narrowed further by accounts.remit and
+# accounts.admin), and reading the append-only visit records. No delete anywhere (staff leave by
+# being made inactive), no groups or permissions, nothing of django-otp or django-axes.
+SCHOOL_ADMIN_PERMISSIONS = {
+    "accounts": ("view_school", "change_school", "view_staffprofile", "change_staffprofile",
+                 # The profile comes with a new account (the inline on the Users page).
+                 "add_staffprofile"),
+    "auth": ("view_user", "change_user", "add_user"),
+    "visits": ("view_visitevent",),
+    "safety": ("view_contactattempt", "view_notification", "view_escalation"),
+}
 
 
 def grant_school_admin_permissions(**kwargs):
-    """Runs after every migrate and flush (permissions only exist then), idempotently."""
+    """Runs after every migrate and flush (permissions only exist then), idempotently: the group's
+    permissions are set to exactly SCHOOL_ADMIN_PERMISSIONS, so an install that granted more before
+    loses it at its next migrate."""
     # The roles come from a data migration; a test database flush empties the table, so make sure.
     for name in roles.ALL_ROLES:
         Group.objects.get_or_create(name=name)
     group = Group.objects.get(name=roles.SCHOOL_ADMIN)
-    perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).exclude(
-        content_type__app_label="auth", content_type__model__in=["permission", "group"]
-    ).exclude(codename__in=NOT_EDITABLE)
-    group.permissions.set(perms)
+    wanted = Q(pk__in=[])
+    for app, codenames in SCHOOL_ADMIN_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
 
 
 def remember_login_time(sender, request, user, **kwargs):

@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
-from .forms import ResetRequestForm
 
 # Mounted at /accounts/. Everything under /accounts/password/reset/ is public (a forgotten
 # password); the rest needs a signed-in user.
@@ -12,18 +10,11 @@ urlpatterns = [
     path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
     path("two-factor/backup-codes/", views.two_factor_backup_codes, name="two-factor-backup-codes"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("two-factor/enrol/<uidb64>/<token>/", views.two_factor_enrol, name="two-factor-enrol"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=ResetRequestForm,
-            # Links in the email are built from SITE_URL, never from the request's Host header.
-            extra_email_context={"site_url": settings.SITE_URL.rstrip("/")},
-            success_url=reverse_lazy("password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    # The worker sends the email (accounts.tasks), its links built from SITE_URL, never from the Host header.
+    path("password/reset/", views.ResetRequestView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",

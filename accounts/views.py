@@ -1,28 +1,66 @@
-"""Sign-in extras: the lockout page, two-factor setup and verification, the account page."""
+"""Sign-in extras: the lockout page, password reset, two-factor setup and verification, the account page."""
 
+import datetime
 import logging
 from urllib.parse import urlencode
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import verify_token
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from homevisits.redirects import safe_next
 
-from . import twofactor
-from .forms import CodeForm, SetupCodeForm
+from . import account_audit, tasks, throttle, twofactor
+from .forms import CodeForm, ResetRequestForm, SetupCodeForm
+from .models import AccountChangeKind, BackupCodeDevice
+from .tokens import use_enrolment_token
 
-BACKUP_CODES_SESSION_KEY = "hv_backup_codes"
 log = logging.getLogger("homevisits.security")
+
+# A setup attempt's own key, in this browser's server-side session only: {"user": pk, "key": hex}.
+SETUP_KEY_SESSION_KEY = "hv_2fa_setup"
+# The emailed set-up link was opened in this session: {"user": pk, "until": unix time}.
+ENROL_GRANT_SESSION_KEY = "hv_2fa_grant"
+ENROL_GRANT_SECONDS = 30 * 60
+HOUR = datetime.timedelta(hours=1)
+ENROLMENT_LINKS_PER_HOUR = 3
+
+
+class ResetRequestView(auth_views.PasswordResetView):
+    """The forgotten-password page. It only counts the request and queues it; the worker looks the
+    address up and sends the email (accounts.tasks), so known and unknown addresses take the same
+    time and get the same answer. Throttled per address and per source address (accounts.throttle):
+    over the address's limit nothing more is sent, silently (the links already sent still work);
+    over the source address's limit the page says so."""
+
+    form_class = ResetRequestForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        source = client_ip(self.request) or "unknown"
+        if not throttle.allow("reset-source", source, limit=settings.PASSWORD_RESET_PER_SOURCE_PER_HOUR, window=HOUR):
+            log.warning("Password reset refused: too many requests from %s", source)
+            form.add_error("email", "There have been too many reset requests from your network in the last hour. "
+                                    "Try again later, or ask your school admin to send you a reset email.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if throttle.allow("reset-address", email, limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR, window=HOUR):
+            form.save()
+        else:
+            log.warning("Password reset not sent: the address is over its hourly limit (request from %s)", source)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -30,10 +68,17 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
     lockout page sends people here, and the link proves they hold the account's email."""
 
     def form_valid(self, form):
-        from axes.utils import reset
-
         response = super().form_valid(form)
-        reset(username=form.user.get_username())
+        axes_reset(username=form.user.get_username())
+        account_audit.record(form.user, form.user, AccountChangeKind.PASSWORD_SET, new="through the emailed link")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_audit.record(self.request.user, self.request.user, AccountChangeKind.PASSWORD_SET,
+                             new="by the account's owner")
         return response
 
 
@@ -85,54 +130,126 @@ def account(request):
     })
 
 
+def _masked(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def _granted(request) -> bool:
+    grant = request.session.get(ENROL_GRANT_SESSION_KEY) or {}
+    return grant.get("user") == request.user.pk and grant.get("until", 0) > timezone.now().timestamp()
+
+
+def _setup_key(request) -> str:
+    """This session's key for setting up, made on the first visit and kept across reloads (so the QR
+    code stays the same while the person scans it); never shared with another session."""
+    pending = request.session.get(SETUP_KEY_SESSION_KEY) or {}
+    if pending.get("user") != request.user.pk or not pending.get("key"):
+        pending = {"user": request.user.pk, "key": twofactor.new_setup_key()}
+        request.session[SETUP_KEY_SESSION_KEY] = pending
+    return pending["key"]
+
+
+def _backup_codes_page(request, codes, next_url):
+    """New backup codes, shown in the response that made them and nowhere else (kept only as hashes)."""
+    response = render(request, "accounts/two_factor_backup_codes.html", {"codes": codes, "next": next_url})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _enrolment_link_page(request, next_url):
+    """A first authenticator needs the one-time link emailed to the account's owner: a stolen
+    password alone can't add one (accounts.tokens)."""
+    user = request.user
+    if request.method == "POST" and "send_link" in request.POST and user.email:
+        if throttle.allow("enrolment-link", user.pk, limit=ENROLMENT_LINKS_PER_HOUR, window=HOUR):
+            tasks.later(tasks.send_enrolment_link, user.pk)
+            account_audit.record(user, user, AccountChangeKind.ENROLMENT_LINK_SENT, new=_masked(user.email))
+            messages.success(request, f"We have emailed a link to {_masked(user.email)}. Open it in this browser "
+                                      "to carry on; it works once.")
+        else:
+            messages.warning(request, "We have already sent you several links in the last hour. "
+                                      "Use the newest one, or try again later.")
+        return redirect(f"{reverse('two-factor-setup')}?{urlencode({'next': next_url})}")
+    return render(request, "accounts/two_factor_link.html", {
+        "email": _masked(user.email) if user.email else "",
+        "minutes": settings.TWO_FACTOR_ENROLMENT_LINK_SECONDS // 60,
+        "required": twofactor.two_factor_required(user),
+        "next": next_url,
+    })
+
+
 @login_required
 @never_cache
 @sensitive_post_parameters("code")
 def two_factor_setup(request):
-    """Scan the QR code (or type the secret), confirm one code, then see the backup codes once."""
+    """Set up an authenticator: (for a first one, open the emailed link first), scan the QR code or
+    type the key, confirm one code, then see the backup codes once."""
     user = request.user
     if twofactor.has_two_factor(user) and not user.is_verified():
         # Someone with only the password must not be able to add their own authenticator.
         return redirect(f"{reverse('two-factor-verify')}?{urlencode({'next': reverse('two-factor-setup')})}")
-    device = twofactor.pending_totp_device(user)
+    next_url = _next_url(request)
+    if twofactor.enrolment_link_needed(user) and not _granted(request):
+        return _enrolment_link_page(request, next_url)
+    key = _setup_key(request)
+    device = twofactor.setup_device(user, key)
     form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _extra = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["code"]):
-            codes = twofactor.confirm_totp_device(device)
+        enrolled = twofactor.enrol_authenticator(user, key, form.cleaned_data["code"])
+        if enrolled is not None:
+            device, codes = enrolled
             otp_login(request, device)
-            request.session[BACKUP_CODES_SESSION_KEY] = codes
+            request.session.pop(SETUP_KEY_SESSION_KEY, None)
+            request.session.pop(ENROL_GRANT_SESSION_KEY, None)
             messages.success(request, "Two-factor sign-in is on. You will be asked for a code each time you sign in.")
-            return redirect(f"{reverse('two-factor-backup-codes')}?{urlencode({'next': _next_url(request)})}")
-        form.add_error("code", "That code did not match. Check the app shows Home Visits and try the newest code."
-                       if allowed else "Too many wrong codes. Wait a minute and try again.")
+            return _backup_codes_page(request, codes, next_url)
+        form.add_error("code", "That code did not match. Check the app shows Home Visits and try the newest code.")
     return render(request, "accounts/two_factor_setup.html", {
         "form": form,
         "qr_code": twofactor.qr_code_data_uri(device.config_url),
         "secret": twofactor.secret_for_typing(device),
         "required": twofactor.two_factor_required(user),
         "replacing": twofactor.has_two_factor(user),
-        "next": _next_url(request),
+        "next": next_url,
     })
 
 
 @login_required
 @never_cache
-def two_factor_backup_codes(request):
-    """Shows new backup codes exactly once; a verified user may replace them (POST)."""
+def two_factor_enrol(request, uidb64, token):
+    """The emailed set-up link: opened in a session signed in as its owner, it lets that session
+    set up a first authenticator (for ENROL_GRANT_SECONDS). It works once."""
     user = request.user
+    try:
+        uid = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        uid = None
+    if uid != user.pk:
+        return render(request, "accounts/two_factor_link_invalid.html", {"other_account": True}, status=403)
+    if twofactor.has_two_factor(user):
+        messages.info(request, "Two-factor sign-in is already on for your account.")
+        return redirect("account")
+    if not use_enrolment_token(user, token):
+        log.warning("Two-factor set-up link refused for user id %s from %s", user.pk, client_ip(request))
+        return render(request, "accounts/two_factor_link_invalid.html", {"other_account": False}, status=400)
+    request.session[ENROL_GRANT_SESSION_KEY] = {"user": user.pk,
+                                                "until": timezone.now().timestamp() + ENROL_GRANT_SECONDS}
+    return redirect("two-factor-setup")
+
+
+@login_required
+@never_cache
+def two_factor_backup_codes(request):
+    """A verified user makes new backup codes (POST): shown in this response only. Nothing is kept
+    to show again, so GET only explains."""
+    user = request.user
+    codes = None
     if request.method == "POST":
         if not (twofactor.has_two_factor(user) and user.is_verified()):
             return redirect("account")
         codes = twofactor.new_backup_codes(user)
-    else:
-        codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
-    response = render(request, "accounts/two_factor_backup_codes.html", {
-        "codes": codes,
-        "next": _next_url(request),
-    })
-    response["Cache-Control"] = "no-store"
-    return response
+    return _backup_codes_page(request, codes, _next_url(request))
 
 
 @login_required
@@ -155,7 +272,7 @@ def two_factor_verify(request):
             matched = verify_token(user, device.persistent_id, code)
             if matched is not None:
                 otp_login(request, matched)
-                if isinstance(matched, StaticDevice):
+                if isinstance(matched, BackupCodeDevice):
                     left = twofactor.backup_codes_left(user)
                     messages.warning(request, f"You used a backup code; {left} left. "
                                               "Make new ones on your account page if you are running low.")
@@ -164,5 +281,3 @@ def two_factor_verify(request):
         log.warning("Two-factor code refused for user id %s from %s", user.pk, client_ip(request))
         form.add_error("code", error)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
-
-

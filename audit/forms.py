@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from visits.forms import DateInput
 from visits.localtime import combine_local
 
-from .history import tracked_models
+from .history import ACCOUNT_KEY, ACCOUNT_LABEL, tracked_models
 from .models import AccessKind
 
 
@@ -72,7 +72,8 @@ class ChangeFilterForm(_AuditFilterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", "All records")] + [
-            (key, str(model._meta.verbose_name).capitalize()) for key, model in tracked_models()]
+            (key, str(model._meta.verbose_name).capitalize()) for key, model in tracked_models()] + [
+            (ACCOUNT_KEY, ACCOUNT_LABEL)]
 
 
 class ReadFilterForm(_AuditFilterForm):

@@ -3,8 +3,11 @@ and when. Every Historical* row is stamped with its school when written, so the 
 by school with one indexed filter (audit.models.SchoolStampedHistory)."""
 
 from django.apps import apps
+from django.db.models import F
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
+
+from accounts.models import AccountChange
 
 # (key in URLs, app label, model name, how to reach the school id from an instance), in menu order.
 TRACKED = (
@@ -25,6 +28,20 @@ _SCHOOL_PATHS = {(app, name): path for _key, app, name, path in TRACKED}
 def tracked_models():
     """[(key, model, verbose name)] of every model with history."""
     return [(key, apps.get_model(app, name)) for key, app, name, _path in TRACKED]
+
+
+# Changes to staff accounts are not django-simple-history rows but accounts.AccountChange (the
+# accounts app sits below this one and records them itself); the audit page shows them alongside.
+ACCOUNT_KEY = "account"
+ACCOUNT_LABEL = "Staff accounts"
+# Kinds that are a field changing from one value to another; the rest are events (a reset sent...).
+ACCOUNT_FIELD_KINDS = {"roles", "school", "superuser", "staff", "active", "email", "mobile", "permissions",
+                       "username"}
+
+
+def account_index(queryset):
+    """AccountChange rows shaped like history rows for change_index."""
+    return queryset.annotate(history_id=F("pk"), history_date=F("at"))
 
 
 def tracked_model(key):
@@ -126,6 +143,7 @@ def entries(page_rows, *, show_concern_text: bool):
     by_key = {}
     for key, history_id, _date in page_rows:
         by_key.setdefault(key, []).append(history_id)
+    accounts = _account_entries(by_key.pop(ACCOUNT_KEY, []))
     rows, previous = {}, {}
     for key, ids in by_key.items():
         hist = tracked_model(key).history
@@ -150,6 +168,10 @@ def entries(page_rows, *, show_concern_text: bool):
 
     result = []
     for key, history_id, _date in page_rows:
+        if key == ACCOUNT_KEY:
+            if history_id in accounts:
+                result.append(accounts[history_id])
+            continue
         row = rows.get((key, history_id))
         if row is None:
             continue
@@ -179,3 +201,24 @@ def entries(page_rows, *, show_concern_text: bool):
             "changes": changes,
         })
     return result
+
+
+def _account_entries(ids):
+    """Audit entries for AccountChange rows, by id: whose account, who did it, what changed."""
+    entries = {}
+    for change in AccountChange.objects.filter(pk__in=ids).select_related("actor", "account"):
+        account = change.account
+        field_change = change.kind in ACCOUNT_FIELD_KINDS
+        entries[change.pk] = {
+            "key": ACCOUNT_KEY,
+            "model": "staff account",
+            "object_id": account.pk,
+            "label": f"{account.get_full_name() or account.get_username()} ({account.get_username()})",
+            "action": "Changed" if field_change else change.get_kind_display(),
+            "at": change.at,
+            "who": (change.actor.get_full_name() or change.actor.get_username()) if change.actor else "the system",
+            "reason": "" if field_change else (change.new or change.old),
+            "changes": [{"field": change.get_kind_display(), "old": change.old or "—", "new": change.new or "—"}]
+            if field_change else [],
+        }
+    return entries

@@ -9,20 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# Visits and safety import it from here too.
+from homevisits.append_only import AppendOnly
 
-class AppendOnly:
-    """For records that are history, not state (visit events, contact attempts, the access log):
-    written once, never changed or deleted through the ORM. Retention uses queryset updates."""
-
-    append_only_label = "These records"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError(f"{self.append_only_label} are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{self.append_only_label} are append-only.")
 
 class SchoolStampedHistory(models.Model):
     """Abstract base of every Historical* model: the school the row belongs to, set when the row is

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "js_lib_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Only for migrating its plain-text backup codes to accounts.BackupCodeDevice (hashed); nothing
+    # writes to it any more.
     "django_otp.plugins.otp_static",
     "csp",
     "axes",
@@ -157,6 +159,13 @@ TWO_FACTOR_REQUIRED_ROLES = env.list(
     "TWO_FACTOR_REQUIRED_ROLES", default=["Head of school", "DSL", "Office", "School admin"]
 )
 OTP_TOTP_ISSUER = "Home Visits"
+# A first authenticator needs the one-time link emailed to the account's owner (accounts.tokens);
+# it works once, within this many seconds.
+TWO_FACTOR_ENROLMENT_LINK_SECONDS = env.int("TWO_FACTOR_ENROLMENT_LINK_SECONDS", default=60 * 60)
+# Forgotten-password emails (sent by the worker): at most this many an hour to one address, and
+# this many requests an hour from one source address (accounts.throttle, counted in the database).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=3)
+PASSWORD_RESET_PER_SOURCE_PER_HOUR = env.int("PASSWORD_RESET_PER_SOURCE_PER_HOUR", default=20)
 # Sessions: 30 minutes idle (every request moves the expiry on), 12 hours at most from sign-in;
 # staff out on a visit keep their session until they are back (homevisits.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

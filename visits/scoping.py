@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from accounts import roles
-from accounts.models import has_role, school_of
+from accounts.models import AccountChange, has_role, school_of
 
 from .models import Family, Visit
 
@@ -109,3 +109,10 @@ def visible_access_logs(user):
     if not may_audit(user):
         return AccessLog.objects.none()
     return AccessLog.objects.filter(school=school_of(user))
+
+
+def visible_account_changes(user):
+    """Changes to staff accounts (roles, school, two-factor, password resets) at the auditor's school only."""
+    if not may_audit(user):
+        return AccountChange.objects.none()
+    return AccountChange.objects.filter(school=school_of(user))
