@@ -39,7 +39,12 @@ def deliver_notification(self, pk: int):
     Message-ID (and provider reference). While one worker is sending, another copy of the task
     leaves it alone. A failing channel is retried with backoff and, after the last try, recorded as
     failed (and so shown on the office board); it never blocks others."""
-    note = _claim(pk)
+    try:
+        note = _claim(pk)
+    except DatabaseError as exc:
+        # The database is away for a moment: try again soon rather than wait for the scan's hand-over.
+        logger.warning("Notification %s not claimed (%s); retrying.", pk, type(exc).__name__)
+        raise self.retry(countdown=10, exc=exc) from exc
     if note is None:
         return
     try:

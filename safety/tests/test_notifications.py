@@ -105,3 +105,27 @@ def test_bodies_carry_no_family_address_child_name_or_code_word(out_visit):
     assert text
     for secret in (visit.code_word, visit.family.address_line1, visit.family.postcode, "Zebedee"):
         assert secret not in text
+
+
+def test_a_database_blip_while_claiming_retries_the_delivery_soon(out_visit, people):
+    """Not left for the scan's hand-over ten minutes later: the task itself tries again."""
+    from django.db import OperationalError
+
+    from safety import tasks
+
+    escalate(out_visit)
+    note = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
+    real, calls = tasks._claim, []
+
+    def claim(pk):
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection")
+        return real(pk)
+
+    with mock.patch("safety.tasks._claim", side_effect=claim), \
+            mock.patch.object(tasks.deliver_notification, "retry", wraps=tasks.deliver_notification.retry) as retry:
+        deliver_notification.apply(args=(note.pk,))
+    assert retry.call_args.kwargs["countdown"] == 10
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.SENT and note.attempts == 1 and len(calls) == 2

@@ -162,3 +162,21 @@ def test_acknowledging_the_one_alert_stops_it_repeating_for_every_audience(world
     assert visit.next_check_at is None and visit.escalation_level == 2
     assert scan(at(11, 45) + datetime.timedelta(minutes=30)).repeated == [
         f"visit {v.pk}" for v in three_at_level_2[1:]]
+
+
+def test_the_migration_links_earlier_levels_to_the_level_they_were_raised_to(world, clock):
+    """Escalations from before: level 1 and 2 of a round, both closed at the return, count once."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("safety.migrations.0004_one_alert_per_visit_and_delivery_records")
+    visit = world.visit()
+    late, chase = (Escalation.objects.create(visit=visit, round=1, level=level, reason="late_return",
+                                             created_at=at(11, 30 + 15 * (level - 1)), resolved_at=at(12))
+                   for level in (1, 2))
+    migration.one_alert_per_visit(apps, None)
+    late.refresh_from_db()
+    chase.refresh_from_db()
+    assert late.raised_to == chase and chase.raised_to is None
+    assert late.resolved_at == at(12)  # its own closing time kept
