@@ -76,8 +76,9 @@ def head_home(user, now) -> dict:
     today_start, today_end = local_day_bounds(timezone.localdate(now))
     week_start, week_end = week_bounds(now)
     waiting = visits.filter(state=VisitState.SUBMITTED).select_related("family").order_by("planned_start", "pk")
+    # One visit in trouble is one alert, at its highest level.
     open_escalations = (
-        Escalation.objects.filter(visit__in=visits, resolved_at__isnull=True)
+        Escalation.objects.open_alerts().filter(visit__in=visits)
         .select_related("visit__family").order_by("-level", "created_at")
     )
     return {
@@ -114,8 +115,9 @@ def twelve_weeks(visits, now) -> list[WeekBar]:
     )
     by_week = {timezone.localtime(r["week"]).date() if isinstance(r["week"], datetime.datetime) else r["week"]: r
                for r in rows}
+    # An alert raised from level 1 to 2 is one escalation of that visit, counted at its top level.
     escalations = (
-        Escalation.objects.filter(visit__in=visits, created_at__gte=since)
+        Escalation.objects.filter(visit__in=visits, created_at__gte=since, raised_to__isnull=True)
         .annotate(week=TruncWeek("created_at", tzinfo=timezone.get_current_timezone()))
         .values("week").annotate(n=Count("pk"))
     )

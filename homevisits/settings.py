@@ -205,9 +205,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home Visits <homevis
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SMS_BACKEND = env.str("SMS_BACKEND", default="safety.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
-# A notification still waiting this long after it was recorded is handed to the worker again by
-# the next scan (the broker may have been down when it was first queued, or the worker killed).
-NOTIFICATION_RESEND_AFTER_SECONDS = env.int("NOTIFICATION_RESEND_AFTER_SECONDS", default=60)
+# Delivery is at least once (safety.tasks). A pending notification the broker refused is handed
+# over again by the next scan; one the broker took is handed over again only when that was this
+# long ago and it is still not sent (no worker is taking it, or the broker lost it). The default
+# matches the broker's own redelivery of a task whose worker died (visibility_timeout below), so
+# with no worker running a notification has one task waiting, not one per scan.
+NOTIFICATION_RESEND_AFTER_SECONDS = env.int("NOTIFICATION_RESEND_AFTER_SECONDS", default=600)
+# At most this many notifications handed over again by one scan.
+NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=100)
+# A worker that began handing a message to the provider this long ago and never recorded the
+# result has died: the next scan hands it over again (it may then arrive twice, same Message-ID).
+# Longer than a send can take (EMAIL_TIMEOUT, the SMS client's timeout).
+NOTIFICATION_SEND_LEASE_SECONDS = env.int("NOTIFICATION_SEND_LEASE_SECONDS", default=60)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)
 
 # --- Security -------------------------------------------------------------------------------
 # HTTPS is on by default outside DEBUG; `make run` on a laptop serves plain http://127.0.0.1 and

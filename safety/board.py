@@ -327,8 +327,8 @@ class LiveBoard:
 
     @property
     def alert_count(self) -> int:
-        """Open alerts, for the tab title: visits with an unresolved escalation (a visit at level 2
-        still has its level 1 open: it counts once) and undelivered notifications."""
+        """Open alerts, for the tab title: visits with an open alert (one each, at its highest level)
+        and undelivered notifications."""
         return sum(1 for row in self.rows if row.open_escalations) + len(self.failed)
 
     @property
@@ -399,11 +399,10 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
 
 
 def open_escalations(user) -> dict[int, list[Escalation]]:
-    """The unresolved escalations of the visits out now, by visit."""
+    """The open alert of each visit out now (one per visit, at its highest level), by visit."""
     out: dict[int, list[Escalation]] = {}
-    # Escalation's ordering puts the highest level first.
-    for esc in Escalation.objects.filter(visit__in=visible_visits(user).out().values("pk"),
-                                         resolved_at__isnull=True).select_related("acknowledged_by"):
+    for esc in Escalation.objects.open_alerts().filter(visit__in=visible_visits(user).out().values("pk")) \
+            .select_related("acknowledged_by"):
         out.setdefault(esc.visit_id, []).append(esc)
     return out
 

@@ -10,16 +10,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from visits.localtime import NEXT_TIME_WITHIN, local_clock, next_local_time
 from visits.models import EventKind
 
 from .models import ContactOutcome, ContactStep
 from .watchdog import CHECKIN_KINDS
 
 
-def local_time_today(value: datetime.time, now: datetime.datetime) -> datetime.datetime:
-    """A time picked on the phone, as an aware datetime on today's date in the school's time zone."""
-    day = timezone.localdate(now)
-    return timezone.make_aware(datetime.datetime.combine(day, value))
+def suggested_return_time(expected_return: datetime.datetime, now: datetime.datetime) -> datetime.time:
+    """What the new-return-time picker starts at: half an hour after the later of now and the plan,
+    and always a time the form accepts (it is read back as the next such local time after now)."""
+    later = max(now, expected_return) + datetime.timedelta(minutes=30)  # UTC instants: elapsed time
+    if later - now > NEXT_TIME_WITHIN - datetime.timedelta(minutes=1):
+        later = now + datetime.timedelta(minutes=30)
+    return local_clock(later)
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -39,16 +43,27 @@ class TimeInput(forms.TimeInput):
 
 
 class NewReturnTimeMixin:
-    """A form with a `new_expected_return` time picker: the time is today's, in school time (R-LATE-15)."""
+    """A form with a `new_expected_return` time picker (R-LATE-15). The time typed is the next such
+    local time after now (visits.localtime.next_local_time: after midnight is tomorrow's, a time the
+    clocks skip is refused beside the field), as a UTC instant in `new_expected_return_at`."""
 
     def __init__(self, *args, now=None, **kwargs):
         self.now = now or timezone.now()
         super().__init__(*args, **kwargs)
 
+    def uses_new_return(self, data) -> bool:
+        """Whether this submission gives a new return time (otherwise a pre-filled one is ignored)."""
+        return True
+
     def clean(self):
         data = super().clean()
         picked = data.get("new_expected_return")
-        data["new_expected_return_at"] = local_time_today(picked, self.now) if picked else None
+        data["new_expected_return_at"] = None
+        if picked and self.uses_new_return(data):
+            try:
+                data["new_expected_return_at"] = next_local_time(picked, self.now)
+            except ValidationError as exc:
+                self.add_error("new_expected_return", exc)
         return data
 
 
@@ -64,6 +79,9 @@ class CheckInForm(NewReturnTimeMixin, forms.Form):
         label="New expected return", required=False, widget=TimeInput,
         help_text="The time you now expect to be back (R-LATE-15).",
     )
+
+    def uses_new_return(self, data):
+        return data.get("kind") == EventKind.LATE
 
 
 
@@ -92,6 +110,9 @@ class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
         label="Their new expected return", required=False, widget=TimeInput,
         help_text="Needed when they are reached, safe and still out.",
     )
+
+    def uses_new_return(self, data):
+        return data.get("outcome") == ContactOutcome.REACHED_SAFE
 
 
 

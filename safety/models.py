@@ -1,3 +1,6 @@
+import hashlib
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -187,9 +190,21 @@ class EscalationReason(models.TextChoices):
     UNSAFE = "unsafe", "Felt unsafe on arrival"
 
 
+class EscalationQuerySet(models.QuerySet):
+    def open_alerts(self):
+        """The alerts open now: at most one per visit, at its highest level (R-RETURN-30).
+
+        Raising a visit to a higher level closes its lower open level as "raised to level N"
+        (safety.watchdog), and the database refuses a second open row for a visit, so this is the
+        one query every page counts and lists alerts with: the head's home page, the board and its
+        tab title, the escalation page and the police pack."""
+        return self.filter(resolved_at__isnull=True)
+
+
 class Escalation(models.Model):
     """One step of a visit's escalation ladder. Unique per (visit, round, level): a scan that runs
-    twice, or a redelivered task, escalates once."""
+    twice, or a redelivered task, escalates once. A visit has at most one open escalation, its
+    alert: a higher level closes the lower one (`raised_to` says which one took over)."""
 
     visit = models.ForeignKey("visits.Visit", on_delete=models.CASCADE, related_name="escalations")
     round = models.PositiveIntegerField()
@@ -209,13 +224,18 @@ class Escalation(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True, max_length=2000)
+    # Closed because the visit's alert was raised to a higher level: the escalation that took over.
+    raised_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_from")
 
+    objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])
 
     class Meta:
         ordering = ["-level", "created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["visit", "round", "level"], name="one_escalation_per_visit_round_level")
+            models.UniqueConstraint(fields=["visit", "round", "level"], name="one_escalation_per_visit_round_level"),
+            models.UniqueConstraint(fields=["visit"], condition=Q(resolved_at__isnull=True),
+                                    name="one_open_escalation_per_visit"),
         ]
         indexes = [models.Index(fields=["resolved_at", "level"])]
 
@@ -225,6 +245,10 @@ class Escalation(models.Model):
     @property
     def is_open(self):
         return self.resolved_at is None
+
+    @property
+    def was_raised(self):
+        return self.raised_to_id is not None
 
 
 class ContactStep(models.IntegerChoices):
@@ -277,7 +301,10 @@ class Notification(models.Model):
     """One message to one person on one channel, recorded before it is sent.
 
     `dedupe_key` makes "the same alert to the same person on the same channel" a single row, so a
-    retried scan or task can never send it twice.
+    retried scan or task records it once. Delivery is at least once: each attempt is committed
+    before the message is handed to the provider, so a worker that dies after the provider accepted
+    it sends it again on the next attempt, with the same `message_id`, by which mail clients merge
+    the repeat and a person (or the provider's logs) can tell it is one.
     """
 
     dedupe_key = models.CharField(max_length=120, unique=True)
@@ -294,6 +321,13 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     # After a failure: not before this time again (backoff).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When it was last handed to the broker; empty until the broker has taken it. A scan hands a
+    # pending notification over again only when this is old (safety.notify.resend_pending).
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    # Set (and committed) by a worker before it hands the message to the provider, cleared when done.
+    sending_since = models.DateTimeField(null=True, blank=True)
+    # What the provider knows the message by (the email's Message-ID, the SMS provider's id).
+    provider_reference = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -303,6 +337,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} to {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def message_id(self) -> str:
+        """A Message-ID derived from the notification alone: the same on every attempt, so a repeat
+        after a lost acknowledgement is recognisable as the same message."""
+        digest = hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:16]
+        host = urlsplit(settings.SITE_URL).hostname or "homevisits.invalid"
+        return f"<notification-{self.pk}.{digest}@{host}>"
 
 
 class ConcernStatus(models.TextChoices):

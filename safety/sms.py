@@ -1,7 +1,9 @@
 """SMS through a small pluggable backend (setting SMS_BACKEND), like Django's email backends.
 
 The default writes messages to the log; `LocmemSmsBackend` keeps them in memory for tests; a real
-provider is a class with `send(to: str, body: str)` that raises on failure.
+provider is a class with `send(to: str, body: str, reference: str = "")` that raises on failure and
+may return the provider's id for the message. `reference` is the same on every attempt to send one
+notification (delivery is at least once), for providers that take a client reference.
 """
 
 import logging
@@ -15,19 +17,19 @@ outbox: list[tuple[str, str]] = []
 
 
 class ConsoleSmsBackend:
-    def send(self, to: str, body: str) -> None:
-        logger.info("SMS to %s: %s", to, body)
+    def send(self, to: str, body: str, reference: str = "") -> None:
+        logger.info("SMS to %s: %s [%s]", to, body, reference)
 
 
 class LocmemSmsBackend:
-    def send(self, to: str, body: str) -> None:
+    def send(self, to: str, body: str, reference: str = "") -> None:
         outbox.append((to, body))
 
 
 class FailingSmsBackend:
     """For fault drills: every send fails."""
 
-    def send(self, to: str, body: str) -> None:
+    def send(self, to: str, body: str, reference: str = "") -> None:
         raise ConnectionError("SMS provider unavailable")
 
 
@@ -38,6 +40,6 @@ def get_backend():
 class FileSmsBackend:
     """Appends one line per message to the file named by the SMS_FILE_PATH setting (for drills)."""
 
-    def send(self, to: str, body: str) -> None:
+    def send(self, to: str, body: str, reference: str = "") -> None:
         with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as fh:
-            fh.write(f"{to}\t{body}\n")
+            fh.write(f"{to}\t{body}\t{reference}\n")

@@ -29,7 +29,14 @@ from visits.scoping import visible_visits
 
 from . import notify, watchdog
 from .board import live_board
-from .forms import AcknowledgeForm, CheckInForm, ContactAttemptForm, PhoneCheckInForm, add_service_errors
+from .forms import (
+    AcknowledgeForm,
+    CheckInForm,
+    ContactAttemptForm,
+    PhoneCheckInForm,
+    add_service_errors,
+    suggested_return_time,
+)
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 from .notify import school_people
@@ -124,9 +131,7 @@ class _CheckInBase(View):
         else:
             initial = {"kind": kind or "", "idempotency_key": uuid.uuid4()}
             if kind in (EventKind.LATE, None):
-                # A sensible default for the time picker: half an hour after the later of now and the plan.
-                later = max(now, visit.expected_return) + datetime.timedelta(minutes=30)
-                initial["new_expected_return"] = timezone.localtime(later).time().replace(second=0, microsecond=0)
+                initial["new_expected_return"] = suggested_return_time(visit.expected_return, now)
             form = form_class(initial=initial, auto_id=f"id_{kind or 'checkin'}_%s", **kwargs)
         kind = kind or (data or {}).get("kind")
         if kind == EventKind.ABANDONED:
@@ -275,7 +280,9 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     """Everything the office, head or DSL need on an escalated visit (R-CONTACT-STEPS)."""
     now = now or timezone.now()
     escalations = list(visit.escalations.select_related("acknowledged_by", "resolved_by"))
-    open_escalations = [e for e in escalations if e.is_open]
+    # The visit's alert: its one open escalation, at its highest level (Escalation.objects.open_alerts).
+    open_escalations = list(Escalation.objects.open_alerts().filter(visit=visit)
+                            .select_related("acknowledged_by", "resolved_by"))
     for esc in open_escalations:
         if esc.reason in (EscalationReason.DURESS, EscalationReason.UNSAFE):
             esc.age_text = f"Raised {_duration(now - esc.created_at)} ago"
@@ -286,8 +293,7 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     target = open_escalations[0] if open_escalations else None
     next_step = None
     if target is not None:
-        target_attempts = [a for a in attempts if a.escalation_id == target.pk]
-        next_step = min(max((a.step for a in target_attempts), default=0) + 1, ContactStep.POLICE)
+        next_step = watchdog.next_contact_step(target)
         if contact_form is None:
             contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
                                               auto_id="id_contact_%s")
@@ -363,6 +369,9 @@ class EscalationView(View):
                 watchdog.acknowledge(esc, request.user, now=now)
             except PermissionDenied as exc:
                 raise Http404("No such escalation") from exc
+            except ValidationError as exc:  # raised or resolved since the page was drawn
+                messages.error(request, " ".join(exc.messages))
+                return redirect(back)
             messages.success(request, f"Level {esc.level} alert acknowledged at {_hhmm(now)}: it stops repeating "
                                       "and stays on the board until resolved.")
             return redirect(back)
@@ -419,7 +428,7 @@ class PolicePackView(View):
             "last_event": last_event,
             "last_word": last_word,
             "last_known_location": _last_known_location(visit),
-            "open_escalations": visit.escalations.filter(resolved_at__isnull=True),
+            "open_escalations": Escalation.objects.open_alerts().filter(visit=visit),
             "risks": visit.family.known_risks,
         }
         return render(request, "safety/police_pack.html", context)

@@ -15,8 +15,17 @@ staff give word that resets the clock (a late notice with a new time, a check-in
 missed check-in), so a scan that runs twice escalates once, and a visit can be escalated afresh
 if staff are late again after giving a new time.
 
-All times are aware UTC datetimes; adding minutes is elapsed time, so the clock change neither
-shifts nor loses an escalation.
+One visit in trouble is one alert, at its highest level: a visit has at most one open escalation.
+Raising it closes the lower one as "raised to level N" (`raised_to`), and acknowledging the open
+one acknowledges the visit's alert whole. While an alert is open at a level, the ladder raises
+nothing at that level or below (a code word stays the visit's alert after a new return time), and
+an unacknowledged alert at level 2 or 3 repeats, whichever round it was raised in.
+
+Locks are taken in one order everywhere (visit row, then its escalation rows): the check-ins, the
+office's acknowledgement and contact steps, and the scan, so none of them can deadlock another.
+
+All times are aware UTC datetimes (visits.localtime.as_utc); adding minutes is elapsed time, so the
+clock change neither shifts nor loses an escalation.
 """
 
 import dataclasses
@@ -29,6 +38,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import has_role, school_of
+from visits.localtime import as_utc
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
 from visits.services import record_event
 
@@ -43,41 +53,70 @@ minutes = datetime.timedelta  # readability: minutes(minutes=15)
 # --- When does the next rule fire? ------------------------------------------------------------
 
 def anchor(visit: Visit) -> tuple[datetime.datetime, str]:
-    """The deadline the ladder counts from, and why (late return or a missed periodic check-in)."""
+    """The deadline the ladder counts from, and why (late return or a missed periodic check-in), as
+    a UTC instant: a time just typed may still carry the local zone, where adding minutes would be
+    wall-clock arithmetic."""
     interval = visit.school.checkin_interval_minutes
+    expected = as_utc(visit.expected_return)
     if interval:
-        last_word = visit.last_contact_at or visit.departed_at
+        last_word = as_utc(visit.last_contact_at or visit.departed_at)
         checkin_due = last_word + datetime.timedelta(minutes=interval)
-        if checkin_due < visit.expected_return:
+        if checkin_due < expected:
             return checkin_due, EscalationReason.MISSED_CHECKIN
-    return visit.expected_return, EscalationReason.LATE_RETURN
+    return expected, EscalationReason.LATE_RETURN
 
 
-def next_check(visit: Visit, round_escalations: list[Escalation]) -> datetime.datetime | None:
-    """When the watchdog must next look at this visit, given this round's escalations."""
+def _ladder_level(round_escalations: list[Escalation]) -> int | None:
+    """The level this round's ladder raises next: 1, then 2; nothing above (3 only by a code word)."""
+    top = max((e.level for e in round_escalations), default=0)
+    return {0: EscalationLevel.LATE, EscalationLevel.LATE: EscalationLevel.CHASE}.get(top)
+
+
+def _ladder_due(visit: Visit, level: int, base: datetime.datetime) -> datetime.datetime:
+    school = visit.school
+    wait = school.late_call_minutes if level == EscalationLevel.LATE else school.office_chase_minutes
+    return base + datetime.timedelta(minutes=wait)  # R-LATE-15, R-RETURN-30
+
+
+def _repeats(alert: Escalation | None) -> bool:
+    """R-RETURN-30: an open alert at level 2 or 3 repeats until someone acknowledges it."""
+    return alert is not None and alert.level >= EscalationLevel.CHASE and alert.acknowledged_at is None
+
+
+def next_check(visit: Visit, round_escalations: list[Escalation],
+               alert: Escalation | None = None) -> datetime.datetime | None:
+    """When the watchdog must next look at this visit, given this round's escalations and the
+    visit's open alert (from any round)."""
     if visit.state not in OUT_STATES:
         return None
-    school = visit.school
     base, _ = anchor(visit)
-    top = max(round_escalations, key=lambda e: e.level, default=None)
-    if top is None:
-        return base + datetime.timedelta(minutes=school.late_call_minutes)
-    if top.level == EscalationLevel.LATE:
-        return base + datetime.timedelta(minutes=school.office_chase_minutes)
-    if top.acknowledged_at or top.resolved_at:
-        return None  # someone is dealing with it; it stays on the board until resolved
-    return top.last_alert_at + datetime.timedelta(minutes=school.alert_repeat_minutes)
+    times = []
+    level = _ladder_level(round_escalations)
+    if level is not None and (alert is None or alert.level < level):
+        times.append(_ladder_due(visit, level, base))
+    if _repeats(alert):
+        times.append(as_utc(alert.last_alert_at) + datetime.timedelta(minutes=visit.school.alert_repeat_minutes))
+    # None: someone is dealing with it; it stays on the board until resolved.
+    return min(times, default=None)
 
 
 def _round_escalations(visit: Visit) -> list[Escalation]:
     return list(Escalation.objects.filter(visit=visit, round=visit.watch_round))
 
 
+def open_alert(visit: Visit, lock: bool = False) -> Escalation | None:
+    """The visit's one open escalation (its alert), if any. `lock`: inside a transaction that
+    already holds the visit row (the lock order: visit, then escalations)."""
+    alerts = Escalation.objects.open_alerts().filter(visit=visit)
+    if lock:
+        alerts = alerts.select_for_update()
+    return alerts.order_by("-level").first()
+
+
 def refresh_next_check(visit: Visit) -> None:
-    visit.next_check_at = next_check(visit, _round_escalations(visit))
-    visit.escalation_level = max(
-        (e.level for e in Escalation.objects.filter(visit=visit, resolved_at__isnull=True)), default=0
-    )
+    alert = open_alert(visit)
+    visit.next_check_at = next_check(visit, _round_escalations(visit), alert)
+    visit.escalation_level = alert.level if alert else 0
 
 
 # --- Check-ins --------------------------------------------------------------------------------
@@ -115,6 +154,8 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
     returns the first event.
     """
     now = now or timezone.now()
+    if new_expected_return is not None:
+        new_expected_return = as_utc(new_expected_return)
     if kind not in CHECKIN_KINDS:
         raise ValidationError(f"Unknown check-in: {kind}")
     if not may_record_for(by, visit):
@@ -142,6 +183,7 @@ def _same_key(visit, idempotency_key):
 
 
 def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key):
+    # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
     visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
     if kind == EventKind.DEPARTED:
         # R-DEPART: only an approved visit, only on the day of the visit.
@@ -213,7 +255,8 @@ def _start_new_round(visit, by, now, note, reasons):
 
 
 def _resolve(escalations, by, now, note):
-    escalations = list(escalations)
+    """Close escalations of a visit whose row the caller has locked (then these rows: the lock order)."""
+    escalations = list(escalations.select_for_update())
     for esc in escalations:
         esc.resolved_at, esc.resolved_by, esc.resolution_note = now, by, note
         esc.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
@@ -223,11 +266,22 @@ def _resolve(escalations, by, now, note):
 
 
 def _escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
-    """Write the escalation row for (visit, round, level) once, then notify after commit."""
+    """Write the escalation row for (visit, round, level) once, then notify after commit. It becomes
+    the visit's alert: a lower open one is closed as raised to it; a higher open one stays the alert
+    and nothing new is written."""
+    current = open_alert(visit, lock=True)
+    if current is not None and current.level > level:
+        return None
+    if current is not None:
+        current.visit = visit
     try:
         with transaction.atomic():
+            if current is not None:
+                _close_as_raised(current, level, now)
             esc = Escalation.objects.create(visit=visit, round=visit.watch_round, level=level, reason=reason,
                                             anchor=anchor_at, created_at=now, last_alert_at=now)
+            if current is not None:
+                Escalation.objects.filter(pk=current.pk).update(raised_to=esc)
     except IntegrityError:
         return None  # already escalated at this level in this round
     esc.visit = visit
@@ -239,27 +293,63 @@ def _escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
     return esc
 
 
+def raised_note(level: int) -> str:
+    return f"Raised to level {level}"
+
+
+def _close_as_raised(lower: Escalation, level: int, now) -> None:
+    """The visit's alert moves up a level: its lower open escalation closes (the caller links it to
+    the new one). It needs no acknowledgement of its own any more: the new level is the alert."""
+    lower.resolved_at, lower.resolved_by, lower.resolution_note = now, None, raised_note(level)
+    lower.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    record_event(lower.visit, EventKind.RESOLVED, None, at=now, how=RecordedHow.SYSTEM,
+                 note=raised_note(level), data={"level": lower.level, "raised_to": level})
+
+
 # --- Office actions on an escalation ----------------------------------------------------------
 
 def acknowledge(escalation: Escalation, by, now=None) -> Escalation:
+    """Someone has the visit's alert: it stops repeating (and stays on the board until resolved).
+    Only the open alert can be acknowledged: one closed since the page was drawn (raised to a
+    higher level, or resolved) is refused with what happened, so nobody acknowledges a level 1
+    they saw while the head is being alerted at level 2."""
     now = now or timezone.now()
     if not has_role(by, *roles.WATCHERS, roles.DSL) or school_of(by) != escalation.visit.school:
         raise PermissionDenied("Only the office, the head or the DSL acknowledge alerts.")
     with transaction.atomic():
+        # Lock order: the visit row first, then the escalation (as the scan and the check-ins do).
+        visit = Visit.objects.select_for_update().select_related("school").get(pk=escalation.visit_id)
         esc = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if esc.resolved_at is not None:
+            current = open_alert(visit)
+            if current is not None and current.level > esc.level:
+                raise ValidationError(f"This alert has been raised to level {current.level} since the page was "
+                                      "drawn: look at it again and acknowledge that.")
+            raise ValidationError("This alert is already resolved: there is nothing to acknowledge.")
         if esc.acknowledged_at is None:
             esc.acknowledged_at, esc.acknowledged_by = now, by
             esc.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            visit = Visit.objects.select_for_update().select_related("school").get(pk=esc.visit_id)
             record_event(visit, EventKind.ACKNOWLEDGED, by, at=now, data={"level": esc.level})
             refresh_next_check(visit)
             visit.save(update_fields=["next_check_at", "escalation_level", "updated_at"])
     return esc
 
 
+def alert_chain(escalation: Escalation) -> list[Escalation]:
+    """The escalation and the lower levels it was raised from (one alert, several levels)."""
+    chain, ids = [escalation], [escalation.pk]
+    while ids:
+        lower = list(Escalation.objects.filter(raised_to_id__in=ids))
+        chain += lower
+        ids = [e.pk for e in lower]
+    return chain
+
+
 def next_contact_step(escalation: Escalation) -> int:
-    """R-CONTACT-STEPS are taken in order; the next one is after the last taken."""
-    last = max((a.step for a in escalation.contact_attempts.all()), default=0)
+    """R-CONTACT-STEPS are taken in order; the next one is after the last taken on this alert, its
+    lower levels included (raising it to level 2 does not start the steps again)."""
+    last = max(ContactAttempt.objects.filter(escalation__in=alert_chain(escalation)).values_list("step", flat=True),
+               default=0)
     return min(last + 1, 4)
 
 
@@ -268,6 +358,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     """Record one contact step. Reaching the worker and confirming they are safe resolves the
     escalation, and needs their new expected return so the watchdog keeps watching."""
     now = now or timezone.now()
+    if new_expected_return is not None:
+        new_expected_return = as_utc(new_expected_return)
     if not has_role(by, *roles.WATCHERS, roles.DSL) or school_of(by) != escalation.visit.school:
         raise PermissionDenied("Only the office, the head or the DSL record contact steps.")
     allowed = next_contact_step(escalation)
@@ -279,8 +371,9 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     if safe and step not in (1, 2):
         raise ValidationError({"outcome": ["Only reaching the member of staff (or the location) confirms they are safe."]})
     with transaction.atomic():
+        # Lock order: the visit row first, then the escalation.
         visit = Visit.objects.select_for_update().select_related("school").get(pk=escalation.visit_id)
-        if Escalation.objects.filter(pk=escalation.pk, resolved_at__isnull=False).exists():
+        if Escalation.objects.select_for_update().filter(pk=escalation.pk, resolved_at__isnull=False).exists():
             raise ValidationError("This alert is already resolved: nothing more to record on it.")
         attempt = ContactAttempt.objects.create(escalation=escalation, step=step, outcome=outcome, note=note,
                                                 by=by, at=now)
@@ -307,36 +400,99 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
 
 # --- The scan ---------------------------------------------------------------------------------
 
+# A scan whose `now` is this close to the real clock is a real-time scan (beat's, or the command
+# without --now); any other is a drill, which never stamps the heartbeat (it would hide a dead beat).
+REAL_TIME_TOLERANCE = datetime.timedelta(seconds=5)
+
+
+def is_real_time(now: datetime.datetime) -> bool:
+    return abs(now - timezone.now()) <= REAL_TIME_TOLERANCE
+
+
 @dataclasses.dataclass
 class ScanResult:
     now: datetime.datetime
     escalated: list[str] = dataclasses.field(default_factory=list)
     repeated: list[str] = dataclasses.field(default_factory=list)
     resent: int = 0
+    dry_run: bool = False
+    # A dry run: the people each alert would go to, e.g. "visit 7 level 2: Olivia Price (email, SMS)".
+    would_notify: list[str] = dataclasses.field(default_factory=list)
 
     def summary(self) -> str:
         parts = []
         if self.escalated:
-            parts.append(f"{len(self.escalated)} escalated ({', '.join(self.escalated[:20])})")
+            verb = "would be escalated" if self.dry_run else "escalated"
+            parts.append(f"{len(self.escalated)} {verb} ({', '.join(self.escalated[:20])})")
         if self.repeated:
-            parts.append(f"{len(self.repeated)} alert(s) repeated")
+            verb = "would be repeated" if self.dry_run else "repeated"
+            parts.append(f"{len(self.repeated)} alert(s) {verb}")
         if self.resent:
-            parts.append(f"{self.resent} pending notification(s) handed to the worker again")
+            verb = "would be handed" if self.dry_run else "handed"
+            parts.append(f"{self.resent} pending notification(s) {verb} to the worker again")
         return "; ".join(parts) or "nothing due"
 
 
 def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) -> ScanResult:
-    """Move every due visit one step along its ladder. Safe to run concurrently and repeatedly."""
+    """Move every due visit one step along its ladder. Safe to run concurrently and repeatedly.
+    Only a scan at the real time stamps the heartbeat: a drill at another time must neither hide a
+    dead beat (a time ahead) nor raise the banner (a time behind)."""
     result = ScanResult(now=now)
+    real_time = is_real_time(now)
     for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
         if not _scan_batch(now, batch_size, result):
             break
     from .notify import resend_pending
 
     result.resent = resend_pending(now)
-    with transaction.atomic():
-        record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())
+    if real_time:
+        with transaction.atomic():
+            record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())
     return result
+
+
+def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
+    """What one scan at `now` would do, writing nothing and notifying nobody (`scan_overdue
+    --dry-run`): the same due query and ladder as `scan`, without locks or writes."""
+    from .notify import escalation_audience, pending_to_hand_over, school_people
+
+    result = ScanResult(now=now, dry_run=True)
+    due = list(Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now).select_related("school")
+               .order_by("next_check_at")[:limit])
+    escalations = _escalations_by_visit(due)
+    audiences = {}
+    for visit in due:
+        step = _plan_step(visit, *escalations[visit.pk], now)
+        if step is None:
+            continue
+        label = f"visit {visit.pk} level {step.level}"
+        (result.escalated if step.pk is None else result.repeated).append(label)
+        key = (visit.school_id, escalation_audience(step.level))
+        if key not in audiences:
+            audiences[key] = school_people(visit.school, *key[1])
+        names = [f"{p.get_full_name() or p.get_username()} ({', '.join(_channels(p))})"
+                 for p in audiences[key] if _channels(p)]
+        result.would_notify.append(f"{label}: {'; '.join(names) or 'nobody with an email or mobile'}")
+    result.resent = pending_to_hand_over(now).count()
+    return result
+
+
+def _channels(person) -> list[str]:
+    return [name for name, has in (("email", person.email),
+                                   ("SMS", getattr(getattr(person, "profile", None), "mobile", None))) if has]
+
+
+def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation | None]]:
+    """For each due visit: this round's escalations (for the ladder) and its open alert (any round)."""
+    found: dict[int, list[Escalation]] = {v.pk: [] for v in due}
+    for esc in Escalation.objects.filter(visit_id__in=found):
+        found[esc.visit_id].append(esc)
+    out = {}
+    for visit in due:
+        mine = found[visit.pk]
+        alert = max((e for e in mine if e.resolved_at is None), key=lambda e: e.level, default=None)
+        out[visit.pk] = ([e for e in mine if e.round == visit.watch_round], alert)
+    return out
 
 
 def _scan_batch(now, batch_size, result) -> int:
@@ -345,6 +501,7 @@ def _scan_batch(now, batch_size, result) -> int:
     from .notify import escalation_audience, escalation_messages, queue, school_people
 
     with transaction.atomic():
+        # Lock order: the visit rows first; their escalation rows are only written after.
         due = list(
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OUT_STATES, next_check_at__lte=now)
@@ -353,30 +510,48 @@ def _scan_batch(now, batch_size, result) -> int:
         )
         if not due:
             return 0
-        by_visit: dict[int, list[Escalation]] = {v.pk: [] for v in due}
-        for esc in Escalation.objects.filter(visit_id__in=by_visit):
-            by_visit[esc.visit_id].append(esc)
-        for visit in due:  # only this round's escalations count for the ladder
-            by_visit[visit.pk] = [e for e in by_visit[visit.pk] if e.round == visit.watch_round]
+        escalations = _escalations_by_visit(due)
+        by_visit = {pk: list(round_escalations) for pk, (round_escalations, _) in escalations.items()}
+        alerts = {pk: alert for pk, (_, alert) in escalations.items()}
         staff_of = _staff_by_visit(by_visit)
 
-        created, repeated = [], []
+        created, repeated, raised = [], [], []
         for visit in due:
-            step = _plan_step(visit, by_visit[visit.pk], now)
+            step = _plan_step(visit, by_visit[visit.pk], alerts[visit.pk], now)
             if step is None:
                 continue
-            (created if step.pk is None else repeated).append(step)
+            if step.pk is None:
+                created.append(step)
+                lower = alerts[visit.pk]
+                if lower is not None:  # the visit's alert moves up: its lower level closes
+                    lower.resolved_at, lower.resolution_note = now, raised_note(step.level)
+                    raised.append((lower, step))
+            else:
+                repeated.append(step)
+        if raised:
+            Escalation.objects.bulk_update([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
         created = _create_escalations(created)
+        kept = {id(esc) for esc in created}
+        for lower, higher in raised:
+            if id(higher) in kept:
+                lower.raised_to = higher
+        if raised:
+            Escalation.objects.bulk_update([lower for lower, _ in raised], ["raised_to"])
         if repeated:
             Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at"])
 
         events, messages, audiences = [], [], {}
+        for lower, higher in raised:
+            events.append(VisitEvent(visit=higher.visit, kind=EventKind.RESOLVED, at=now, how=RecordedHow.SYSTEM,
+                                     note=raised_note(higher.level), data={"level": lower.level,
+                                                                           "raised_to": higher.level}))
         for esc, alert in [(e, 1) for e in created] + [(e, e.alert_count) for e in repeated]:
             visit = esc.visit
             visit._prefetched_objects_cache = {"staff": staff_of.get(visit.pk, [])}
             if alert == 1:
                 by_visit[visit.pk].append(esc)
-                visit.escalation_level = max(visit.escalation_level, esc.level)
+                alerts[visit.pk] = esc
+                visit.escalation_level = esc.level
                 result.escalated.append(f"visit {visit.pk} level {esc.level}")
                 events.append(VisitEvent(visit=visit, kind=EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
                                          note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
@@ -392,7 +567,7 @@ def _scan_batch(now, batch_size, result) -> int:
         queue(messages, now)
 
         for visit in due:
-            visit.next_check_at = next_check(visit, by_visit[visit.pk])
+            visit.next_check_at = next_check(visit, by_visit[visit.pk], alerts[visit.pk])
         Visit.objects.bulk_update(due, ["next_check_at", "escalation_level"])
         return len(due)
 
@@ -427,26 +602,18 @@ def _create_escalations(escalations: list[Escalation]) -> list[Escalation]:
         return kept
 
 
-def _plan_step(visit, round_escalations, now):
-    """The next step for a due visit: a new Escalation (unsaved), an Escalation whose alert is
-    repeated (alert_count already moved on), or None when nothing is due after all."""
-    top = max(round_escalations, key=lambda e: e.level, default=None)
+def _plan_step(visit, round_escalations, alert, now):
+    """The next step for a due visit: a new Escalation (unsaved), the open alert repeated
+    (alert_count already moved on), or None when nothing is due after all."""
     base, reason = anchor(visit)
-    if top is None:
-        if now >= base + minutes(minutes=visit.school.late_call_minutes):
-            return Escalation(visit=visit, round=visit.watch_round, level=EscalationLevel.LATE, reason=reason,
-                              anchor=base, created_at=now, last_alert_at=now)
-        return None
-    if top.level == EscalationLevel.LATE:
-        if now >= base + minutes(minutes=visit.school.office_chase_minutes):
-            return Escalation(visit=visit, round=visit.watch_round, level=EscalationLevel.CHASE, reason=reason,
-                              anchor=base, created_at=now, last_alert_at=now)
-        return None
-    if top.resolved_at is None and top.acknowledged_at is None and now >= top.last_alert_at + minutes(
-            minutes=visit.school.alert_repeat_minutes):
-        # R-RETURN-30: an unacknowledged top-level alert is repeated to the same people.
-        top.visit = visit
-        top.alert_count += 1
-        top.last_alert_at = now
-        return top
+    level = _ladder_level(round_escalations)
+    if level is not None and (alert is None or alert.level < level) and now >= _ladder_due(visit, level, base):
+        return Escalation(visit=visit, round=visit.watch_round, level=level, reason=reason,
+                          anchor=base, created_at=now, last_alert_at=now)
+    if _repeats(alert) and now >= as_utc(alert.last_alert_at) + minutes(minutes=visit.school.alert_repeat_minutes):
+        # R-RETURN-30: an unacknowledged alert at level 2 or 3 is repeated to the same people.
+        alert.visit = visit
+        alert.alert_count += 1
+        alert.last_alert_at = now
+        return alert
     return None

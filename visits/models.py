@@ -12,6 +12,7 @@ from accounts.models import School
 from accounts.phone import UKPhoneNumberField
 from audit.models import AppendOnly, SchoolStampedHistory
 
+from .localtime import as_utc
 from .validators import normalise_postcode, validate_postcode
 
 
@@ -284,7 +285,9 @@ class Visit(models.Model):
 
     @property
     def planned_end(self):
-        return self.planned_start + datetime.timedelta(minutes=self.duration_minutes)
+        # On the UTC instant: a time just read from a form carries the local zone, where adding
+        # minutes would be wall-clock arithmetic across a clock change.
+        return as_utc(self.planned_start) + datetime.timedelta(minutes=self.duration_minutes)
 
     @property
     def purpose_label(self):

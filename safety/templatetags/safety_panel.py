@@ -7,6 +7,7 @@ from accounts.models import has_role
 from visits.models import OUT_STATES, VisitState
 
 from .. import watchdog
+from ..models import Escalation
 from ..views import escalation_panel, may_keep_watch
 
 register = template.Library()
@@ -25,6 +26,6 @@ def safety_visit_panel(context, visit):
         "keeper": may_keep_watch(user),
         "panel": None,
     }
-    if out["keeper"] and (visit.escalation_level or visit.escalations.filter(resolved_at__isnull=True).exists()):
+    if out["keeper"] and (visit.escalation_level or Escalation.objects.open_alerts().filter(visit=visit).exists()):
         out["panel"] = escalation_panel(user, visit, next_url=request.get_full_path())
     return out

@@ -87,7 +87,10 @@ def test_it_refuses_a_late_notice_with_a_time_in_the_past(client, world, clock):
     clock.move_to(at(11, 0))
     response = tap(client, visit, EventKind.LATE, new_expected_return="10:30")
     assert response.status_code == 200
-    assert "The new return time must be later than now." in page_text(response)
+    # Beside the field: a time that has passed is not quietly taken as tomorrow's.
+    assert response.context["failed"].errors["new_expected_return"] == [
+        "10:30 has already passed (it is 11:00 now). Enter a time later than now."]
+    assert "10:30 has already passed" in page_text(response)
     visit.refresh_from_db()
     assert visit.expected_return == at(11, 15)
     assert not visit.events.filter(kind=EventKind.LATE).exists()

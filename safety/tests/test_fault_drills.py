@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -111,18 +112,24 @@ def test_beat_down_for_an_hour_then_back(out_visit, settings):
     start = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
     visits = [out_visit(start=start + datetime.timedelta(minutes=i)) for i in range(5)]
     last_tick = start + datetime.timedelta(minutes=70)  # 10:10, before any visit is due back (10:30+)
-    scan(last_tick)
+
+    def tick(now):  # beat's scans run at the real time
+        with time_machine.travel(now, tick=False):
+            scan(now)
+
+    tick(last_tick)
     assert Escalation.objects.count() == 0
     outage_end = last_tick + datetime.timedelta(hours=1)
     ok, report = health_report(now=last_tick + datetime.timedelta(minutes=5))
     assert not ok and report["beat"]["ok"] is False
     # Back: the first tick flags all five (level 1), the next moves them to level 2; then quiet.
-    scan(outage_end)
+    tick(outage_end)
     assert Escalation.objects.filter(level=1).count() == 5
-    scan(outage_end + datetime.timedelta(seconds=10))
-    scan(outage_end + datetime.timedelta(seconds=20))
+    tick(outage_end + datetime.timedelta(seconds=10))
+    tick(outage_end + datetime.timedelta(seconds=20))
     assert Escalation.objects.filter(level=2).count() == 5
     assert Escalation.objects.count() == 10
+    assert Escalation.objects.open_alerts().count() == 5  # one alert per visit, at level 2
     assert all(v.events.filter(kind=EventKind.ESCALATED).count() == 2 for v in visits)
     ok, report = health_report(now=outage_end + datetime.timedelta(seconds=25))
     assert report["beat"]["ok"] is True

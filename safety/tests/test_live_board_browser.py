@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.utils import timezone
 
 from homevisits.testing import CHROMIUM, need_chromium
@@ -71,9 +72,11 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(desk.get_by_role("button", name="Desktop alerts: on")).to_be_visible()
     desk.evaluate("window.stillTheSamePage = true")
 
-    # The watchdog's scans (R-LATE-15 then R-RETURN-30), as beat would run them.
-    scan(timezone.now())
-    scan(timezone.now())
+    # The watchdog's scans (R-LATE-15 then R-RETURN-30), as beat would run them; committed together,
+    # so that no poll falls between them (a poll there sees level 1 and beeps for it as well).
+    with transaction.atomic():
+        scan(timezone.now())
+        scan(timezone.now())
 
     top = rows.first
     expect(top).to_have_attribute("data-visit", str(late.pk), timeout=5_000)

@@ -72,14 +72,15 @@ def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
 
 def test_pending_notifications_are_handed_over_again_by_the_scan(
         out_visit, settings, django_capture_on_commit_callbacks):
-    """If the broker was down when they were recorded, the next scans send them (none lost)."""
-    settings.NOTIFICATION_RESEND_AFTER_SECONDS = 60
+    """If the broker was down when they were recorded (never handed over), the next scans send
+    them (none lost); the few seconds before, the after-commit hand-over may still be on its way."""
     visit = escalate(out_visit)
     recorded_at = visit.expected_return + datetime.timedelta(minutes=15)
+    assert not Notification.objects.exclude(handed_over_at=None).exists()
     with mock.patch("safety.tasks.deliver_notification.apply_async") as send, \
             django_capture_on_commit_callbacks(execute=True):
-        assert resend_pending(recorded_at + datetime.timedelta(seconds=30)) == 0
-        count = resend_pending(recorded_at + datetime.timedelta(seconds=61))
+        assert resend_pending(recorded_at + datetime.timedelta(seconds=5)) == 0
+        count = resend_pending(recorded_at + datetime.timedelta(seconds=11))
     assert count == Notification.objects.count() > 0
     assert send.call_count == count
 
@@ -104,3 +105,27 @@ def test_bodies_carry_no_family_address_child_name_or_code_word(out_visit):
     assert text
     for secret in (visit.code_word, visit.family.address_line1, visit.family.postcode, "Zebedee"):
         assert secret not in text
+
+
+def test_a_database_blip_while_claiming_retries_the_delivery_soon(out_visit, people):
+    """Not left for the scan's hand-over ten minutes later: the task itself tries again."""
+    from django.db import OperationalError
+
+    from safety import tasks
+
+    escalate(out_visit)
+    note = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
+    real, calls = tasks._claim, []
+
+    def claim(pk):
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection")
+        return real(pk)
+
+    with mock.patch("safety.tasks._claim", side_effect=claim), \
+            mock.patch.object(tasks.deliver_notification, "retry", wraps=tasks.deliver_notification.retry) as retry:
+        deliver_notification.apply(args=(note.pk,))
+    assert retry.call_args.kwargs["countdown"] == 10
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.SENT and note.attempts == 1 and len(calls) == 2

@@ -6,8 +6,9 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from visits.localtime import combine_local
+from visits.localtime import combine_local, next_local_time
 from visits.models import Visit
 
 from .planning import login, plan_data
@@ -75,3 +76,53 @@ def test_a_visit_on_the_day_the_clocks_change_keeps_its_local_times(client, cloc
     assert response.status_code == 302
     visit = Visit.objects.get()
     assert visit.planned_start == datetime.datetime(2026, 3, 29, 9, 0, tzinfo=datetime.UTC)  # BST
+
+
+# --- A time of day alone: the next such local time after now (visits.localtime.next_local_time) ---
+
+UTC = datetime.UTC
+
+
+def next_at(now, hhmm):
+    hour, minute = map(int, hhmm.split(":"))
+    return next_local_time(datetime.time(hour, minute), now)
+
+
+@pytest.mark.parametrize(("now", "typed", "expected"), [
+    # An ordinary summer evening: after midnight is tomorrow.
+    (datetime.datetime(2026, 6, 10, 22, 50, tzinfo=UTC), "00:20", datetime.datetime(2026, 6, 10, 23, 20, tzinfo=UTC)),
+    # Before the autumn repeated hour both 01:15s are to come: the earlier (BST) one.
+    (datetime.datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "01:15", datetime.datetime(2026, 10, 25, 0, 15, tzinfo=UTC)),
+    # Inside it, the first time round (01:20 BST): 01:50 BST in 30 min, 01:10 GMT in 50.
+    (datetime.datetime(2026, 10, 25, 0, 20, tzinfo=UTC), "01:50", datetime.datetime(2026, 10, 25, 0, 50, tzinfo=UTC)),
+    (datetime.datetime(2026, 10, 25, 0, 20, tzinfo=UTC), "01:10", datetime.datetime(2026, 10, 25, 1, 10, tzinfo=UTC)),
+    # The second time round (01:20 GMT): 01:50 GMT.
+    (datetime.datetime(2026, 10, 25, 1, 20, tzinfo=UTC), "01:50", datetime.datetime(2026, 10, 25, 1, 50, tzinfo=UTC)),
+    # Across the autumn change: 02:05 GMT is 75 minutes after 01:50 BST.
+    (datetime.datetime(2026, 10, 25, 0, 50, tzinfo=UTC), "02:05", datetime.datetime(2026, 10, 25, 2, 5, tzinfo=UTC)),
+    # After the spring jump, the time as the clock shows it.
+    (datetime.datetime(2026, 3, 29, 0, 30, tzinfo=UTC), "02:30", datetime.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+])
+def test_a_time_of_day_is_the_next_such_local_time_after_now(now, typed, expected):
+    moment = next_at(now, typed)
+    assert moment == expected and moment.tzinfo is UTC
+
+
+@pytest.mark.parametrize(("now", "typed", "code"), [
+    (datetime.datetime(2026, 3, 29, 0, 30, tzinfo=UTC), "01:30", "dst_gap"),  # 00:30 GMT, tonight's gap
+    (datetime.datetime(2026, 3, 28, 23, 50, tzinfo=UTC), "01:30", "dst_gap"),  # from the evening before
+    (datetime.datetime(2026, 6, 10, 14, 0, tzinfo=UTC), "14:30", "past"),  # 15:00: not tomorrow's 14:30
+    (datetime.datetime(2026, 6, 10, 12, 0, tzinfo=UTC), "02:00", "past"),  # 13:00: 02:00 for 14:00
+    (datetime.datetime(2026, 10, 25, 1, 20, tzinfo=UTC), "01:10", "past"),  # both 01:10s have gone
+    (datetime.datetime(2026, 6, 10, 6, 0, tzinfo=UTC), "20:00", "too_far"),  # 07:00: 13 hours away
+])
+def test_a_skipped_passed_or_far_time_is_refused(now, typed, code):
+    with pytest.raises(ValidationError) as refused:
+        next_at(now, typed)
+    assert refused.value.code == code
+
+
+def test_combine_local_gives_utc_so_adding_minutes_is_elapsed_time():
+    start = combine_local(datetime.date(2026, 10, 25), datetime.time(0, 50))  # 00:50 BST
+    assert start.tzinfo is UTC
+    assert timezone.localtime(start + datetime.timedelta(minutes=75)).strftime("%H:%M %Z") == "01:05 GMT"
