@@ -5,7 +5,6 @@ Celery's filesystem broker in ``var/``. Production sets DATABASE_URL (PostgreSQL
 CELERY_BROKER_URL (Redis); see README.md for the full list.
 """
 
-import datetime
 from pathlib import Path
 
 import environ
@@ -139,16 +138,20 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Axes first: it refuses a locked-out username + IP before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-# Lockout (django-axes): 5 failed sign-ins for one username from one IP address, then 15 minutes
-# off; every further try during the lockout starts the 15 minutes again. Admins unlock in the
-# admin (Access attempts) or with `manage.py axes_reset_username NAME`.
-AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+# Lockout (django-axes, rules in accounts/lockout.py): 5 failed sign-ins for one username from one
+# address pause it there for 15 minutes; 20 for one username from any addresses pause it everywhere,
+# for 15 minutes doubling with every 10 more that day (up to 24 hours). Every try during a pause
+# counts and starts it again. Admins unlock in the admin (Access attempts, or the Users list's
+# action) or with `manage.py axes_reset_username NAME`.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-# Behind a proxy every request comes from the proxy's address; the client's is the last one the
-# proxy appended to X-Forwarded-For.
+# The address a lockout counts from: X-Forwarded-For is believed only from our own proxies
+# (accounts/proxies.py): addresses or CIDR ranges, comma-separated.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
 # Two-factor sign-in (django-otp, TOTP + one-time backup codes). Users with any of these roles
 # (accounts/roles.py names) must set it up before anything else, and so must superusers while the
@@ -210,7 +213,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
-BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# Behind a TLS-terminating proxy (on by default once TRUSTED_PROXIES names it): X-Forwarded-Proto says
+# whether the browser used HTTPS.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=bool(TRUSTED_PROXIES))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
