@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every response to a signed-in user: Cache-Control no-store, private (wraps everything below).
+    "homevisits.middleware.PrivateResponsesMiddleware",
     # Who made a change, for the change history (django-simple-history; audit page).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
