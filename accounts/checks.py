@@ -26,3 +26,24 @@ def a_proxy_is_named_when_behind_one(app_configs, **kwargs):
             id="accounts.W001",
         )]
     return []
+
+
+@checks.register(checks.Tags.security)
+def host_prefixed_cookies_keep_their_conditions(app_configs, **kwargs):
+    """A __Host- cookie that is not Secure, has a Domain or a path other than / is thrown away by the
+    browser: nobody could stay signed in (or post a form)."""
+    errors = []
+    for kind in ("SESSION", "CSRF"):
+        name = getattr(settings, f"{kind}_COOKIE_NAME")
+        if not name.startswith("__Host-"):
+            continue
+        secure = getattr(settings, f"{kind}_COOKIE_SECURE")
+        domain = getattr(settings, f"{kind}_COOKIE_DOMAIN")
+        path = getattr(settings, f"{kind}_COOKIE_PATH")
+        if not secure or domain is not None or path != "/":
+            errors.append(checks.Error(
+                f"{kind}_COOKIE_NAME {name!r} has the __Host- prefix, so it must be Secure, have no Domain and "
+                f"Path=/ (it is secure={secure}, domain={domain!r}, path={path!r}).",
+                id="accounts.E002",
+            ))
+    return errors

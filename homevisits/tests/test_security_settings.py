@@ -17,14 +17,14 @@ NAMES = ["SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST", "SESSION_ABSOLUTE_S
          "AXES_HANDLER", "TRUSTED_PROXIES", "BEHIND_PROXY"]
 
 
-def production_settings(**extra):
+def production_settings(names=None, **extra):
     env = {k: v for k, v in os.environ.items() if k not in (
         "HTTPS", "DEBUG", "TWO_FACTOR_REQUIRED_ROLES", "SESSION_IDLE_SECONDS", "DATABASE_URL")}
     env.update({"SECRET_KEY": "p" * 60, "ALLOWED_HOSTS": "visits.school.example", **extra})
     code = (
         "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE']='homevisits.settings'; django.setup();"
         "from django.conf import settings as s;"
-        f"print(json.dumps({{n: str(getattr(s, n)) for n in {NAMES!r}}}))"
+        f"print(json.dumps({{n: str(getattr(s, n)) for n in {names or NAMES!r}}}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=str(settings.BASE_DIR), env=env, capture_output=True,
                          text=True, timeout=60)
