@@ -155,6 +155,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # (accounts/proxies.py): addresses or CIDR ranges, comma-separated.
 TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
+# Each successful sign-in is recorded (who, address, browser, when) and kept this many days
+# (audit.tasks.forget_old_sign_ins, daily).
+SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=90)
 # Two-factor sign-in (django-otp, TOTP + one-time backup codes). Users with any of these roles
 # (accounts/roles.py names) must set it up before anything else, and so must superusers while the
 # list is not empty; anyone who has set it up must give a code at every sign-in.
@@ -295,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.apply_retention",
         "schedule": crontab(minute=30, hour=2, day_of_week="sunday"),
     },
+    # Sign-in records (django-axes' access log: user, address, browser, times) older than this go daily.
+    "forget-old-sign-ins": {
+        "task": "audit.tasks.forget_old_sign_ins",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "watchdog-scan": {
         "task": "safety.tasks.scan_overdue",
         "schedule": float(WATCHDOG_INTERVAL_SECONDS),
@@ -309,7 +317,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No query strings (a family search) or calendar tokens in a log line (homevisits/logredact.py).
+    "filters": {"scrub_paths": {"()": "homevisits.logredact.ScrubPathsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_paths"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
