@@ -209,6 +209,11 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
 NOTIFICATION_RESEND_AFTER_SECONDS = env.int("NOTIFICATION_RESEND_AFTER_SECONDS", default=60)
 
 # --- Security -------------------------------------------------------------------------------
+# Code words are stored encrypted (homevisits/crypto.py) with keys kept outside the database:
+# FIELD_ENCRYPTION_KEYS (comma-separated, the first encrypts, all decrypt), else a key generated
+# on first start into the var directory beside secret_key.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_KEY_FILE = VAR_DIR / "field_encryption_key"
 # HTTPS is on by default outside DEBUG; `make run` on a laptop serves plain http://127.0.0.1 and
 # turns it off explicitly.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
