@@ -61,10 +61,16 @@ def configured_keys() -> list[str]:
     keys = [key for key in settings.FIELD_ENCRYPTION_KEYS if key.strip()]
     if keys:
         return [key.strip() for key in keys]
-    path = Path(settings.FIELD_ENCRYPTION_KEY_FILE)
+    return list(_key_file(str(settings.FIELD_ENCRYPTION_KEY_FILE)))
+
+
+@lru_cache(maxsize=4)
+def _key_file(name: str) -> tuple[str, ...]:
+    """The key file's keys, read once per process (a rotation restarts web, worker and beat)."""
+    path = Path(name)
     if not path.exists():
         _create_key_file(path)
-    keys = _split(path.read_text())
+    keys = tuple(_split(path.read_text()))
     if not keys:
         raise EncryptionKeyError(f"The key file {path} is empty. Restore it from the backup, or set "
                                  "FIELD_ENCRYPTION_KEYS.")
@@ -114,6 +120,11 @@ def decrypt(token: str) -> str:
             "Set FIELD_ENCRYPTION_KEYS (or restore the key file in the var directory) to the key it was "
             "written with; while rotating, keep the old keys after the new one."
         ) from None
+
+
+def looks_encrypted(text: str) -> bool:
+    """Whether `text` has the form of a Fernet token (whoever's key made it)."""
+    return text.startswith("gAAAAA")
 
 
 def is_token(text: str) -> bool:

@@ -25,7 +25,10 @@ class ScrubPathsFilter(logging.Filter):
     arguments are covered too)."""
 
     def filter(self, record):
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it as it would have
+            return True
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None

@@ -163,10 +163,10 @@ class PrivateResponsesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(CACHEABLE_PREFIXES):
+            return self.get_response(request)
         signed_in = request.user.is_authenticated
         response = self.get_response(request)
-        if request.path.startswith(CACHEABLE_PREFIXES):
-            return response
         if signed_in or request.user.is_authenticated:
             # Keeps a view's own stricter directives (never_cache's no-cache, max-age=0); drops public.
             patch_cache_control(response, no_store=True, private=True)
