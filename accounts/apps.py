@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401  (registers the settings checks)
         from .signals import grant_school_admin_permissions, remember_login_time
 
         # After every app: permissions of later apps only exist once their own post_migrate ran.

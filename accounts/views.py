@@ -22,7 +22,7 @@ from django_otp import verify_token
 
 from homevisits.redirects import safe_next
 
-from . import account_audit, tasks, throttle, twofactor
+from . import account_audit, lockout, proxies, tasks, throttle, twofactor
 from .forms import CodeForm, ResetRequestForm, SetupCodeForm
 from .models import AccountChangeKind, BackupCodeDevice
 from .tokens import use_enrolment_token
@@ -83,14 +83,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """Shown by django-axes instead of the sign-in page after too many failed tries (AXES_*)."""
-    cool_off = settings.AXES_COOLOFF_TIME
-    # Every try during a lockout starts the cool-off again, so it ends this long from now.
-    until = timezone.localtime(timezone.now() + cool_off)
+    """Shown by django-axes instead of the sign-in page after too many failed tries (accounts/lockout.py)."""
+    pause = lockout.cool_off(request)
+    # Every try during a lockout starts the pause again, so it ends this long from now.
+    until = timezone.localtime(timezone.now() + pause)
     context = {
-        "minutes": int(cool_off.total_seconds() // 60),
+        "pause": lockout.pause_text(pause),
         "until": until,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "until_another_day": until.date() != timezone.localdate(),
+        "per_address": lockout.is_per_address(request, credentials),
+        "failure_limit": lockout.PER_ADDRESS_LIMIT,
     }
     return render(request, "registration/locked_out.html", context, status=429)
 
@@ -105,13 +107,9 @@ def csrf_failure(request, reason=""):
 
 
 def client_ip(request):
-    """The address a lockout counts from (AXES_CLIENT_IP_CALLABLE). Only the entry our own proxy
-    added is trusted: anything earlier in X-Forwarded-For was written by the client."""
-    if settings.BEHIND_PROXY:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR")
+    """The address a lockout counts from (AXES_CLIENT_IP_CALLABLE): X-Forwarded-For only as far as
+    our own proxies (TRUSTED_PROXIES) wrote it; see accounts/proxies.py."""
+    return proxies.client_address(request.META)
 
 
 def _next_url(request, default="home"):

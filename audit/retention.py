@@ -16,7 +16,9 @@ Anonymising keeps the numbers governors review (R-REVIEW): visit dates and times
 outcomes, who of the staff went, escalation levels and times, contact-step times and outcomes,
 concern dates and statuses. It removes names, addresses, phone numbers and every free-text field;
 carers are deleted; a child keeps only the year of birth and the leaving date. The change history
-(django-simple-history) of every anonymised object is deleted, and one new "anonymised" row is
+(django-simple-history) of every anonymised object is deleted, and so is every history row reachable
+through the family of a record removed from it earlier (a child, carer, hazard or whole visit deleted
+before: found through the history tables themselves, `family_history`). One new "anonymised" row is
 written for the family and for each concern, so the audit page shows when it happened.
 
 `apply(now, dry_run=True)` counts exactly what `apply(now)` would change, and changes nothing.
@@ -27,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from safety.models import ContactAttempt, Escalation, Hazard, RiskAssessment, SafeguardingConcern
@@ -127,24 +129,60 @@ def apply(now, *, dry_run: bool = False) -> RetentionReport:
     return report
 
 
-def _count_history(ids_by_model, report):
-    for model, ids in ids_by_model.items():
-        report.counts["history_rows"] += model.history.filter(id__in=ids).count()
+def _count_history(history_rows, report):
+    for rows in history_rows:
+        report.counts["history_rows"] += rows.count()
 
 
-def _delete_history(ids_by_model):
+def _delete_history(history_rows):
     """Historical rows keep every old value: those of an anonymised object go (including the rows
     the anonymising itself wrote, e.g. a deleted carer's last state)."""
-    for model, ids in ids_by_model.items():
-        model.history.filter(id__in=ids).delete()
+    for rows in history_rows:
+        rows.delete()
+
+
+def _ever_linked(model, link: str, parent_ids, live_ids) -> set:
+    """Ids of `model` objects linked through `link` to one of `parent_ids`: those linked now, and
+    those a history row shows linked that no longer exist (deleted since; their history remains)."""
+    seen = set(model.history.filter(**{f"{link}__in": parent_ids}).values_list("id", flat=True).distinct())
+    existing = set(model._base_manager.filter(pk__in=seen).values_list("pk", flat=True))
+    return set(live_ids) | (seen - existing)
+
+
+def family_history(family, *, keep_concern_ids=()) -> list:
+    """Every history row reachable through the family, as querysets: the rows of its records (now or
+    ever linked to it: children, carers, visits, risk assessments, hazards, escalations, reports,
+    incidents, concerns), including records deleted earlier, found through the history tables. A row
+    of a record now elsewhere goes if it shows the record linked to this family. The live concerns in
+    `keep_concern_ids` are left alone (anonymised on their own, each keeping its one row)."""
+    visits = _ever_linked(Visit, "family_id", [family.pk],
+                          Visit.objects.filter(family=family).values_list("pk", flat=True))
+    assessments = _ever_linked(RiskAssessment, "visit_id", visits,
+                               RiskAssessment.objects.filter(visit_id__in=visits).values_list("pk", flat=True))
+    by_family = (
+        (Family, Q(id=family.pk)),
+        (Child, Q(family_id=family.pk) | Q(id__in=Child.objects.filter(family=family).values("pk"))),
+        (Carer, Q(family_id=family.pk) | Q(id__in=Carer.objects.filter(family=family).values("pk"))),
+        (Visit, Q(id__in=visits) | Q(family_id=family.pk)),
+        (RiskAssessment, Q(id__in=assessments) | Q(visit_id__in=visits)),
+        (Hazard, Q(assessment_id__in=assessments)
+         | Q(id__in=Hazard.objects.filter(assessment_id__in=assessments).values("pk"))),
+        (Escalation, Q(visit_id__in=visits) | Q(id__in=Escalation.objects.filter(visit_id__in=visits).values("pk"))),
+        (VisitReport, Q(visit_id__in=visits) | Q(id__in=VisitReport.objects.filter(visit_id__in=visits).values("pk"))),
+        (Incident, Q(visit_id__in=visits) | Q(id__in=Incident.objects.filter(visit_id__in=visits).values("pk"))),
+    )
+    rows = [model.history.filter(q) for model, q in by_family]
+    rows.append(SafeguardingConcern.history.filter(family_id=family.pk).exclude(id__in=list(keep_concern_ids)))
+    return rows
 
 
 def _anonymise_concern(concern, now, report, dry_run):
     report.counts["concerns"] += 1
-    _count_history({SafeguardingConcern: [concern.pk]}, report)
+    history_rows = [SafeguardingConcern.history.filter(id=concern.pk)]
+    _count_history(history_rows, report)
     if dry_run:
         return
-    _delete_history({SafeguardingConcern: [concern.pk]})
+    _delete_history(history_rows)
     concern.details = concern.dsl_notes = concern.cpoms_reference = ""
     concern.anonymised_at = now
     concern._change_reason = ANONYMISED_REASON
@@ -167,16 +205,20 @@ def _anonymise_family(family, now, report, dry_run):
     incidents = Incident.objects.filter(visit__family=family)
 
     ids = {model: list(qs.values_list("pk", flat=True)) for model, qs in (
-        (Family, Family.objects.filter(pk=family.pk)), (Child, children), (Carer, carers),
-        (Visit, visits), (RiskAssessment, assessments), (Hazard, hazards), (Escalation, escalations),
-        (VisitReport, reports), (Incident, incidents))}
+        (Child, children), (Carer, carers), (Visit, visits), (RiskAssessment, assessments), (Hazard, hazards),
+        (Escalation, escalations), (VisitReport, reports), (Incident, incidents))}
     report.counts.update({
         "families": 1, "children": len(ids[Child]), "carers": len(ids[Carer]),
         "visits": len(ids[Visit]), "visit_events": events.count(), "risk_assessments": len(ids[RiskAssessment]),
         "hazards": len(ids[Hazard]), "escalations": len(ids[Escalation]), "contact_attempts": attempts.count(),
         "reports": len(ids[VisitReport]), "follow_ups": follow_ups.count(), "incidents": len(ids[Incident]),
     })
-    _count_history(ids, report)
+    # Evaluated now, before anything changes: the same rows are counted in a dry run and deleted below.
+    # The family's concerns that still exist are anonymised on their own (_anonymise_concern, first).
+    history_rows = family_history(
+        family, keep_concern_ids=SafeguardingConcern.objects.filter(family=family).values_list("pk", flat=True))
+    history_ids = [(rows.model, list(rows.values_list("history_id", flat=True))) for rows in history_rows]
+    report.counts["history_rows"] += sum(len(pks) for _model, pks in history_ids)
     if dry_run:
         return
     carers.delete()
@@ -201,7 +243,9 @@ def _anonymise_family(family, now, report, dry_run):
                    favourite_toy="", known_children="", anxieties_and_strategies="", parent_questions="")
     follow_ups.update(action="(anonymised)")
     incidents.update(what_happened="", people_involved="", injuries="", police_reference="")
-    _delete_history(ids)
+    # The rows found above, and those written since by deleting the carers.
+    _delete_history([model.objects.filter(history_id__in=pks) for model, pks in history_ids]
+                    + [Carer.history.filter(id__in=ids[Carer])])
     family.shared_with.clear()
     for name in ("address_line1", "address_line2", "town", "postcode", "phone", "phone_alt", "preferred_language",
                  "notes", "animals_details", "previous_incidents", "people_not_to_be_present"):

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # Paths that must answer without a login: signing in itself, resetting a forgotten password, the
@@ -146,6 +147,30 @@ class TwoFactorMiddleware:
             page = request.headers.get("HX-Current-URL") or request.headers.get("Referer")
             next_path = own_site_path(request, page) or reverse("home")
         return _send_to(request, f"{reverse(url_name)}?{urlencode({'next': next_path})}")
+
+
+# Answers that are the same for everyone and hold nothing personal: their caching is left alone.
+CACHEABLE_PREFIXES = ("/static/", "/health/")
+
+
+class PrivateResponsesMiddleware:
+    """Nothing a signed-in user was sent is kept: every response to them (pages, htmx fragments,
+    JSON, CSV, the subject-access export, redirects and errors) says `Cache-Control: no-store,
+    private`, so on a shared office PC the back button, the browser cache or a proxy shows nothing
+    once they have signed out. One place, so a new page cannot forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(CACHEABLE_PREFIXES):
+            return self.get_response(request)
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            # Keeps a view's own stricter directives (never_cache's no-cache, max-age=0); drops public.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class PermissionsPolicyMiddleware:

@@ -5,7 +5,6 @@ Celery's filesystem broker in ``var/``. Production sets DATABASE_URL (PostgreSQL
 CELERY_BROKER_URL (Redis); see README.md for the full list.
 """
 
-import datetime
 from pathlib import Path
 
 import environ
@@ -71,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every response to a signed-in user: Cache-Control no-store, private (wraps everything below).
+    "homevisits.middleware.PrivateResponsesMiddleware",
     # Who made a change, for the change history (django-simple-history; audit page).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,17 +142,24 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Axes first: it refuses a locked-out username + IP before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-# Lockout (django-axes): 5 failed sign-ins for one username from one IP address, then 15 minutes
-# off; every further try during the lockout starts the 15 minutes again. Admins unlock in the
-# admin (Access attempts) or with `manage.py axes_reset_username NAME`.
-AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+# Lockout (django-axes, rules in accounts/lockout.py): 5 failed sign-ins for one username from one
+# address pause it there for 15 minutes; 20 for one username from any addresses pause it everywhere,
+# for 15 minutes doubling with every 10 more that day (up to 24 hours). Every try during a pause
+# counts and starts it again. Admins unlock in the admin (Access attempts, or the Users list's
+# action) or with `manage.py axes_reset_username NAME`.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-# Behind a proxy every request comes from the proxy's address; the client's is the last one the
-# proxy appended to X-Forwarded-For.
+# The address a lockout counts from: X-Forwarded-For is believed only from our own proxies
+# (accounts/proxies.py): addresses or CIDR ranges, comma-separated.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
+# Each successful sign-in is recorded (who, address, browser, when) and kept this many days
+# (audit.tasks.forget_old_sign_ins, daily).
+SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=90)
 # Two-factor sign-in (django-otp, TOTP + one-time backup codes). Users with any of these roles
 # (accounts/roles.py names) must set it up before anything else, and so must superusers while the
 # list is not empty; anyone who has set it up must give a code at every sign-in.
@@ -220,16 +228,30 @@ NOTIFICATION_SEND_LEASE_SECONDS = env.int("NOTIFICATION_SEND_LEASE_SECONDS", def
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)
 
 # --- Security -------------------------------------------------------------------------------
+# Code words are stored encrypted (homevisits/crypto.py) with keys kept outside the database:
+# FIELD_ENCRYPTION_KEYS (comma-separated, the first encrypts, all decrypt), else a key generated
+# on first start into the var directory beside secret_key.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_KEY_FILE = VAR_DIR / "field_encryption_key"
 # HTTPS is on by default outside DEBUG; `make run` on a laptop serves plain http://127.0.0.1 and
 # turns it off explicitly.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# Under HTTPS the cookies carry the __Host- prefix: a browser then keeps them only if they are Secure,
+# for this exact host (no Domain) and Path=/, so neither a plain-http page nor a sibling subdomain can
+# plant or overwrite them (accounts.checks holds the three conditions).
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
-BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# Behind a TLS-terminating proxy (on by default once TRUSTED_PROXIES names it): X-Forwarded-Proto says
+# whether the browser used HTTPS.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=bool(TRUSTED_PROXIES))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -300,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.apply_retention",
         "schedule": crontab(minute=30, hour=2, day_of_week="sunday"),
     },
+    # Sign-in records (django-axes' access log: user, address, browser, times) older than this go daily.
+    "forget-old-sign-ins": {
+        "task": "audit.tasks.forget_old_sign_ins",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "watchdog-scan": {
         "task": "safety.tasks.scan_overdue",
         "schedule": float(WATCHDOG_INTERVAL_SECONDS),
@@ -314,7 +341,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No query strings (a family search) or calendar tokens in a log line (homevisits/logredact.py).
+    "filters": {"scrub_paths": {"()": "homevisits.logredact.ScrubPathsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_paths"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

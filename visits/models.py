@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import School
 from accounts.phone import UKPhoneNumberField
 from audit.models import AppendOnly, SchoolStampedHistory
+from homevisits.crypto import EncryptedCharField
 
 from .localtime import as_utc
 from .validators import normalise_postcode, validate_postcode
@@ -222,7 +223,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="The named member of the office tracking this visit (R-RECORD).",
     )
-    code_word = models.CharField(max_length=50, blank=True, help_text="R-SAFEWORD: said on the phone in distress.")
+    # Stored encrypted with a key kept outside the database (homevisits/crypto.py).
+    code_word = EncryptedCharField(max_length=50, blank=True, help_text="R-SAFEWORD: said on the phone in distress.")
     info_gathered = models.BooleanField(
         "existing information gathered", default=False,
         help_text="Family file and other professionals checked; safeguarding team aware (R-INFO).",

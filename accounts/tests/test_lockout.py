@@ -118,7 +118,7 @@ def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clo
 
 
 def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teacher, clock, settings):
-    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
 
     def via_proxy(password, client_address, spoofed="10.9.9.9"):
         return client.post(LOGIN, {"username": "tom", "password": password}, REMOTE_ADDR="10.0.0.1",

@@ -1,9 +1,11 @@
-"""Checks the database and the broker before the stack starts, with one clear line if either is down."""
+"""Checks the database, the key for code words at rest and the broker before the stack starts, with one
+clear line if one of them is wrong (a first start generates the key)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from safety.health import check_broker, check_database
+from visits.code_words import check_keys
 
 
 def _safe_url(url: str) -> str:
@@ -29,6 +31,9 @@ class Command(BaseCommand):
                 f"The database is not reachable ({detail}) at {connection.vendor} '{name}'. "
                 "Check DATABASE_URL and that the database server is running."
             )
+        problem = check_keys()
+        if problem:
+            raise CommandError(problem)
         ok, detail = check_broker()
         if not ok:
             raise CommandError(
@@ -36,4 +41,4 @@ class Command(BaseCommand):
                 "Check CELERY_BROKER_URL and that the broker (e.g. Redis) is running, "
                 "or unset it to use the embedded broker."
             )
-        self.stdout.write(self.style.SUCCESS("Database and broker are reachable."))
+        self.stdout.write(self.style.SUCCESS("Database and broker are reachable; the code-word key opens the code words."))
