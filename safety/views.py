@@ -90,7 +90,7 @@ def _returned_text(event: VisitEvent, visit: Visit, who: str) -> str:
 
 
 def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
-    """What the page says once an event is recorded ("On your way at 10:02. Expected back 11:15.")."""
+    """What the page says once an event is recorded ("On your way: left at 10:02. Expected back 11:15.")."""
     at, back = _hhmm(event.at), _hhmm(visit.expected_return)
     who = ""
     if event.how == RecordedHow.PHONE and event.on_behalf_of:

@@ -157,7 +157,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     # Whose word this is (R-RETURN, R-CHECKIN): the member of staff themselves, or the one the
     # office names after a call. Someone already back gives no more word for the visit.
     links = {link.user_id: link for link in visit.staff_links.select_related("user")}
-    link = _whose_word(visit, links, by, on_behalf_of, how)
+    link = _whose_word(links, by, on_behalf_of)
     if kind == EventKind.ARRIVED and visit.state != VisitState.DEPARTED:
         raise ValidationError("Arrival is already recorded.")
     if kind in (EventKind.NO_ONE_HOME, EventKind.UNSAFE) and visit.state == VisitState.LEFT:
@@ -182,9 +182,9 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         visit.departed_at = now
         visit.watch_round = 1
         # Everyone on the visit leaves with it: each is out, and heard from, as of now.
-        _heard_from(visit, links.values(), now)
+        _heard_from(visit, links.values(), links.values(), now)
     else:
-        _heard_from(visit, [link], now)
+        _heard_from(visit, [link], links.values(), now)
     if kind in NEXT_STATE and kind != EventKind.RETURNED:
         visit.state = NEXT_STATE[kind]
     visit.last_contact_at = now
@@ -221,7 +221,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     return event
 
 
-def _whose_word(visit, links, by, on_behalf_of, how):
+def _whose_word(links, by, on_behalf_of):
     """The link of the member of staff a check-in is from: the one who taps it, or, recorded by
     the office or head after a call, the one who called. Refused for someone already back."""
     if on_behalf_of is not None and on_behalf_of.pk != by.pk:
@@ -243,28 +243,27 @@ def _whose_word(visit, links, by, on_behalf_of, how):
     return link
 
 
-def _heard_from(visit, links, now):
-    """Word from these people (R-CHECKIN): each person's own check-in clock restarts."""
-    for link in links:
+def _heard_from(visit, heard, everyone, now):
+    """Word from the `heard` people (R-CHECKIN): each one's own check-in clock restarts."""
+    for link in heard:
         if link.is_out:
             link.last_word_at = now
             link.save(update_fields=["last_word_at"])
-    _reset_heard_from_all(visit)
+    _reset_heard_from_all(visit, everyone)
 
 
-def _reset_heard_from_all(visit):
-    """The visit's check-in clock: the oldest last word among those still out."""
-    out = [link for link in visit.staff_links.all() if link.is_out]
-    words = [link.last_word_at or visit.departed_at for link in out]
+def _reset_heard_from_all(visit, everyone):
+    """The visit's check-in clock: the oldest last word among those of `everyone` still out."""
+    words = [link.last_word_at or visit.last_contact_at or visit.departed_at for link in everyone if link.is_out]
     visit.heard_from_all_at = min((w for w in words if w), default=None)
 
 
-def _back(visit, link, links, now) -> bool:
+def _back(visit, link, everyone, now) -> bool:
     """One member of staff is back (R-RETURN); True when that was the last one out."""
     link.returned_at = now
     link.save(update_fields=["returned_at"])
-    _reset_heard_from_all(visit)
-    return not any(other.is_out for other in links if other.pk != link.pk)
+    _reset_heard_from_all(visit, everyone)
+    return not any(other.is_out for other in everyone)
 
 
 def _checkin_answered(visit, now) -> bool:
@@ -379,7 +378,7 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                                    "new_expected_return": new_expected_return.isoformat()})
                 visit.expected_return = new_expected_return
                 visit.last_contact_at = now
-                _heard_from(visit, out, now)
+                _heard_from(visit, out, out, now)
             _resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now,
                      note or "Reached and confirmed safe")
             visit.watch_round += 1

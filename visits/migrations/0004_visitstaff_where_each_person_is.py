@@ -1,10 +1,12 @@
 """Each member of staff on a visit signs themselves back in (R-RETURN): the staff of a visit get an
 explicit link model, VisitStaff, on the table the plain many-to-many field always had, so no row
-moves; only two columns are added to it. Visits already back count everyone on them as back."""
+moves; only two columns are added to it. Visits already back count everyone on them as back; on a
+visit out, everyone was last heard from when the visit last was."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models.functions import Coalesce
 
 
 STATES = [
@@ -23,13 +25,21 @@ EVENT_KINDS = [
 ]
 
 
-def everyone_on_a_returned_visit_is_back(apps, schema_editor):
+def where_each_person_is(apps, schema_editor):
+    """Until now one person's word stood for everyone: on a visit already back, everyone is back;
+    on a visit out, everyone was last heard from when the visit last was."""
     VisitStaff = apps.get_model("visits", "VisitStaff")
     Visit = apps.get_model("visits", "Visit")
+    of_the_visit = Visit.objects.filter(pk=models.OuterRef("visit_id"))
     returned = Visit.objects.filter(state="returned", returned_at__isnull=False)
     VisitStaff.objects.filter(visit__in=returned, returned_at__isnull=True).update(
-        returned_at=models.Subquery(Visit.objects.filter(pk=models.OuterRef("visit_id")).values("returned_at")[:1])
-    )
+        returned_at=models.Subquery(of_the_visit.values("returned_at")[:1]))
+    out = Visit.objects.filter(state__in=["departed", "on_site", "left"])
+    VisitStaff.objects.filter(visit__in=out, last_word_at__isnull=True).update(
+        last_word_at=models.Subquery(of_the_visit.annotate(
+            word=Coalesce("last_contact_at", "departed_at")).values("word")[:1]))
+    out.filter(heard_from_all_at__isnull=True).update(
+        heard_from_all_at=Coalesce("last_contact_at", "departed_at"))
 
 
 class Migration(migrations.Migration):
@@ -84,7 +94,7 @@ class Migration(migrations.Migration):
             name="heard_from_all_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
-        migrations.RunPython(everyone_on_a_returned_visit_is_back, migrations.RunPython.noop),
+        migrations.RunPython(where_each_person_is, migrations.RunPython.noop),
         # Leaving for a visit is never called "signing out", which means leaving the app.
         migrations.AlterField(
             model_name="historicalvisit",
