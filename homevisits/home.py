@@ -29,7 +29,7 @@ def week_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
 
 # The one big button on a visiting member of staff's home page, by the state of their next visit.
 NEXT_STEP = {
-    VisitState.APPROVED: "Sign out",
+    VisitState.APPROVED: "",  # the visit's own departure_label ("Leaving now"), never "Sign out"
     VisitState.DEPARTED: "I've arrived",
     VisitState.ON_SITE: "Check in",
     VisitState.LEFT: "I'm back at school",
@@ -40,7 +40,8 @@ def staff_home(user, now) -> dict:
     mine = visible_visits(user).filter(staff=user).select_related("family")
     today_start, today_end = local_day_bounds(timezone.localdate(now))
     next_visit = (
-        mine.filter(Q(state__in=OUT_STATES)
+        # A visit the user is already back from (the others still out) is not their next step (R-RETURN).
+        mine.filter(Q(state__in=OUT_STATES, staff_links__user=user, staff_links__returned_at__isnull=True)
                     | Q(state=VisitState.APPROVED, planned_start__gte=today_start, planned_start__lt=today_end))
         .order_by("planned_start", "pk").first()
     )
@@ -56,7 +57,10 @@ def staff_home(user, now) -> dict:
     # R-REPORT: "report due" until it is filed.
     for visit in reports_due(mine).order_by("returned_at"):
         to_do.append({"visit": visit, "items": ["Report due: file the Home Visit Form."], "report_due": True})
-    return {"next_visit": next_visit, "next_step": NEXT_STEP.get(next_visit.state) if next_visit else "",
+    next_step = ""
+    if next_visit:
+        next_step = NEXT_STEP.get(next_visit.state) or next_visit.departure_label
+    return {"next_visit": next_visit, "next_step": next_step,
             "week": week, "to_do": to_do}
 
 

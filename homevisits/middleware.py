@@ -84,9 +84,10 @@ class SessionLimitsMiddleware:
     SESSION_COOKIE_AGE (30 minutes, moved on by every request). The sign-in time is written by
     accounts.signals.remember_login_time.
 
-    Staff who are out on a visit are not held to the idle limit: a teacher who signed out of school
-    must be able to tap "left the property" an hour later without signing in again (R-CHECKIN,
-    R-RETURN); until they are back, only the 12-hour limit applies."""
+    Whoever is out on a visit, whatever their role (a teacher, the DSL, the head, the office), is
+    not held to the idle limit: they must be able to tap "left the property" an hour later without
+    a password and a code on a doorstep (R-CHECKIN, R-RETURN); until they themselves are back, only
+    the 12-hour limit applies. Once they are back the idle limit applies again."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -113,11 +114,10 @@ class SessionLimitsMiddleware:
 
 
 def _out_on_a_visit(user) -> bool:
-    from accounts import roles
-    from accounts.models import has_role
-    from visits.models import Visit
+    """On a visit that is out and not back yet themselves (R-RETURN), whatever their role."""
+    from visits.models import OUT_STATES, VisitStaff
 
-    return has_role(user, roles.VISITING_STAFF) and Visit.objects.out().filter(staff=user).exists()
+    return VisitStaff.objects.filter(user=user, returned_at__isnull=True, visit__state__in=OUT_STATES).exists()
 
 
 class TwoFactorMiddleware:

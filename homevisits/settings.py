@@ -210,7 +210,15 @@ vars().update(EMAIL_CONFIG)
 # For the file backend (filemail://): django-environ drops the leading slash of a path in the URL.
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home Visits <homevisits@localhost>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The base of every link in a notification or email: SITE_URL in production. Unset, it is the address
+# `make run` serves on (WEB_HOST and WEB_PORT, as the Procfile binds them), so a link never says
+# :8000 when the app runs on another port.
+WEB_PORT = env.int("WEB_PORT", default=8000)
+_WEB_HOST = env.str("WEB_HOST", default="127.0.0.1")
+_WEB_HOST = "127.0.0.1" if _WEB_HOST in ("", "0.0.0.0") else ("localhost" if _WEB_HOST == "::" else _WEB_HOST)  # noqa: S104 - not binding
+if ":" in _WEB_HOST:
+    _WEB_HOST = f"[{_WEB_HOST}]"
+SITE_URL = env.str("SITE_URL", default="") or f"http://{_WEB_HOST}:{WEB_PORT}"
 SMS_BACKEND = env.str("SMS_BACKEND", default="safety.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
 # Delivery is at least once (safety.tasks). A pending notification the broker refused is handed

@@ -12,6 +12,7 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,11 +20,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, Visit, VisitEvent, VisitState
+from visits.models import OUT_STATES, EventKind, VisitEvent, VisitStaff, VisitState
 from visits.scoping import visible_visits
 
 from .health import monitoring_is_down
 from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
+from .watchdog import CHECKIN_KINDS
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).
 DUE_SOON_MINUTES = 15
@@ -161,13 +163,13 @@ def people(user_ids) -> dict[int, Person]:
     return out
 
 
-def staff_of(visits) -> dict[int, list[int]]:
+def staff_of(visits) -> dict[int, dict[int, datetime.datetime | None]]:
     """The staff on each of `visits` (a queryset: a subquery, not hundreds of ids as parameters),
-    the lead included, from the link table in one query."""
-    out: dict[int, list[int]] = {}
-    for visit_id, user_id in Visit.staff.through.objects.filter(visit__in=visits.values("pk")).values_list(
-            "visit_id", "user_id"):
-        out.setdefault(visit_id, []).append(user_id)
+    the lead included, each with when they were back (None while out, R-RETURN), in one query."""
+    out: dict[int, dict[int, datetime.datetime | None]] = {}
+    for visit_id, user_id, returned_at in VisitStaff.objects.filter(visit__in=visits.values("pk")).values_list(
+            "visit_id", "user_id", "returned_at"):
+        out.setdefault(visit_id, {})[user_id] = returned_at
     return out
 
 
@@ -189,7 +191,7 @@ CLOCK_URGENCY = {
 @dataclasses.dataclass
 class BoardRow:
     visit: "BoardVisit"
-    staff: list[Person]
+    staff: list[Person]  # those still out (R-RETURN)
     progress: Progress
     tone: str  # danger | warning | secondary | info | success
     status: str
@@ -201,10 +203,14 @@ class BoardRow:
     state_label: str
     left_at: str
     back_by: str
+    # Those already back while the others are still out, with the time they were back.
+    back: list[tuple[Person, str]] = dataclasses.field(default_factory=list)
+    # The staff's last word (a check-in, never a system event), when, and from whom.
     last_event_label: str = ""
     last_event_at: str = ""
     last_event_ms: str = ""
     last_event_ago: str = ""
+    last_event_by: str = ""
 
     @property
     def alert_ids(self) -> str:
@@ -212,7 +218,8 @@ class BoardRow:
 
     @property
     def staff_html(self) -> str:
-        return SafeString("".join(p.item_html for p in self.staff))
+        back = [format_html('<li class="text-success-emphasis">{}: back {}</li>', p.name, at) for p, at in self.back]
+        return SafeString("".join(p.item_html for p in self.staff) + "".join(back))
 
     @property
     def escalation_text(self) -> str:
@@ -269,8 +276,8 @@ def schedule_row(visit, staff_names, urls, now, tz) -> ScheduleRow:
                       times=f"{hhmm(visit.planned_start, tz)}–{hhmm(visit.expected_return, tz)}",
                       returned_at=hhmm(visit.returned_at, tz))
     if visit.state == VisitState.APPROVED and visit.planned_start < now:
-        # R-DEPART: its time has come and nobody has signed out.
-        row.state_text, row.state_class = "Not signed out yet", "text-danger"
+        # R-DEPART: its time has come and nobody has left for it.
+        row.state_text, row.state_class = "Not left yet", "text-danger"
     return row
 
 
@@ -363,6 +370,7 @@ class BoardVisit:
     escalation_level: int
     last_event_kind: str | None
     last_event_at: datetime.datetime | None
+    last_event_by: int | None
 
     @property
     def is_out(self) -> bool:
@@ -370,7 +378,7 @@ class BoardVisit:
 
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
-                "returned_at", "escalation_level", "last_event_kind", "last_event_at")
+                "returned_at", "escalation_level", "last_event_kind", "last_event_at", "last_event_by")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -387,10 +395,14 @@ def on_the_board(user, now):
 
 def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     start, end = today_bounds(now)
-    last = VisitEvent.objects.filter(visit=OuterRef("pk")).order_by("-at", "-pk")
+    # The staff's last word: a check-in of theirs (or given for them by phone), not the watchdog's
+    # own events (escalated, alert repeated, acknowledged...), which say nothing of how they are.
+    last = (VisitEvent.objects.filter(visit=OuterRef("pk"), kind__in=CHECKIN_KINDS).order_by("-at", "-pk")
+            .annotate(speaker=Coalesce("on_behalf_of_id", "actor_id")))
     visits = [BoardVisit(*values) for values in (
         on_the_board(user, now)
-        .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]))
+        .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]),
+                  last_event_by=Subquery(last.values("speaker")[:1]))
         .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
     )]
     out = [v for v in visits if v.state in OUT_STATES]
@@ -438,8 +450,14 @@ def live_board(user, now=None) -> LiveBoard:
     escalations = open_escalations(user)
     urls = Urls()
 
-    def staff_list(visit):
-        return sorted((named[pk] for pk in staff.get(visit.pk, []) if pk in named), key=lambda p: p.sort_key)
+    def staff_list(visit, out_only=False):
+        on_it = staff.get(visit.pk, {})
+        return sorted((named[pk] for pk, back in on_it.items() if pk in named and not (out_only and back)),
+                      key=lambda p: p.sort_key)
+
+    def back_list(visit):
+        on_it = staff.get(visit.pk, {})
+        return [(p, hhmm(on_it[p.pk], tz)) for p in staff_list(visit) if on_it[p.pk]]
 
     rows = []
     for visit in out:
@@ -447,7 +465,8 @@ def live_board(user, now=None) -> LiveBoard:
         level = visit.escalation_level
         tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else CLOCK_URGENCY[bar.state]
         mine = escalations.get(visit.pk, [])
-        row = BoardRow(visit=visit, staff=staff_list(visit), progress=bar, tone=tone, status=status,
+        row = BoardRow(visit=visit, staff=staff_list(visit, out_only=True), back=back_list(visit),
+                       progress=bar, tone=tone, status=status,
                        open_escalations=mine, top=mine[0] if mine else None, urls=urls.for_visit(visit.pk),
                        key=str(visit.pk), level=str(level), state_label=STATE_LABELS.get(visit.state, ""),
                        left_at=hhmm(visit.departed_at, tz) or "?", back_by=hhmm(visit.expected_return, tz))
@@ -457,6 +476,8 @@ def live_board(user, now=None) -> LiveBoard:
             row.last_event_at, row.last_event_ms = hhmm(visit.last_event_at, tz), str(epoch_ms(visit.last_event_at))
             age = now - visit.last_event_at
             row.last_event_ago = "just now" if age < datetime.timedelta(minutes=1) else f"{duration_text(age)} ago"
+            speaker = named.get(visit.last_event_by)
+            row.last_event_by = speaker.name if speaker else ""
         rows.append(row)
     rows.sort(key=_sort_key)
 

@@ -94,7 +94,9 @@ class PhoneCheckInForm(CheckInForm):
 
     def __init__(self, *args, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["on_behalf_of"].queryset = visit.staff.order_by("last_name", "first_name")
+        # Only those still out give word; someone already back is not asked for again (R-RETURN).
+        self.fields["on_behalf_of"].queryset = visit.staff.filter(
+            visit_links__visit=visit, visit_links__returned_at__isnull=True).order_by("last_name", "first_name")
         self.fields["on_behalf_of"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import roles
 
-from .models import Channel, DeliveryStatus, EscalationLevel, Notification
+from .models import Channel, DeliveryStatus, EscalationLevel, EscalationReason, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,18 @@ def _link(visit) -> str:
 
 def _staff_names(visit) -> str:
     return ", ".join(u.get_full_name() or u.username for u in visit.staff.all())
+
+
+def _names_out(visit, escalation=None) -> str:
+    """Who an alert is about: the staff still out (R-RETURN), since those already back are not
+    missing; for a missed periodic check-in, those of them not heard from in time (R-CHECKIN)."""
+    links = [link for link in visit.staff_links_with_people() if link.is_out]
+    interval = visit.school.checkin_interval_minutes
+    if escalation is not None and escalation.reason == EscalationReason.MISSED_CHECKIN and interval:
+        due = escalation.last_alert_at - datetime.timedelta(minutes=interval)
+        silent = [link for link in links if (link.last_word_at or visit.departed_at or due) <= due]
+        links = silent or links
+    return ", ".join(link.name for link in links) or _staff_names(visit)
 
 
 def queue(messages: list[dict], now=None) -> list[int]:
@@ -158,7 +170,7 @@ def escalation_audience(level) -> tuple[str, ...]:
 def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
     """The messages for one alert of an escalation to `people` (one per person and channel)."""
     visit = escalation.visit
-    names = _staff_names(visit)
+    names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
     if escalation.level >= EscalationLevel.EMERGENCY:
         subject = f"EMERGENCY: {names} need help now"

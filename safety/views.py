@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,8 @@ from accounts import roles
 from accounts.models import has_role
 from homevisits.redirects import safe_next
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
+from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
+from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
 from . import notify, watchdog
@@ -84,14 +85,26 @@ def offered_kinds(visit: Visit, now: datetime.datetime) -> list[str]:
     return []
 
 
+def _returned_text(event: VisitEvent, visit: Visit, who: str) -> str:
+    """R-RETURN: one person back; the visit is over only when everyone is."""
+    at = _hhmm(event.at)
+    back = "Home safe" if visit.ends_at_home else "Back at school"
+    if visit.state == VisitState.RETURNED:
+        return f"{back}{who} at {at}. Everyone is back: the visit is closed."
+    still_out = ", ".join(p.get_full_name() or p.get_username() for p in visit.staff_out())
+    return (f"{back}{who} at {at}. Still out: {still_out}. The visit stays open, and watched, "
+            "until everyone is back.")
+
+
 def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
-    """What the page says once an event is recorded ("Signed out at 10:02. Expected back 11:15.")."""
+    """What the page says once an event is recorded ("On your way: left at 10:02. Expected back 11:15.")."""
     at, back = _hhmm(event.at), _hhmm(visit.expected_return)
     who = ""
     if event.how == RecordedHow.PHONE and event.on_behalf_of:
         who = f" for {event.on_behalf_of.get_full_name() or event.on_behalf_of.get_username()}"
     text = {
-        EventKind.DEPARTED: f"Signed out{who} at {at}. Expected back {back}.",
+        EventKind.DEPARTED: (f"Recorded{who}: left for the visit at {at}. Expected back {back}." if who
+                             else f"On your way: left at {at}. Expected back {back}."),
         EventKind.ARRIVED: f"Arrival recorded{who} at {at}.",
         EventKind.UNSAFE: f"Recorded{who} at {at}: does not feel safe. The head of school has been alerted.",
         EventKind.OK: f"Check-in recorded{who} at {at}. Expected back {back}.",
@@ -99,7 +112,7 @@ def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
         EventKind.NO_ONE_HOME: f"No one home recorded{who} at {at}. Expected back {back}.",
         EventKind.LEFT: f"Left the property{who} at {at}. Expected back {back}.",
         EventKind.ABANDONED: f"Visit abandoned{who} at {at}. The head of school has been told.",
-        EventKind.RETURNED: f"Signed back in{who} at {at}. The visit is closed.",
+        EventKind.RETURNED: _returned_text(event, visit, who),
         EventKind.DURESS: f"CODE WORD recorded{who} at {at}. The office, head and DSL have been alerted.",
     }.get(event.kind, f"{event.get_kind_display()} recorded{who} at {at}.")
     if duplicate:
@@ -191,7 +204,10 @@ class CheckInView(_CheckInBase):
         return self.render_page(request, visit, timezone.now())
 
     def render_page(self, request, visit, now, failed=None):
-        offered = offered_kinds(visit, now)
+        links = visit.staff_links_with_people()
+        mine = next((link for link in links if link.user_id == request.user.pk), None)
+        # Someone already back gives no more word for the visit (R-RETURN, R-CHECKIN).
+        offered = offered_kinds(visit, now) if mine is None or mine.is_out else []
         forms = {kind: self.make_form(visit, now, kind=kind) for kind in offered}
         failed_kind = failed.data.get("kind") if failed is not None else None
         if failed is not None and failed_kind in forms:
@@ -206,6 +222,13 @@ class CheckInView(_CheckInBase):
             "last_word": _last_checkin(visit),
             "wait": _wait_countdown(visit, now),
             "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
+            "me_back": mine is not None and not mine.is_out,
+            "my_link": mine,
+            "others_out": [link for link in links if link.is_out and link.user_id != request.user.pk],
+            "others_back": [link for link in links if not link.is_out and link.user_id != request.user.pk],
+            # R-REPORT: once everyone is back, the next thing to do is the report.
+            "report_due": (visit.state == VisitState.RETURNED and may_file_report(request.user, visit)
+                           and not VisitReport.objects.filter(visit=visit).exists()),
         }
         return render(request, self.template_name, context)
 
@@ -229,11 +252,20 @@ class RecordCallView(_CheckInBase):
             "now": now,
             "offered": offered,
             "form": form,
-            "buttons": [(kind, EventKind(kind).label) for kind in offered if kind != EventKind.DURESS],
+            "buttons": [(kind, _call_button_label(kind, visit)) for kind in offered if kind != EventKind.DURESS],
             "duress_offered": EventKind.DURESS in offered,
             "last_word": _last_checkin(visit),
+            "links": visit.staff_links_with_people(),
         }
         return render(request, self.template_name, context)
+
+
+def _call_button_label(kind, visit) -> str:
+    if kind == EventKind.DEPARTED:
+        return visit.departure_label
+    if kind == EventKind.RETURNED:
+        return "Home safe" if visit.ends_at_home else "Back at school (or accounted for)"
+    return EventKind(kind).label
 
 
 def _last_checkin(visit):
@@ -252,7 +284,14 @@ def _wait_countdown(visit, now):
     left = until - now
     seconds = max(0, int(left.total_seconds()))
     return {"until": until, "minutes": visit.school.max_wait_minutes, "over": seconds == 0,
-            "left_seconds": seconds, "left_text": f"{seconds // 60}:{seconds % 60:02d}"}
+            "left_seconds": seconds, "left_text": wait_left_text(seconds)}
+
+
+def wait_left_text(seconds: int) -> str:
+    """The R-WAIT countdown in words, never like a clock time: "19 min 58 s left" (static/js/checkin.js
+    says it the same way)."""
+    minutes_left, seconds_left = divmod(max(0, seconds), 60)
+    return f"{minutes_left} min {seconds_left} s left" if minutes_left else f"{seconds_left} s left"
 
 
 class MyVisitsView(View):
@@ -266,6 +305,9 @@ class MyVisitsView(View):
             .filter(Q(planned_start__gte=start, planned_start__lt=end, state=VisitState.APPROVED)
                     | Q(state__in=OUT_STATES))
             .select_related("family").order_by("planned_start", "pk")
+            # R-RETURN: a visit they are back from while colleagues are still out says so.
+            .annotate(me_back=Exists(VisitStaff.objects.filter(visit=OuterRef("pk"), user=request.user,
+                                                               returned_at__isnull=False)))
         )
         return render(request, "safety/my_visits.html", {"visits": visits, "today": today})
 
@@ -300,16 +342,15 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         contact_form.fields["step"].choices = [
             (s, label) for s, label in ContactStep.choices
             if s <= next_step or (s == ContactStep.POLICE and target.reason == EscalationReason.DURESS)]
-    staff = list(visit.staff.select_related("profile").order_by("last_name", "first_name"))
-    location_numbers = [(label, number) for label, number in (
-        ("Contact at the visit", visit.contact_phone), ("Family", visit.family.phone),
-        ("Family (other)", visit.family.phone_alt)) if number]
+    links = visit.staff_links_with_people()
+    # Step 1 is whoever is still out (R-RETURN); once the visit is over, everyone who went.
+    staff = [link.user for link in links if link.is_out or not visit.is_out]
     leaders = school_people(visit.school, roles.HEAD, roles.DSL)
     steps = [
         {"number": ContactStep.WORKER, "label": ContactStep.WORKER.label,
          "numbers": [(p.get_full_name() or p.get_username(), getattr(getattr(p, "profile", None), "mobile", ""))
                      for p in staff]},
-        {"number": ContactStep.LOCATION, "label": ContactStep.LOCATION.label, "numbers": location_numbers},
+        {"number": ContactStep.LOCATION, "label": ContactStep.LOCATION.label, "numbers": location_numbers(visit)},
         {"number": ContactStep.LEADERSHIP, "label": ContactStep.LEADERSHIP.label,
          "numbers": [(f"{p.get_full_name() or p.get_username()}"
                       + (f" ({p.profile.job_title})" if p.profile.job_title else ""), p.profile.mobile)
@@ -331,10 +372,25 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "contact_form": contact_form,
         "next_url": next_url,
         "may_keep_watch": may_keep_watch(user),
+        "links": links,
+        "staff_out": [link for link in links if link.is_out] if visit.is_out else [],
+        "staff_back": [link for link in links if not link.is_out] if visit.is_out else [],
         "reached_safe": ContactOutcome.REACHED_SAFE,
         # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
         "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
     }
+
+
+def location_numbers(visit) -> list[tuple[str, object]]:
+    """The numbers for contact step 2 (the location of the visit), each once: the contact number
+    at the visit is often the family's own, and one number is one call (R-CONTACT-STEPS)."""
+    numbers: dict[str, tuple[list[str], object]] = {}
+    for label, number in (("Contact at the visit", visit.contact_phone), ("Family", visit.family.phone),
+                          ("Family (other)", visit.family.phone_alt)):
+        if number:
+            numbers.setdefault(str(number), ([], number))[0].append(label)
+    return [(" / ".join([labels[0], *(label.lower() for label in labels[1:])]), number)
+            for labels, number in numbers.values()]
 
 
 class EscalationView(View):
@@ -419,10 +475,15 @@ class PolicePackView(View):
         )
         last_event = visit.events.select_related("actor", "on_behalf_of").order_by("-at", "-pk").first()
         last_word = _last_checkin(visit)
+        links = visit.staff_links_with_people()
         context = {
             "visit": visit,
             "now": timezone.now(),
-            "staff": visit.staff.select_related("profile").order_by("last_name", "first_name"),
+            # Those still out first: they are who the police are looking for (R-RETURN).
+            "staff": [link for link in links if link.is_out] + [link for link in links if not link.is_out],
+            "someone_back": visit.is_out and any(not link.is_out for link in links),
+            # R-CONTACT-STEPS: every step already tried, so nobody repeats or skips one.
+            "attempts": ContactAttempt.objects.filter(escalation__visit=visit).select_related("by", "escalation"),
             "vehicle": visit.vehicle_owner.profile if visit.vehicle_owner_id and visit.transport == "car" and hasattr(
                 visit.vehicle_owner, "profile") else None,
             "last_event": last_event,

@@ -39,7 +39,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import has_role, school_of
 from visits.localtime import as_utc
-from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitState
+from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
 from visits.services import record_event
 
 from .health import SCAN_HEARTBEAT, record_heartbeat
@@ -59,7 +59,8 @@ def anchor(visit: Visit) -> tuple[datetime.datetime, str]:
     interval = visit.school.checkin_interval_minutes
     expected = as_utc(visit.expected_return)
     if interval:
-        last_word = as_utc(visit.last_contact_at or visit.departed_at)
+        # Each person's word counts for them only: the clock runs from the oldest among those out.
+        last_word = as_utc(visit.heard_from_all_at or visit.last_contact_at or visit.departed_at)
         checkin_due = last_word + datetime.timedelta(minutes=interval)
         if checkin_due < expected:
             return checkin_due, EscalationReason.MISSED_CHECKIN
@@ -189,12 +190,16 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         # R-DEPART: only an approved visit, only on the day of the visit.
         if visit.state != VisitState.APPROVED:
             raise ValidationError(
-                f"Only an approved visit can be signed out; this one is {visit.get_state_display().lower()}."
+                f"Only an approved visit can start; this one is {visit.get_state_display().lower()}."
             )
         if timezone.localdate(visit.planned_start) != timezone.localdate(now):
-            raise ValidationError("A visit can only be signed out on the day it is planned for.")
+            raise ValidationError("A visit can only start on the day it is planned for.")
     elif visit.state not in OUT_STATES:
         raise ValidationError(f"Nobody is out on this visit ({visit.get_state_display().lower()}).")
+    # Whose word this is (R-RETURN, R-CHECKIN): the member of staff themselves, or the one the
+    # office names after a call. Someone already back gives no more word for the visit.
+    links = {link.user_id: link for link in visit.staff_links.select_related("user")}
+    link = _whose_word(links, by, on_behalf_of)
     if kind == EventKind.ARRIVED and visit.state != VisitState.DEPARTED:
         raise ValidationError("Arrival is already recorded.")
     if kind in (EventKind.NO_ONE_HOME, EventKind.UNSAFE) and visit.state == VisitState.LEFT:
@@ -218,23 +223,32 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     if kind == EventKind.DEPARTED:
         visit.departed_at = now
         visit.watch_round = 1
-    if kind in NEXT_STATE:
+        # Everyone on the visit leaves with it: each is out, and heard from, as of now.
+        _heard_from(visit, links.values(), links.values(), now)
+    else:
+        _heard_from(visit, [link], links.values(), now)
+    if kind in NEXT_STATE and kind != EventKind.RETURNED:
         visit.state = NEXT_STATE[kind]
     visit.last_contact_at = now
 
     if kind == EventKind.LATE:
         visit.expected_return = new_expected_return
-        _start_new_round(visit, by, now, "New expected return given", reasons=(
-            EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
+        # A new time answers a late return; a missed check-in only once everyone still out has given word.
+        if _checkin_answered(visit, now) or not _missed_checkin_open(visit):
+            _start_new_round(visit, by, now, "New expected return given", reasons=(
+                EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
     elif kind in (EventKind.OK, EventKind.ARRIVED, EventKind.LEFT, EventKind.NO_ONE_HOME):
         # Word from staff answers a missed periodic check-in (not a late return: that needs a new time).
-        if Escalation.objects.filter(visit=visit, round=visit.watch_round, resolved_at__isnull=True,
-                                     reason=EscalationReason.MISSED_CHECKIN).exists():
-            _start_new_round(visit, by, now, "Checked in", reasons=(EscalationReason.MISSED_CHECKIN,))
+        _answer_missed_checkin(visit, by, now)
     elif kind == EventKind.RETURNED:
-        # R-RETURN: a return closes every open escalation.
-        visit.returned_at = now
-        _resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now, "Back at school")
+        if _back(visit, link, links.values(), now):
+            # R-RETURN: everyone is back: the visit is over and every open escalation closes.
+            visit.state = VisitState.RETURNED
+            visit.returned_at = now
+            _resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now, "Everyone is back")
+        else:
+            # The others are still out, and still watched; the one back no longer holds up a check-in.
+            _answer_missed_checkin(visit, by, now)
 
     if kind in (EventKind.DURESS, EventKind.UNSAFE):
         reason = EscalationReason.DURESS if kind == EventKind.DURESS else EscalationReason.UNSAFE
@@ -247,6 +261,69 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     refresh_next_check(visit)
     visit.save()
     return event
+
+
+def _whose_word(links, by, on_behalf_of):
+    """The link of the member of staff a check-in is from: the one who taps it, or, recorded by
+    the office or head after a call, the one who called. Refused for someone already back."""
+    if on_behalf_of is not None and on_behalf_of.pk != by.pk:
+        if not has_role(by, *roles.WATCHERS):
+            raise PermissionDenied("Only the office or the head records a check-in for someone else.")
+        person = on_behalf_of
+    elif by.pk in links:
+        person = by
+    else:
+        raise ValidationError({"on_behalf_of": ["Choose who called."]})
+    link = links.get(person.pk)
+    if link is None:
+        raise ValidationError({"on_behalf_of": ["They are not on this visit."]})
+    if not link.is_out:
+        still_out = ", ".join(other.name for other in links.values() if other.is_out)
+        who = "You are" if person.pk == by.pk else f"{link.name} is"
+        raise ValidationError(f"{who} already back from this visit" + (f"; still out: {still_out}." if still_out
+                                                                       else "."))
+    return link
+
+
+def _heard_from(visit, heard, everyone, now):
+    """Word from the `heard` people (R-CHECKIN): each one's own check-in clock restarts."""
+    for link in heard:
+        if link.is_out:
+            link.last_word_at = now
+            link.save(update_fields=["last_word_at"])
+    _reset_heard_from_all(visit, everyone)
+
+
+def _reset_heard_from_all(visit, everyone):
+    """The visit's check-in clock: the oldest last word among those of `everyone` still out."""
+    words = [link.last_word_at or visit.last_contact_at or visit.departed_at for link in everyone if link.is_out]
+    visit.heard_from_all_at = min((w for w in words if w), default=None)
+
+
+def _back(visit, link, everyone, now) -> bool:
+    """One member of staff is back (R-RETURN); True when that was the last one out."""
+    link.returned_at = now
+    link.save(update_fields=["returned_at"])
+    _reset_heard_from_all(visit, everyone)
+    return not any(other.is_out for other in everyone)
+
+
+def _checkin_answered(visit, now) -> bool:
+    """Has everyone still out given word since their periodic check-in fell due (R-CHECKIN)?"""
+    interval = visit.school.checkin_interval_minutes
+    if not interval or visit.heard_from_all_at is None:
+        return True
+    return visit.heard_from_all_at + datetime.timedelta(minutes=interval) > now
+
+
+def _missed_checkin_open(visit) -> bool:
+    return Escalation.objects.filter(visit=visit, round=visit.watch_round, resolved_at__isnull=True,
+                                     reason=EscalationReason.MISSED_CHECKIN).exists()
+
+
+def _answer_missed_checkin(visit, by, now):
+    if _checkin_answered(visit, now) and _missed_checkin_open(visit):
+        _start_new_round(visit, by, now, "Checked in", reasons=(EscalationReason.MISSED_CHECKIN,))
 
 
 def _start_new_round(visit, by, now, note, reasons):
@@ -384,12 +461,17 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                 if new_expected_return is None or new_expected_return <= now:
                     raise ValidationError({"new_expected_return": [
                         "They are still out: ask when they will be back and enter a time later than now."]})
-                # Recorded as their late notice, given by phone (R-LATE-15).
-                record_event(visit, EventKind.LATE, by, at=now, how=RecordedHow.PHONE, on_behalf_of=visit.lead,
+                # Recorded as their late notice, given by phone (R-LATE-15). The office has them
+                # safe: that is word for everyone still out (R-CHECKIN).
+                out = [link for link in visit.staff_links.select_related("user") if link.is_out]
+                speaker = next((link.user for link in out if link.user_id == visit.lead_id), None)
+                record_event(visit, EventKind.LATE, by, at=now, how=RecordedHow.PHONE,
+                             on_behalf_of=speaker or (out[0].user if out else visit.lead),
                              data={"previous_expected_return": visit.expected_return.isoformat(),
                                    "new_expected_return": new_expected_return.isoformat()})
                 visit.expected_return = new_expected_return
                 visit.last_contact_at = now
+                _heard_from(visit, out, out, now)
             _resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now,
                      note or "Reached and confirmed safe")
             visit.watch_round += 1
@@ -547,7 +629,8 @@ def _scan_batch(now, batch_size, result) -> int:
                                                                            "raised_to": higher.level}))
         for esc, alert in [(e, 1) for e in created] + [(e, e.alert_count) for e in repeated]:
             visit = esc.visit
-            visit._prefetched_objects_cache = {"staff": staff_of.get(visit.pk, [])}
+            # Alerts name who is still out (R-RETURN): the links, with their people, read once a batch.
+            visit._prefetched_objects_cache = {"staff_links": staff_of.get(visit.pk, [])}
             if alert == 1:
                 by_visit[visit.pk].append(esc)
                 alerts[visit.pk] = esc
@@ -572,11 +655,10 @@ def _scan_batch(now, batch_size, result) -> int:
         return len(due)
 
 
-def _staff_by_visit(visit_ids) -> dict[int, list]:
-    through = Visit.staff.through
-    out: dict[int, list] = {}
-    for link in through.objects.filter(visit_id__in=list(visit_ids)).select_related("user"):
-        out.setdefault(link.visit_id, []).append(link.user)
+def _staff_by_visit(visit_ids) -> dict[int, list[VisitStaff]]:
+    out: dict[int, list[VisitStaff]] = {}
+    for link in VisitStaff.objects.filter(visit_id__in=list(visit_ids)).select_related("user"):
+        out.setdefault(link.visit_id, []).append(link)
     return out
 
 

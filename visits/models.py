@@ -161,7 +161,7 @@ class VisitState(models.TextChoices):
     SUBMITTED = "submitted", "Waiting for approval"
     APPROVED = "approved", "Approved"
     REFUSED = "refused", "Refused"
-    DEPARTED = "departed", "Signed out"
+    DEPARTED = "departed", "On the way"
     ON_SITE = "on_site", "At the visit"
     LEFT = "left", "Left the property"
     RETURNED = "returned", "Returned"
@@ -212,8 +212,8 @@ class Visit(models.Model):
     contact_phone = UKPhoneNumberField("contact number at the visit", region="GB", blank=True)
 
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_visits")
-    # Everyone who goes, the lead included (R-PAIR).
-    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits")
+    # Everyone who goes, the lead included (R-PAIR); where each of them is while out: VisitStaff.
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, through="VisitStaff", related_name="visits")
     transport = models.CharField(max_length=10, choices=Transport.choices, default=Transport.CAR)
     vehicle_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -244,7 +244,11 @@ class Visit(models.Model):
 
     # While out: the watchdog state (see safety.watchdog).
     departed_at = models.DateTimeField(null=True, blank=True)
+    # The last word from anyone on the visit (shown to the office).
     last_contact_at = models.DateTimeField(null=True, blank=True)
+    # The periodic check-in clock (R-CHECKIN) runs from here: the oldest last word among the staff
+    # still out, since each person's word counts for them only (VisitStaff.last_word_at).
+    heard_from_all_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     watch_round = models.PositiveIntegerField(default=0)
     escalation_level = models.PositiveSmallIntegerField(default=0)
@@ -302,6 +306,29 @@ class Visit(models.Model):
         return self.state in OUT_STATES
 
     @property
+    def departure_label(self):
+        """The button that starts the visit on the phone page: never "Sign out", which means
+        leaving the app (R-DEPART)."""
+        return "Leaving now"
+
+    def staff_links_with_people(self) -> list["VisitStaff"]:
+        """Each member of staff on the visit with where they are, in name order (prefetched
+        `staff_links` with their users are used as they are)."""
+        if "staff_links" in getattr(self, "_prefetched_objects_cache", {}):
+            links = list(self.staff_links.all())
+        else:
+            links = list(self.staff_links.select_related("user__profile"))
+        return sorted(links, key=lambda link: (link.user.last_name, link.user.first_name, link.user_id))
+
+    def staff_out(self) -> list:
+        """Who is still out on this visit (R-RETURN): everyone on it until each of them is back."""
+        return [link.user for link in self.staff_links_with_people() if link.is_out]
+
+    def staff_back(self) -> list["VisitStaff"]:
+        """The links of those already back while the visit is out (or when it is over)."""
+        return [link for link in self.staff_links_with_people() if not link.is_out]
+
+    @property
     def is_editable(self):
         return self.state in PLANNING_STATES
 
@@ -317,6 +344,36 @@ class Visit(models.Model):
         return [Gate(g).label for g in self.gates_required if g in Gate.values]
 
 
+class VisitStaff(models.Model):
+    """One member of staff on one visit, and where they are while it is out (R-RETURN).
+
+    Each person signs themselves back in (or the office records it after a call), so the visit
+    stays out, and watched, until every one of them is back; each person's word counts for them
+    only (R-CHECKIN). The table is the one the plain many-to-many field always had."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="staff_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="visit_links")
+    # Their last check-in of any kind (or the office reaching them), while out.
+    last_word_at = models.DateTimeField(null=True, blank=True)
+    # Back at school, home safe, or accounted for by the office after a call.
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "visits_visit_staff"
+        unique_together = [("visit", "user")]
+
+    def __str__(self):
+        return f"{self.user} on {self.visit_id}"
+
+    @property
+    def is_out(self) -> bool:
+        return self.returned_at is None
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Planned"
     EDITED = "edited", "Changed"
@@ -325,7 +382,7 @@ class EventKind(models.TextChoices):
     REFUSED = "refused", "Refused"
     REOPENED = "reopened", "Sent back for approval after a change"
     CANCELLED = "cancelled", "Cancelled"
-    DEPARTED = "departed", "Signed out"
+    DEPARTED = "departed", "Left for the visit"
     ARRIVED = "arrived", "Arrived, feels safe"
     UNSAFE = "unsafe", "Arrived, does NOT feel safe"
     OK = "ok", "All OK"

@@ -120,9 +120,9 @@ def work_through_every_form(client, clock, payload, pages):
     ok(client.post(reverse("safety:escalation", args=[visit.pk]), {
         "action": "contact", "escalation": esc.pk, "step": "1", "outcome": "no_answer",
         "note": t["contact_note"]}), "contact")
-    client.force_login(teacher)
-    ok(client.post(checkin, {"kind": "returned", "idempotency_key": "00000000-0000-4000-8000-000000000009"}),
-       "returned")
+    for person, key in ((ta, "00000000-0000-4000-8000-000000000008"), (teacher, "00000000-0000-4000-8000-000000000009")):
+        client.force_login(person)  # each signs themselves back in (R-RETURN)
+        ok(client.post(checkin, {"kind": "returned", "idempotency_key": key}), "returned")
 
     # After the visit: the Home Visit Form, an incident, a concern and the DSL's notes on it.
     ok(client.post(reverse("reports:report", args=[visit.pk]), report_data(

@@ -45,10 +45,15 @@ def test_a_teacher_sees_the_next_visit_with_one_button_for_the_next_step(client,
     approved = visit(school, staff)
     client.force_login(staff[roles.VISITING_STAFF])
     page = client.get("/").content.decode()
-    assert f'href="/out/{approved.pk}/"' in page and "Sign out" in page
+    # Leaving for the visit is the visit's departure_label, never "Sign out" (that is the menu's log out).
+    assert f'href="/out/{approved.pk}/" data-testid="next-step">Leaving now</a>' in page
     check_in(approved, EventKind.DEPARTED, staff[roles.VISITING_STAFF], now=NOW)
     page = client.get("/").content.decode()
     assert "I&#x27;ve arrived" in page
+    # Back themselves while a colleague is still out: that visit is no longer their next step (R-RETURN).
+    check_in(approved, EventKind.RETURNED, staff[roles.VISITING_STAFF], now=NOW + datetime.timedelta(minutes=50))
+    page = client.get("/").content.decode()
+    assert f'href="/out/{approved.pk}/"' not in page and "No visits to go on today." in page
 
 
 @time_machine.travel(NOW, tick=False)

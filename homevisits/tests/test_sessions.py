@@ -86,7 +86,29 @@ def test_staff_out_on_a_visit_are_not_signed_out_while_idle_until_they_are_back(
 
     visit.state = VisitState.RETURNED
     visit.save(update_fields=["state"])
-    assert signed_in(client)  # back at school: the idle limit applies again
+    assert signed_in(client)  # the visit is over: the idle limit applies again
+    clock.shift(minutes(31))
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize("role", [roles.DSL, roles.OFFICE, roles.HEAD])
+def test_whoever_is_out_on_a_visit_stays_signed_in_whatever_their_role(client, school, clock, role):
+    """A DSL, head or office member on a visit must not meet a password and a code on a doorstep;
+    once they themselves are back, the idle limit applies again, even while a colleague is out."""
+    from safety.watchdog import check_in
+    from visits.models import EventKind
+
+    person, colleague = make_staff(school, role), make_staff(school)
+    visit = VisitFactory(school=school, lead=colleague, staff=[colleague, person], state=VisitState.APPROVED,
+                         planned_start=START, expected_return=START + minutes(120))
+    check_in(visit, EventKind.DEPARTED, colleague, now=START)
+    client.force_login(person)
+    assert signed_in(client)
+    clock.shift(minutes(100))  # a long visit without touching the phone
+    assert signed_in(client)
+
+    check_in(visit, EventKind.RETURNED, person, now=START + minutes(100))  # back; the colleague is still out
+    assert signed_in(client)
     clock.shift(minutes(31))
     assert not signed_in(client)
 

@@ -99,3 +99,22 @@ def test_the_key_make_run_keeps_is_used_when_none_is_set(tmp_path):
     out = read_settings({"HOMEVISITS_VAR_DIR": str(tmp_path)}, "SECRET_KEY")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["SECRET_KEY"] == "kept-by-make-run-" + "k" * 40
+
+
+def test_links_in_notifications_follow_the_port_the_app_is_served_on():
+    """`make run` serves on WEB_PORT: without SITE_URL, links in notifications say the same port."""
+    out = read_settings({"SECRET_KEY": "x" * 50, "WEB_PORT": "8101"}, "SITE_URL")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["SITE_URL"] == "http://127.0.0.1:8101"
+
+    out = read_settings({"SECRET_KEY": "x" * 50, "WEB_HOST": "0.0.0.0", "WEB_PORT": "8102"}, "SITE_URL")
+    assert json.loads(out.stdout)["SITE_URL"] == "http://127.0.0.1:8102"  # all interfaces: this machine
+
+    out = read_settings({"SECRET_KEY": "x" * 50}, "SITE_URL")
+    assert json.loads(out.stdout)["SITE_URL"] == "http://127.0.0.1:8000"
+
+
+def test_site_url_wins_over_the_port():
+    out = read_settings({"SECRET_KEY": "x" * 50, "WEB_PORT": "8101", "SITE_URL": "https://visits.school.example"},
+                        "SITE_URL")
+    assert json.loads(out.stdout)["SITE_URL"] == "https://visits.school.example"

@@ -31,8 +31,10 @@ def test_it_lists_the_visits_out_with_state_staff_return_level_and_last_event(cl
     assert page.count('data-testid="board-row"') == 1
     out_now = page.split('data-testid="schedule"', 1)[0]  # the planned visit is on today's schedule below
     assert str(out.family) in out_now and str(planned.family) not in out_now
-    assert "Signed out" in page and world.teacher.get_full_name() in page and world.ta.get_full_name() in page
-    assert "11:00" in page and "Level 1" in page and "Escalated by the watchdog" in page
+    assert "On the way" in page and world.teacher.get_full_name() in page and world.ta.get_full_name() in page
+    assert "11:00" in page and "Level 1" in page
+    # "last word" is the staff's (their sign-out at 10:00), never the watchdog's own events.
+    assert "last word: Left for the visit 10:00" in page and "Escalated by the watchdog" not in page
 
 
 def test_it_takes_the_same_number_of_queries_for_one_visit_or_many(client, world, clock):

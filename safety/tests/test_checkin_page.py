@@ -35,18 +35,20 @@ def kinds(visit):
         EventKind.ESCALATED, EventKind.RESOLVED)]).values_list("kind", flat=True))
 
 
-def test_it_offers_sign_out_and_records_it_with_the_expected_return(client, world, clock):  # R-DEPART
+def test_it_offers_leaving_now_and_records_it_with_the_expected_return(client, world, clock):  # R-DEPART
     visit = world.visit()
     client.force_login(world.teacher)
     page = client.get(url(visit))
     assert page.status_code == 200
-    assert "Sign out: leaving school now" in page_text(page)
+    # Leaving for the visit is never called "Sign out" (that is leaving the app).
+    assert '<button class="btn btn-primary btn-tap w-100" type="submit">Leaving now</button>' in page_text(page)
+    assert "Sign out:" not in page_text(page) and "sign out on the day" not in page_text(page)
     # Each form carries its own idempotency key, made when the page was drawn.
     keys = re.findall(r'name="idempotency_key" value="([0-9a-f-]{36})"', page.content.decode())
     assert keys and len(set(keys)) == len(keys)
 
     response = tap(client, visit, EventKind.DEPARTED, key=keys[0])
-    assert "Signed out at 10:02. Expected back 11:15." in page_text(response)
+    assert "On your way: left at 10:02. Expected back 11:15." in page_text(response)
     visit.refresh_from_db()
     assert visit.state == VisitState.DEPARTED
     event = visit.events.get(kind=EventKind.DEPARTED)
@@ -70,12 +72,16 @@ def test_it_records_each_check_in_through_the_page(client, world, clock):
     assert "Left the property at 11:30. Expected back 11:45." in page_text(tap(client, visit, EventKind.LEFT))
     clock.move_to(at(11, 40))
     page = tap(client, visit, EventKind.RETURNED)
-    assert "Signed back in at 11:40. The visit is closed." in page_text(page)
+    assert "Back at school at 11:40. Still out: " in page_text(page)  # the TA signs themselves back in
+    client.force_login(world.ta)
+    clock.move_to(at(11, 42))
+    page = tap(client, visit, EventKind.RETURNED)
+    assert "Back at school at 11:42. Everyone is back: the visit is closed." in page_text(page)
 
     visit.refresh_from_db()
     assert visit.state == VisitState.RETURNED
     assert visit.expected_return == at(11, 45)
-    assert kinds(visit) == ["departed", "arrived", "ok", "late", "left", "returned"]
+    assert kinds(visit) == ["departed", "arrived", "ok", "late", "left", "returned", "returned"]
     assert set(visit.events.filter(kind__in=kinds(visit)).values_list("how", flat=True)) == {RecordedHow.SELF}
     assert visit.events.get(kind=EventKind.LATE).note == "Parent wants to talk"
 
@@ -124,10 +130,10 @@ def test_the_dsl_not_on_the_visit_gets_404(client, world, clock):
 def test_a_departure_for_a_visit_that_is_not_approved_is_refused(client, world, clock, state):  # R-DEPART
     visit = world.visit(state=state)
     client.force_login(world.teacher)
-    assert "Sign out: leaving school now" not in page_text(client.get(url(visit)))
+    assert ">Leaving now<" not in page_text(client.get(url(visit)))
     response = tap(client, visit, EventKind.DEPARTED)
     assert response.status_code == 200
-    assert "Only an approved visit can be signed out" in page_text(response)
+    assert "Only an approved visit can start" in page_text(response)
     visit.refresh_from_db()
     assert visit.state == state
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
@@ -137,9 +143,9 @@ def test_a_departure_on_another_day_is_refused(client, world, clock):  # R-DEPAR
     visit = world.visit(start=at(10, day=at(10).replace(day=11)))
     client.force_login(world.teacher)
     page = page_text(client.get(url(visit)))
-    assert "Sign out: leaving school now" not in page and "You can sign out on the day" in page
+    assert ">Leaving now<" not in page and "You can start it on the day" in page
     response = tap(client, visit, EventKind.DEPARTED)
-    assert "A visit can only be signed out on the day it is planned for." in page_text(response)
+    assert "A visit can only start on the day it is planned for." in page_text(response)
     visit.refresh_from_db()
     assert visit.state == VisitState.APPROVED
 
@@ -151,8 +157,8 @@ def test_a_double_tap_with_the_same_key_records_once(client, world, clock):
     first = tap(client, visit, EventKind.DEPARTED, key=key)
     clock.move_to(at(10, 3))
     second = tap(client, visit, EventKind.DEPARTED, key=key)
-    assert "Signed out at 10:02." in page_text(first)
-    assert "Already recorded: Signed out at 10:02." in page_text(second)
+    assert "On your way: left at 10:02." in page_text(first)
+    assert "Already recorded: On your way: left at 10:02." in page_text(second)
     assert VisitEvent.objects.filter(visit=visit, kind=EventKind.DEPARTED).count() == 1
 
 
@@ -198,10 +204,13 @@ def test_the_arrived_page_counts_down_the_wait_then_no_one_home_is_recorded(clie
     tap(client, visit, EventKind.DEPARTED)
     clock.move_to(at(10, 15))
     tap(client, visit, EventKind.ARRIVED)
+    clock.move_to(at(10, 15).replace(second=2))
+    assert ">19 min 58 s left<" in page_text(client.get(url(visit)))  # not "19:58", a time of day
     clock.move_to(at(10, 20))
     page = page_text(client.get(url(visit)))
     assert "Wait at most 20 minutes from arrival, until 10:35" in page
-    assert 'data-left-seconds="900"' in page and ">15:00<" in page
+    # Time left in words, never like a clock time ("15:00" reads as three in the afternoon).
+    assert 'data-left-seconds="900"' in page and ">15 min 0 s left<" in page and ">15:00<" not in page
     assert "js/checkin.js" in page and "<script>" not in page  # the countdown is static JS, no inline script
     try:
         slip = reverse("visits:visit-slip", args=[visit.pk])
@@ -261,3 +270,25 @@ def test_my_visits_lists_todays_visits_with_their_check_in_page(client, world, c
     page = client.get(reverse("safety:my-visits")).content.decode()
     assert reverse("safety:checkin", args=[today.pk]) in page
     assert reverse("safety:checkin", args=[tomorrow.pk]) not in page
+
+
+def test_back_at_school_prompts_for_the_visit_report(client, world, clock):  # R-REPORT
+    from visits.models import Outcome, VisitReport
+
+    visit = world.visit()
+    client.force_login(world.ta)
+    tap(client, visit, EventKind.DEPARTED)
+    tap(client, visit, EventKind.RETURNED)
+    client.force_login(world.teacher)
+    clock.move_to(at(11, 0))
+    page = page_text(tap(client, visit, EventKind.RETURNED))
+    report = reverse("reports:report", args=[visit.pk])
+    assert "Everyone is back: the visit is closed." in page
+    assert f'<a class="btn btn-primary btn-tap w-100" href="{report}">Write the visit report</a>' in page
+    assert client.get(report).status_code == 200  # the link leads to the form itself
+    # The colleague who came back first sees it too, once everyone is back.
+    client.force_login(world.ta)
+    assert "Write the visit report" in page_text(client.get(url(visit)))
+
+    VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, filed_by=world.teacher)
+    assert "Write the visit report" not in page_text(client.get(url(visit)))

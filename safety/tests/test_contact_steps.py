@@ -29,7 +29,8 @@ def test_steps_are_taken_in_order(out_visit, people):
 
 def test_nothing_is_recorded_on_a_resolved_alert(out_visit, people):
     visit, esc = escalated(out_visit)
-    check_in(visit, EventKind.RETURNED, people["teacher"], now=visit.expected_return + datetime.timedelta(minutes=20))
+    for person in (people["teacher"], people["ta"]):  # everyone back: the visit is over
+        check_in(visit, EventKind.RETURNED, person, now=visit.expected_return + datetime.timedelta(minutes=20))
     with pytest.raises(ValidationError, match="already resolved"):
         record_contact(esc, 1, ContactOutcome.NO_ANSWER, people["office"],
                        now=visit.expected_return + datetime.timedelta(minutes=21))

@@ -158,3 +158,17 @@ def test_after_a_code_word_the_police_may_be_called_first(client, world, clock):
     done = contact(client, visit, 4, ContactOutcome.REACHED, note="Police on their way, ref 123")
     assert "Step 4 recorded at 10:02: Reached." in text(done)
     assert list(ContactAttempt.objects.values_list("step", flat=True)) == [4]
+
+
+def test_step_2_lists_each_number_once(client, world, clock):  # R-CONTACT-STEPS
+    """The contact number at the visit is often the family's own: one number, one line, one call."""
+    visit = world.visit(contact_phone="07700 900999")  # the factory family's phone too
+    visit.family.phone_alt = "01604 496111"
+    visit.family.save()
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
+    scan(at(11, 30))
+    client.force_login(world.office)
+    step2 = text(client.get(url(visit))).split('data-testid="contact-step-2"', 1)[1].split("</li>", 1)[0]
+    assert step2.count('href="tel:+447700900999"') == 1
+    assert "Contact at the visit / family: " in step2
+    assert step2.count('href="tel:+441604496111"') == 1 and "Family (other): " in step2

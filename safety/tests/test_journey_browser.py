@@ -84,8 +84,8 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     # The teacher, on a phone: home page, one big button, signed out.
     phone = sign_in(browser, live_server, world.teacher, 360)
     phone.get_by_test_id("next-step").tap()
-    phone.get_by_role("button", name="Sign out: leaving school now").tap()
-    phone.get_by_role("alert").filter(has_text="Signed out at").wait_for()
+    phone.get_by_role("button", name="Leaving now").tap()
+    phone.get_by_role("alert").filter(has_text="On your way: left at").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shot(phone, "1-teacher-signed-out-360")
 
@@ -110,10 +110,20 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     assert ContactAttempt.objects.filter(escalation=escalation, step=1).exists()
     shot(office, "3-step-1-recorded-and-acknowledged")
 
-    # The colleague walks in and signs back in from their phone: the alert closes (R-RETURN).
+    # The colleague walks in and signs back in from their phone; the DSL who went with them is still
+    # out, so the alert stays open and names her (R-RETURN).
     colleague = sign_in(browser, live_server, world.other_teacher, 360, next_url=f"/out/{late.pk}/")
-    colleague.locator("form button.btn-tap[type=submit]").filter(has_text="back").first.tap()
-    colleague.get_by_role("alert").filter(has_text="at").first.wait_for()
+    colleague.get_by_role("button", name="Back at school").tap()
+    colleague.get_by_role("alert").filter(has_text=f"Still out: {world.dsl.get_full_name()}").wait_for()
+    escalation.refresh_from_db()
+    assert escalation.resolved_at is None
+    shot(colleague, "4a-one-back-the-other-still-out-360")
+
+    # The DSL rings the office from the car park: the office records her back, and the alert closes.
+    office.goto(f"{live_server.url}/out/{late.pk}/phone/")
+    office.get_by_label("Who called").select_option(str(world.dsl.pk))
+    office.get_by_role("button", name="Back at school (or accounted for)").click()
+    office.get_by_role("alert").filter(has_text="Everyone is back").wait_for()
     escalation.refresh_from_db()
     assert escalation.resolved_at is not None
 

@@ -85,7 +85,8 @@ def test_each_row_has_staff_to_call_family_address_times_and_last_event(client, 
     assert world.teacher.get_full_name() in row and world.ta.get_full_name() in row
     assert str(visit.family) in row and visit.address in row
     assert "Left 10:00" in row and "back by <strong>11:15</strong>" in row
-    assert "Arrived, feels safe 10:20 (" in row and "12 min ago" in row
+    assert f"last word: Arrived, feels safe 10:20 from {world.teacher.get_full_name()} (" in row
+    assert "12 min ago" in row
     assert "At the visit" in row
 
 

@@ -41,8 +41,9 @@ def test_it_has_what_the_police_ask_for(client, world, out_by_car, who):
     assert "Reception teacher" in page and "Teaching assistant" in page  # description fields
     assert "14 Elm Road, Northampton, NN4 9BX" in page
     assert "AB12 CDE" in page and "Ford" in page and "Fiesta" in page and "Blue" in page
-    assert "Arrived, feels safe at Wed 10 Jun 10:20" in page  # last event and its time (London time)
-    assert 'data-testid="pack-last-contact">Wed 10 Jun 10:20' in page
+    # The time of last contact (London time), what it was and from whom.
+    assert (f'data-testid="pack-last-contact">Wed 10 Jun 10:20: arrived, feels safe, {world.ta.get_full_name()}'
+            in page)
     assert "Dangerous animals: Large dog" in page and "Mr X (court order)" in page
     assert "At the visit: 14 Elm Road" in page  # last known location
     assert "<img" not in page  # photo-free
@@ -66,3 +67,36 @@ def test_another_schools_office_gets_404(client, world, out_by_car):
 
     client.force_login(make_staff(SchoolFactory(), roles.OFFICE))
     assert client.get(url(out_by_car)).status_code == 404
+
+
+def test_it_lists_every_contact_step_already_tried(client, world, out_by_car):  # R-CONTACT-STEPS
+    from safety.models import ContactOutcome, Escalation
+    from safety.watchdog import record_contact, scan
+
+    scan(at(11, 30))
+    esc = Escalation.objects.get(visit=out_by_car)
+    record_contact(esc, 1, ContactOutcome.NO_ANSWER, world.office, note="Straight to voicemail", now=at(11, 32))
+    record_contact(esc, 2, ContactOutcome.MESSAGE_LEFT, world.head, now=at(11, 36))
+    client.force_login(world.office)
+    page = re.sub(r"\s+", " ", client.get(url(out_by_car)).content.decode())
+    rows = page.split('data-testid="pack-attempts"', 1)[1].split("</table>", 1)[0]
+    assert rows.count('data-testid="pack-attempt"') == 2
+    assert (f"<td>11:32</td> <td>1. Call the member of staff</td> <td>No answer</td> "
+            f"<td>{world.office.get_full_name()}</td> <td>Straight to voicemail</td>") in rows
+    assert (f"<td>11:36</td> <td>2. Call the location of the visit</td> <td>Message left</td> "
+            f"<td>{world.head.get_full_name()}</td>") in rows
+
+
+def test_it_puts_who_is_still_out_first_and_says_who_is_back(client, world, out_by_car):  # R-RETURN
+    check_in(out_by_car, EventKind.RETURNED, world.teacher, now=at(11, 10))
+    client.force_login(world.office)
+    page = re.sub(r"\s+", " ", client.get(url(out_by_car)).content.decode())
+    assert "Staff still out" in page
+    rows = re.findall(r'<tr data-testid="pack-staff"[^>]*>(.*?)</tr>', page)
+    assert world.ta.get_full_name() in rows[0] and "<strong>Out</strong>" in rows[0]
+    assert world.teacher.get_full_name() in rows[1] and "Back 11:10" in rows[1]
+
+
+def test_no_rule_codes_on_the_pack(client, world, out_by_car):
+    client.force_login(world.office)
+    assert not re.search(r"R-[A-Z]", client.get(url(out_by_car)).content.decode())

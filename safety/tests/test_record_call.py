@@ -32,7 +32,8 @@ def test_it_stores_how_phone_and_on_behalf_of(client, world, clock):
     page = client.get(url(visit))
     assert page.status_code == 200 and "Who called" in text(page)
     response = record(client, visit, EventKind.DEPARTED, world.ta)
-    assert "Signed out for " in text(response) and " at 10:02. Expected back 11:15." in text(response)
+    assert (f"Recorded for {world.ta.get_full_name()}: left for the visit at 10:02. Expected back 11:15."
+            in text(response))
     clock.move_to(at(11, 0))
     record(client, visit, EventKind.LATE, world.teacher, new_expected_return="11:40", note="Rang from the car")
     visit.refresh_from_db()

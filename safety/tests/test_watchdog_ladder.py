@@ -98,7 +98,8 @@ def test_a_late_notice_at_plus_10_moves_the_ladder(out_visit, people):  # R-LATE
 def test_a_return_at_plus_20_closes_the_escalation(out_visit, people):  # R-RETURN
     visit = out_visit()
     scan(at(visit, 15))
-    check_in(visit, EventKind.RETURNED, people["teacher"], now=at(visit, 20))
+    check_in(visit, EventKind.RETURNED, people["teacher"], now=at(visit, 19))
+    check_in(visit, EventKind.RETURNED, people["ta"], now=at(visit, 20))  # each signs themselves back in
     visit.refresh_from_db()
     assert visit.state == VisitState.RETURNED
     assert visit.next_check_at is None and visit.escalation_level == 0
@@ -156,8 +157,12 @@ def test_a_missed_periodic_check_in_escalates_from_when_it_was_due(out_visit, sc
     scan(due + datetime.timedelta(minutes=15))
     esc = Escalation.objects.get(visit=visit)
     assert esc.level == EscalationLevel.LATE and esc.reason == EscalationReason.MISSED_CHECKIN
-    # Word from staff answers it, and the next check-in is due an interval later.
+    # Word from everyone out answers it (each person's word counts for them only), and the next
+    # check-in is due an interval after the older of the two.
     check_in(visit, EventKind.OK, people["teacher"], now=due + datetime.timedelta(minutes=20))
+    esc.refresh_from_db()
+    assert esc.resolved_at is None
+    check_in(visit, EventKind.OK, people["ta"], now=due + datetime.timedelta(minutes=21))
     esc.refresh_from_db()
     assert esc.resolved_at is not None
     visit.refresh_from_db()
@@ -170,6 +175,7 @@ def test_a_regular_check_in_keeps_the_periodic_ladder_quiet(out_visit, school, p
     start = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
     visit = out_visit(start=start, back_after=180)
     check_in(visit, EventKind.OK, people["teacher"], now=start + datetime.timedelta(minutes=50))
+    check_in(visit, EventKind.OK, people["ta"], now=start + datetime.timedelta(minutes=52))
     scan(start + datetime.timedelta(minutes=76))
     assert levels(visit) == []
 

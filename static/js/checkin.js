@@ -9,11 +9,15 @@
   var button = box.querySelector("[data-wait-button]");
   var deadline = Date.now() + parseInt(box.getAttribute("data-left-seconds"), 10) * 1000;
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  // In words, never like a clock time: "19 min 58 s left" (as safety.views.wait_left_text says it).
+  function words(left) {
+    var mins = Math.floor(left / 60), secs = left % 60;
+    return mins ? mins + " min " + secs + " s left" : secs + " s left";
+  }
 
   function tick() {
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-    display.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+    display.textContent = words(left);
     if (left === 0) {
       over.hidden = false;
       button.classList.remove("btn-outline-warning", "text-dark");

@@ -185,8 +185,11 @@ class Command(BaseCommand):
             if state == VisitState.RETURNED:
                 visit.state, visit.returned_at = VisitState.RETURNED, start + datetime.timedelta(minutes=70)
                 record_event(visit, EventKind.RETURNED, staff[0], at=visit.returned_at, how=RecordedHow.SELF)
+            visit.heard_from_all_at = start
             refresh_next_check(visit)
             visit.save()
+            # Where each of them is (R-RETURN): they left together and, if back, came back together.
+            visit.staff_links.update(last_word_at=start, returned_at=visit.returned_at)
             return visit
 
         f = families
