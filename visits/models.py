@@ -226,12 +226,6 @@ class GateNeed:
     def __str__(self):
         return f"{self.label}. {self.who_decides}"
 
-    def __eq__(self, other):
-        return isinstance(other, GateNeed) and (self.code, self.reason) == (other.code, other.reason)
-
-    def __hash__(self):
-        return hash(self.code)
-
 
 class Decision:
     """The approver's standing decision on a visit (R-AUTH): approved or refused, by whom, when, why,

@@ -459,7 +459,7 @@ def approvals(request):
         raise PermissionDenied("Only the head of school or the DSL approves visits.")
     visits = list(
         Visit.objects.filter(school=school, state=VisitState.SUBMITTED)
-        .select_related("family", "lead", "risk_assessment")
+        .select_related("family", "lead", "risk_assessment", "school")
         .prefetch_related("staff", "risk_assessment__hazards")
         .order_by("planned_start", "pk")
     )

@@ -73,8 +73,10 @@ def demo(settings):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     # One visit of each state the demo has, and a concern to read.
     by_state = {}
-    for visit in Visit.objects.order_by("-report__pk", "pk"):  # a returned visit with its report first
+    for visit in Visit.objects.order_by("pk"):
         by_state.setdefault(visit.state, visit)
+    # The returned one with its report, so the parent copy is read too.
+    by_state["returned"] = Visit.objects.filter(state="returned", report__isnull=False).order_by("pk").first()
     return list(by_state.values())
 
 
