@@ -79,6 +79,7 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "evening_starts",
                     "lone_visits_allowed",
                     "training_required",
+                    "dsl_may_clear_head_gates",
                 ),
                 "description": "Defaults follow the school's home-visit policy (15/30-minute return rules).",
             },

@@ -13,11 +13,11 @@ from homevisits.append_only import AppendOnly
 from . import roles
 from .backup_codes import code_matches
 from .phone import UKPhoneNumberField
-from .validators import normalise_registration, validate_registration
+from .validators import DateWithin, normalise_registration, validate_registration
 
 
 class School(models.Model):
-    """A school and its home-visit policy settings (defaults from shared/RULES.md)."""
+    """A school and its home-visit policy settings (the rules and their defaults: docs/rules.md)."""
 
     name = models.CharField(max_length=200, unique=True)
     office_phone = UKPhoneNumberField(region="GB", help_text="Printed on letters and slips; rung in an emergency.")
@@ -49,6 +49,13 @@ class School(models.Model):
     lone_visits_allowed = models.BooleanField(default=False)
     # R-TRAINING: staff need a training date on record before they visit.
     training_required = models.BooleanField(default=False)
+    # R-COMMUTE ("prior approval of the HoS") and R-FSW ("planned along with the head of school"):
+    # those gates are the head's to clear; a school may let the DSL cover them (visits.models.gate_deciders).
+    dsl_may_clear_head_gates = models.BooleanField(
+        "the DSL may also approve visits from or to home and family support worker visits", default=False,
+        help_text="Off: only the head of school can approve a visit that starts or ends at home, or a family "
+                  "support worker's visit. On: the DSL can approve them too.",
+    )
     # Retention (UK GDPR; audit.retention, `manage.py apply_retention`): a family's visit records
     # are anonymised this many years after the last of its children left the school...
     visit_retention_years = models.PositiveSmallIntegerField(
@@ -98,7 +105,7 @@ class StaffProfile(models.Model):
     vehicle_registration = models.CharField(max_length=10, blank=True, validators=[validate_registration])
     vehicle_colour = models.CharField(max_length=30, blank=True)
     # R-TRAINING
-    training_date = models.DateField(null=True, blank=True)
+    training_date = models.DateField(null=True, blank=True, validators=[DateWithin(back=50, ahead=1)])
     # Secret part of the personal iCalendar feed URL; replacing it revokes the old link.
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
 

@@ -77,7 +77,7 @@ class CheckInForm(NewReturnTimeMixin, forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     new_expected_return = forms.TimeField(
         label="New expected return", required=False, widget=TimeInput,
-        help_text="The time you now expect to be back (R-LATE-15).",
+        help_text="The time you now expect to be back.",  # R-LATE-15
     )
 
     def uses_new_return(self, data):

@@ -178,9 +178,9 @@ class SafetyChecklist(models.Model):
 
 
 class EscalationLevel(models.IntegerChoices):
-    LATE = 1, "Office flagged: should have called in (R-LATE-15)"
-    CHASE = 2, "Office must contact now; head of school alerted (R-RETURN-30)"
-    EMERGENCY = 3, "Emergency: code word, duress or unsafe (R-CODEWORD)"
+    LATE = 1, "Office flagged: should have called in"  # R-LATE-15
+    CHASE = 2, "Office must contact now; head of school alerted"  # R-RETURN-30
+    EMERGENCY = 3, "Emergency: code word, duress or unsafe"  # R-CODEWORD
 
 
 class EscalationReason(models.TextChoices):

@@ -12,7 +12,7 @@ MATRIX_DEFAULTS = (
     (HazardKind.DRIVING, 2, 1, "Roadworthy car with business insurance; route planned; no phone use while driving."),
     (HazardKind.PUBLIC_AREAS, 1, 1, "Park in a lit, public place; keep belongings out of sight."),
     (HazardKind.ILLNESS, 2, 1, "Office knows any medical needs; phone charged; first aid kit in the car."),
-    (HazardKind.ANIMALS, 1, 1, "Ask for animals to be kept in a separate room before entering (R-ANIMALS)."),
+    (HazardKind.ANIMALS, 1, 1, "Ask for animals to be kept in a separate room before entering."),  # R-ANIMALS
 )
 
 

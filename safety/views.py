@@ -499,7 +499,7 @@ def _last_known_location(visit) -> str:
     if visit.state == VisitState.ON_SITE:
         return f"At the visit: {visit.address}"
     if visit.state == VisitState.DEPARTED:
-        return f"On the way from school to {visit.address}"
+        return f"On the way from {'home' if visit.starts_at_home else 'school'} to {visit.address}"  # R-COMMUTE
     if visit.state == VisitState.LEFT:
         return f"Left {visit.address}, on the way back" + (" home" if visit.ends_at_home else " to school")
     if visit.state == VisitState.RETURNED:

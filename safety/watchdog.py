@@ -443,7 +443,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     # R-CODEWORD: after a code word the police are called at once, before the other steps.
     police_now = step == ContactStep.POLICE and escalation.reason == EscalationReason.DURESS
     if step > allowed and not police_now:
-        raise ValidationError({"step": [f"Take the steps in order: next is step {allowed} (R-CONTACT-STEPS)."]})
+        # R-CONTACT-STEPS
+        raise ValidationError({"step": [f"Take the steps in order: next is step {allowed}."]})
     safe = outcome == ContactOutcome.REACHED_SAFE
     if safe and step not in (1, 2):
         raise ValidationError({"outcome": ["Only reaching the member of staff (or the location) confirms they are safe."]})

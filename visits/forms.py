@@ -4,20 +4,22 @@ visits.services.plan_errors() (called by save_plan), whose messages the views pu
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
 from accounts.phone import validate_uk_phone
+from accounts.validators import DateWithin
 from safety.models import Hazard, RiskAssessment, SafetyChecklist
 
 from .localtime import combine_local
 from .models import Carer, Child, Family, Transport, Visit
-from .scoping import may_see_code_word, visible_families
+from .scoping import may_see_code_word, search_families, visible_families
 from .validators import normalise_postcode
 
 User = get_user_model()
@@ -61,7 +63,7 @@ class FamilyForm(forms.ModelForm):
             "people_not_to_be_present": forms.Textarea(attrs={"rows": 2}),
             "offer_status_date": DateInput(),
         }
-        labels = {"offer_status": "Home visit offer (R-OFFER)", "offer_status_date": "Date of offer / answer"}
+        labels = {"offer_status": "Home visit offer", "offer_status_date": "Date of offer / answer"}  # R-OFFER
 
     def __init__(self, *args, school=None, may_share=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +88,7 @@ class FamilyForm(forms.ModelForm):
                 queryset=User.objects.filter(is_active=True, profile__school=school, groups__name=roles.VISITING_STAFF)
                 .select_related("profile").order_by("first_name", "last_name"),
                 required=False, widget=forms.CheckboxSelectMultiple, label="Also visible to",
-                help_text="Visiting staff who may see this family before any visit is planned (R-CONFIDENTIAL). "
+                help_text="Visiting staff who may see this family before any visit is planned. "  # R-CONFIDENTIAL
                           "Staff on its visits see it anyway.",
                 initial=[u.pk for u in self.instance.shared_with.all()] if self.instance.pk else [])
             self.helper.layout.append(Fieldset("Who may see this family", "shared_with"))
@@ -110,12 +112,6 @@ class ChildForm(forms.ModelForm):
         model = Child
         fields = ["first_name", "last_name", "date_of_birth", "class_name"]
         widgets = {"date_of_birth": DateInput()}
-
-    def clean_date_of_birth(self):
-        dob = self.cleaned_data["date_of_birth"]
-        if dob and dob > timezone.localdate():
-            raise ValidationError("The date of birth can't be in the future.")
-        return dob
 
 
 class CarerForm(forms.ModelForm):
@@ -144,58 +140,91 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 
 class ChildChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj} ({obj.family.display_name})"
+        return str(obj)
+
+
+class FamilyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        where = ", ".join(p for p in [obj.address_line1, obj.postcode] if p)
+        return f"{obj.display_name} · {where}" if where else obj.display_name
 
 
 # Service error keys -> the form fields they belong beside.
 PLAN_FIELD_MAP = {"planned_start": "start_time", "expected_return": "return_time", "staff": "other_staff",
                   "lead": "lead"}
 
+# How many families one search offers (a school has hundreds; typing more narrows it).
+FAMILY_RESULTS = 15
+# The parts of the plan form that are drawn again as it is filled in (visits.views.visit_form_part).
+FORM_PARTS = ("family", "children", "other_staff")
+# A visit is planned within two years of today (either way): beyond that it is a typing slip, and next
+# to the ends of the calendar (9999-12-31) the times can't even be reckoned.
+VISIT_DATE = DateWithin(back=2, ahead=2)
+
 
 class VisitForm(forms.ModelForm):
-    """A visit plan. Times are entered as local (Europe/London) wall-clock times."""
+    """A visit plan. Times are entered as local (Europe/London) wall-clock times.
 
-    date = forms.DateField(widget=DateInput())
+    It scales to a real school: the family is found by typing (htmx posts to visit_form_part, which
+    answers only with families the user may see), only the chosen family's children are listed, and
+    "Going with" leaves out the lead. Without JavaScript the "Find" button does the same by reloading."""
+
+    family_search = forms.CharField(
+        label="Find the family", required=False, max_length=100,
+        help_text="Type part of the family's name or postcode, then choose the family below.")
+    date = forms.DateField(widget=DateInput(), validators=[VISIT_DATE])
     start_time = forms.TimeField(widget=TimeInput())
-    return_time = forms.TimeField(
-        label="Expected back at school", widget=TimeInput(),
-        help_text="When you will be back at school (or, ending at home, when you will call in). The office "
-                  "is alerted if you are not back 15 minutes after this (R-LATE-15).",
-    )
+    return_time = forms.TimeField(label="Expected back at school", widget=TimeInput())
     lead = PersonChoiceField(queryset=User.objects.none(), label="Lead member of staff")
     other_staff = PeopleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        label="Going with", help_text="At least two people go on every visit (R-PAIR).",
+        label="Going with", help_text="Besides the lead: at least two people go on every visit.",  # R-PAIR
     )
     children = ChildChoiceField(queryset=Child.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    transport = forms.ChoiceField(
+        choices=[("", "Choose how you will travel")] + Transport.choices,
+        error_messages={"required": "Say how you will travel."})
 
     class Meta:
         model = Visit
         fields = [
             "family", "children", "purpose", "purpose_other", "announced", "unannounced_reason", "letter_sent_on",
-            "duration_minutes", "ends_at_home", "address", "contact_phone", "transport", "vehicle_owner",
-            "office_contact", "code_word", "info_gathered", "notes",
+            "duration_minutes", "starts_at_home", "ends_at_home", "address", "contact_phone", "transport",
+            "vehicle_owner", "office_contact", "code_word", "info_gathered", "notes",
         ]
+        field_classes = {"family": FamilyChoiceField}
         widgets = {"letter_sent_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3}),
                    "announced": forms.RadioSelect(choices=[(True, "Announced: the family gets a letter"),
                                                            (False, "Unannounced")])}
         labels = {
-            "announced": "Is the family told in advance? (R-INFORM)",
-            "purpose": "Purpose of the visit (R-REASON)",
+            "announced": "Is the family told in advance?",  # R-INFORM
+            "purpose": "Purpose of the visit",  # R-REASON
             "letter_sent_on": "Letter sent on",
             "duration_minutes": "Expected length (minutes)",
             "vehicle_owner": "Whose car",
-            "code_word": "Code word (R-SAFEWORD)",
+            "code_word": "Code word",  # R-SAFEWORD
             "address": "Address of the visit",
+            "starts_at_home": "Starting from home (not from school)",  # R-COMMUTE
+            "ends_at_home": "Ending at home (not back at school)",  # R-COMMUTE
         }
-        help_texts = {"address": "Leave empty to use the family's address."}
+        help_texts = {"address": "Leave empty to use the family's address.",
+                      "starts_at_home": "On the way to work: the head of school must approve it.",
+                      "ends_at_home": "On the way home from work: the head of school must approve it."}
 
     def __init__(self, *args, user, school, **kwargs):
+        given = kwargs.get("initial") or {}
         super().__init__(*args, **kwargs)
         self.user, self.school = user, school
         self.fields["address"].required = False
         self.fields["announced"].required = False
         self.fields["duration_minutes"].widget.attrs.update(min=10, max=480, step=5)
+        self.fields["return_time"].help_text = (
+            "When you will be back at school (or, ending at home, when you will call in). The office is alerted "
+            f"if you are not back {school.late_call_minutes} minutes after this.")  # R-LATE-15
+        if school.dsl_may_clear_head_gates:
+            for name in ("starts_at_home", "ends_at_home"):
+                self.fields[name].help_text = self.fields[name].help_text.replace(
+                    "the head of school must", "the head of school or the DSL must")
         families = visible_families(user)
         self.fields["family"].queryset = families
         people = (User.objects.filter(is_active=True, profile__school=school)
@@ -204,19 +233,14 @@ class VisitForm(forms.ModelForm):
         self.fields["other_staff"].queryset = people
         self.fields["vehicle_owner"] = PersonChoiceField(
             queryset=people, required=False, label="Whose car",
-            help_text="Its make, model, registration and colour come from their profile (R-VEHICLE).")
-        self.fields["office_contact"] = PersonChoiceField(
-            queryset=people.filter(groups__name=roles.OFFICE), required=False, label="Office contact (R-RECORD)",
+            help_text="Its make, model, registration and colour come from their profile.")  # R-VEHICLE
+        self.fields["office_contact"] = PersonChoiceField(  # R-RECORD
+            queryset=people.filter(groups__name=roles.OFFICE), required=False, label="Office contact",
             help_text="The named member of the office who tracks this visit.")
-        family = self._family()
-        if family is not None:
-            self.fields["children"].queryset = family.children.select_related("family")
-        else:
-            self.fields["children"].queryset = Child.objects.filter(
-                family__in=families.values("pk")).select_related("family")
         if self.instance.pk:
             # The family of an existing visit (and so its risk assessment) does not change.
             self.fields["family"].disabled = True
+            del self.fields["family_search"]
             local_start = timezone.localtime(self.instance.planned_start)
             self.initial.setdefault("date", local_start.date())
             self.initial.setdefault("start_time", local_start.time())
@@ -224,23 +248,37 @@ class VisitForm(forms.ModelForm):
             self.initial.setdefault("lead", self.instance.lead_id)
             self.initial.setdefault(
                 "other_staff", [u.pk for u in self.instance.staff.all() if u.pk != self.instance.lead_id])
-        elif "staff" in self.initial and "other_staff" not in self.initial:
-            lead = self.initial.get("lead")
-            self.initial["other_staff"] = [pk for pk in self.initial["staff"] if pk != lead]
+        else:
+            # No preselected transport (the model's default is not offered): "Car" preselected failed the
+            # first save of everyone on foot; a choice made on purpose also tells the office about a car.
+            if "transport" not in given:
+                self.initial["transport"] = ""
+            if "staff" in self.initial and "other_staff" not in self.initial:
+                lead = self.initial.get("lead")
+                self.initial["other_staff"] = [pk for pk in self.initial["staff"] if pk != lead]
+        self._draw_family_and_children()
+        self._draw_going_with()
+        self._wire_htmx()
         # R-SAFEWORD / R-CONFIDENTIAL: the code word is for the office, the head and the staff going.
         # Anyone else correcting the plan (the DSL, a colleague who planned it) neither sees nor clears it.
         safe = ["office_contact", "code_word", "info_gathered", "notes"]
         if self.instance.pk and not (may_see_code_word(user) or self.instance.staff.filter(pk=user.pk).exists()):
             del self.fields["code_word"]
             safe.remove("code_word")
+        who = ["family"]
+        if "family_search" in self.fields:
+            # Without JavaScript the search is this button (the view draws the form again, saving nothing).
+            who = ["family_search", HTML(
+                '<button class="btn btn-outline-secondary btn-sm mb-3" type="submit" name="find_family" value="1" '
+                'data-find-family>Find</button>'), "family"]
         self.helper = _no_form_tag_helper()
         self.helper.layout = Layout(
-            Fieldset("Who and why", "family", "children", "purpose", "purpose_other",
+            Fieldset("Who and why", *who, "children", "purpose", "purpose_other",
                      "announced", "unannounced_reason", "letter_sent_on"),
             Fieldset("When",
                      Div(Div(Field("date"), css_class="col-sm-4"), Div("start_time", css_class="col-sm-4"),
                          Div("duration_minutes", css_class="col-sm-4"), css_class="row"),
-                     "return_time", "ends_at_home"),
+                     "return_time", "starts_at_home", "ends_at_home"),
             Fieldset("Where", "address", "contact_phone"),
             Fieldset("Who goes", "lead", "other_staff",
                      Div(Div("transport", css_class="col-sm-6"), Div("vehicle_owner", css_class="col-sm-6"),
@@ -248,17 +286,82 @@ class VisitForm(forms.ModelForm):
             Fieldset("Keeping staff safe", *safe),
         )
 
+    # --- What the form offers, from what is chosen so far -----------------------------------------
+
+    def _raw(self, name):
+        key = self.add_prefix(name)
+        if self.is_bound and not (self.instance.pk and name == "family"):
+            return self.data.get(key)
+        return self.initial.get(name)
+
+    def _chosen(self, name, queryset, model):
+        raw = self._raw(name)
+        if hasattr(raw, "pk"):
+            raw = raw.pk
+        try:
+            return queryset.get(pk=int(raw)) if raw not in (None, "") else None
+        except (ValueError, TypeError, OverflowError, model.DoesNotExist):
+            return None
+
     def _family(self):
         if self.instance.pk:
             return self.instance.family
-        key = self.add_prefix("family")
-        raw = self.data.get(key) if self.is_bound else self.initial.get("family")
-        if hasattr(raw, "pk"):
-            return raw
-        try:
-            return self.fields["family"].queryset.get(pk=int(raw)) if raw else None
-        except (ValueError, TypeError, Family.DoesNotExist):
+        return self._chosen("family", self.fields["family"].queryset, Family)
+
+    def _lead(self):
+        return self._chosen("lead", self.fields["lead"].queryset, User)
+
+    def family_matches(self):
+        """The families the typed search finds, among those the user may see (visits.scoping)."""
+        query = (self._raw("family_search") or "") if "family_search" in self.fields else ""
+        query = str(query).replace("\x00", "").strip()[:100]
+        if not query:
             return None
+        return list(search_families(self.fields["family"].queryset, query)[:FAMILY_RESULTS + 1])
+
+    def _draw_family_and_children(self):
+        family_field = self.fields["family"]
+        chosen = self._family()
+        matches = self.family_matches()
+        offered = [chosen] if chosen is not None else []
+        offered += [f for f in (matches or [])[:FAMILY_RESULTS] if chosen is None or f.pk != chosen.pk]
+        family_field.widget = forms.RadioSelect()
+        family_field.widget.choices = [(f.pk, family_field.label_from_instance(f)) for f in offered]
+        family_field.empty_label = None
+        if matches is not None and not matches:
+            family_field.help_text = "No family you may see matches that. Check the spelling, or add the family first."
+        elif matches is not None and len(matches) > FAMILY_RESULTS:
+            family_field.help_text = f"Showing the first {FAMILY_RESULTS} matches: type more to narrow it down."
+        elif not offered:
+            family_field.help_text = "Find the family above first."
+        # Only the chosen family's children; none before a family is chosen.
+        if chosen is not None:
+            self.fields["children"].queryset = chosen.children.all()
+        else:
+            self.fields["children"].queryset = Child.objects.none()
+            self.fields["children"].help_text = "Choose the family first: its children are listed here."
+
+    def _draw_going_with(self):
+        """Everyone of the school may be posted (the lead among them is ignored), but the list drawn
+        leaves out the lead chosen so far."""
+        lead = self._lead()
+        field = self.fields["other_staff"]
+        if lead is not None:
+            field.widget.choices = [(u.pk, field.label_from_instance(u)) for u in field.queryset if u.pk != lead.pk]
+
+    def _wire_htmx(self):
+        query = f"?visit={self.instance.pk}" if self.instance.pk else ""
+
+        def part(name, **extra):
+            return {"hx-post": reverse("visits:visit-form-part", args=[name]) + query,
+                    "hx-target": f"#div_id_{name}", "hx-swap": "outerHTML", "hx-include": "closest form", **extra}
+
+        if "family_search" in self.fields:
+            self.fields["family_search"].widget.attrs.update(
+                type="search", autocomplete="off", spellcheck="false", **{"data-family-search": ""},
+                **part("family", **{"hx-trigger": "input changed delay:300ms, search"}))
+            self.fields["family"].widget.attrs.update(part("children", **{"hx-trigger": "change"}))
+        self.fields["lead"].widget.attrs.update(part("other_staff", **{"hx-trigger": "change"}))
 
     def clean_announced(self):
         value = self.cleaned_data.get("announced")
@@ -337,6 +440,16 @@ class VisitForm(forms.ModelForm):
                 self.add_error(field, message)
 
 
+MULTI_VALUE_FIELDS = ("children", "other_staff")
+
+
+def posted_as_initial(data) -> dict:
+    """A half-filled plan form's posted values, to draw the form again without judging it yet (the
+    family search, the children of the chosen family, "Going with" without the lead)."""
+    return {key: (values if key in MULTI_VALUE_FIELDS else values[-1]) for key, values in data.lists()
+            if key != "csrfmiddlewaretoken"}
+
+
 def plan_snapshot(visit: Visit) -> dict:
     """The parts of a plan whose change sends an approved visit back for approval."""
     if visit.pk is None:
@@ -344,7 +457,8 @@ def plan_snapshot(visit: Visit) -> dict:
     return {
         "planned_start": visit.planned_start, "expected_return": visit.expected_return,
         "duration_minutes": visit.duration_minutes, "address": visit.address,
-        "ends_at_home": visit.ends_at_home, "staff": frozenset(visit.staff.values_list("pk", flat=True)),
+        "starts_at_home": visit.starts_at_home, "ends_at_home": visit.ends_at_home,
+        "staff": frozenset(visit.staff.values_list("pk", flat=True)),
     }
 
 
@@ -353,10 +467,12 @@ def changed_plan_fields(before: dict, visit: Visit, staff: list, form: VisitForm
     after = {
         "planned_start": visit.planned_start, "expected_return": visit.expected_return,
         "duration_minutes": visit.duration_minutes, "address": visit.address,
-        "ends_at_home": visit.ends_at_home, "staff": frozenset(u.pk for u in staff),
+        "starts_at_home": visit.starts_at_home, "ends_at_home": visit.ends_at_home,
+        "staff": frozenset(u.pk for u in staff),
     }
     changed = {k for k, v in after.items() if before.get(k) != v}
-    skip = {"date", "start_time", "return_time", "lead", "other_staff", "address", "duration_minutes", "ends_at_home"}
+    skip = {"date", "start_time", "return_time", "lead", "other_staff", "address", "duration_minutes", "starts_at_home",
+            "ends_at_home", "family_search"}
     changed |= {name for name in form.changed_data if name not in skip}
     if before and "lead" in form.changed_data:
         changed.add("lead")
@@ -365,10 +481,10 @@ def changed_plan_fields(before: dict, visit: Visit, staff: list, form: VisitForm
 
 class CancelForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             help_text="Staff are told at once (R-CANCEL).")
+                             help_text="Staff are told at once.")  # R-CANCEL
     for_safety = forms.BooleanField(
         required=False, label="Cancelled for safety reasons",
-        help_text="The head of school is told in writing (R-CANCEL, R-ANIMALS).")
+        help_text="The head of school is told in writing.")  # R-CANCEL, R-ANIMALS
 
 
 class RefuseForm(forms.Form):
@@ -377,18 +493,20 @@ class RefuseForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    """One explicit override tick and a reason for each gate the plan needs (R-AUTH)."""
+    """One explicit override tick and a reason for each gate the plan needs (R-AUTH). A gate the
+    approver may not clear (R-COMMUTE, R-FSW: the head's) is shown but can't be ticked; the service
+    refuses it anyway."""
 
-    def __init__(self, *args, gates, **kwargs):
+    def __init__(self, *args, gates, approver=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import Gate
-
-        self.gates = list(gates)
-        for gate in self.gates:
-            label = Gate(gate).label if gate in Gate.values else gate
-            self.fields[f"override_{gate}"] = forms.BooleanField(required=False, label=f"I approve: {label}")
-            self.fields[f"reason_{gate}"] = forms.CharField(
-                required=False, max_length=500, label="Reason", widget=forms.TextInput())
+        self.gates = [need.code for need in gates]
+        for need in gates:
+            allowed = approver is None or need.may_be_cleared_by(approver)
+            self.fields[f"override_{need.code}"] = forms.BooleanField(
+                required=False, label=f"I approve: {need.label}", disabled=not allowed,
+                help_text=need.who_decides)
+            self.fields[f"reason_{need.code}"] = forms.CharField(
+                required=False, max_length=500, label="Reason", widget=forms.TextInput(), disabled=not allowed)
 
     def gate_fields(self):
         return [(self[f"override_{g}"], self[f"reason_{g}"]) for g in self.gates]
@@ -433,7 +551,7 @@ LIKELIHOOD_CHOICES = [(1, "1 · unlikely"), (2, "2 · possible"), (3, "3 · like
 class RiskAssessmentForm(forms.ModelForm):
     reviewed = forms.BooleanField(
         required=False, label="I have reviewed this assessment and it is up to date for this visit",
-        help_text="Needed before the visit can be submitted (R-RISK).")
+        help_text="Needed before the visit can be submitted.")  # R-RISK
 
     class Meta:
         model = RiskAssessment
@@ -449,7 +567,7 @@ class RiskAssessmentForm(forms.ModelForm):
                 choices=[("", "Not asked yet"), ("True", "Yes"), ("False", "No")]),
         }
         labels = {"vulnerable_persons": "Vulnerable persons at the address",
-                  "safeguarding_team_aware": "Is the safeguarding team aware of this visit? (R-INFO)"}
+                  "safeguarding_team_aware": "Is the safeguarding team aware of this visit?"}  # R-INFO
 
     def __init__(self, *args, family, **kwargs):
         super().__init__(*args, **kwargs)
@@ -461,7 +579,7 @@ class RiskAssessmentForm(forms.ModelForm):
         else:
             self.fields["animals_separate_room"].label = (
                 f"Has the family agreed to keep their animals ({family.animals_details or 'dangerous animals'}) "
-                "in a separate room? (R-ANIMALS)")
+                "in a separate room?")  # R-ANIMALS
 
     def has_changed(self):
         return any(name != "reviewed" for name in self.changed_data)

@@ -26,6 +26,16 @@ UTC = datetime.UTC
 NEXT_TIME_WITHIN = datetime.timedelta(hours=12)
 
 
+# What is reckoned from a typed time (a visit's end, the watchdog's deadlines, a day's bounds) stays
+# within this much of it, so a time near the ends of the calendar is refused here, with a message,
+# instead of overflowing later (9999-12-31 was a server error in Visit.planned_end).
+HEADROOM = datetime.timedelta(days=7)
+
+
+def _out_of_range(day: datetime.date) -> ValidationError:
+    return ValidationError(f"{day:%d %b %Y} is out of range: give a date near today.", code="date_out_of_range")
+
+
 def local_zone():
     return timezone.get_current_timezone()
 
@@ -41,12 +51,18 @@ def occurrences(day: datetime.date, clock: datetime.time, tz=None) -> list[datet
     tz = tz or local_zone()
     naive = datetime.datetime.combine(day, clock.replace(tzinfo=None))
     found = []
-    for fold in (0, 1):
-        instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
-        # A time in the gap comes back from UTC as a different wall-clock time.
-        if instant.astimezone(tz).replace(tzinfo=None) == naive and instant not in found:
-            found.append(instant)
+    try:
+        for fold in (0, 1):
+            instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+            # With room either side for what is reckoned from it (a visit's end, the deadlines).
+            instant + HEADROOM, instant - HEADROOM  # noqa: B018
+            # A time in the gap comes back from UTC as a different wall-clock time.
+            if instant.astimezone(tz).replace(tzinfo=None) == naive and instant not in found:
+                found.append(instant)
+    except (OverflowError, ValueError):
+        raise _out_of_range(day) from None
     return sorted(found)
+
 
 
 def _gap_message(naive: datetime.datetime, tz, with_date: bool) -> str:
@@ -128,8 +144,13 @@ def local_clock(moment: datetime.datetime) -> datetime.time:
 
 def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The school day `day` (Europe/London) as [start, end) in aware datetimes, for date-range queries.
-    Midnight always exists in London (the clocks change at 01:00 and 02:00)."""
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), local_zone())
-    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min),
-                              local_zone())
+    Midnight always exists in London (the clocks change at 01:00 and 02:00); ValidationError for a
+    day at the ends of the calendar."""
+    try:
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), local_zone())
+        end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min),
+                                  local_zone())
+        start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise _out_of_range(day) from None
     return start, end

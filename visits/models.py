@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.models import School
+from accounts import roles
+from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
+from accounts.validators import DateWithin
 from audit.models import AppendOnly, SchoolStampedHistory
 from homevisits.crypto import EncryptedCharField
 
@@ -47,7 +49,7 @@ class Family(models.Model):
     )
     # R-OFFER: parental choice is recorded.
     offer_status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.NOT_OFFERED)
-    offer_status_date = models.DateField(null=True, blank=True)
+    offer_status_date = models.DateField(null=True, blank=True, validators=[DateWithin(back=20, ahead=2)])
     # The head may let named visiting staff see a family before any visit is planned (R-CONFIDENTIAL).
     shared_with = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="shared_families")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,9 +102,11 @@ class Child(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="children")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(
+        validators=[DateWithin(back=30, ahead=0, too_late="The date of birth can't be in the future.")])
     class_name = models.CharField("class", max_length=50, blank=True)
-    left_school_on = models.DateField(null=True, blank=True, help_text="Starts the retention clock.")
+    left_school_on = models.DateField(null=True, blank=True, help_text="Starts the retention clock.",
+                                      validators=[DateWithin(back=50, ahead=2)])
 
     history = HistoricalRecords(bases=[SchoolStampedHistory])
 
@@ -175,11 +179,66 @@ PLANNING_STATES = (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.APPROVED, 
 class Gate(models.TextChoices):
     """Plans that need the approver's explicit override with a reason."""
 
-    EVENING = "evening", "Ends after the school's evening cut-off (R-EVENING)"
-    COMMUTE = "commute", "Starts or ends away from school (R-COMMUTE)"
-    FSW = "fsw", "Family support worker visit: head as safeguarding lead must agree (R-FSW)"
-    TRAINING = "training", "A visitor has no safe-working training on record (R-TRAINING)"
-    LONE = "lone", "Lone visit (R-PAIR)"
+    EVENING = "evening", "Ends after the school's evening cut-off"  # R-EVENING
+    COMMUTE = "commute", "Starts or ends at home instead of at school"  # R-COMMUTE
+    FSW = "fsw", "A family support worker's visit, planned with the head of school as safeguarding lead"  # R-FSW
+    TRAINING = "training", "A visitor has no safe-working training on record"  # R-TRAINING
+    LONE = "lone", "Lone visit: only one member of staff goes"  # R-PAIR
+
+
+# R-COMMUTE needs "the prior approval of the HoS" and R-FSW is "planned along with the head of school":
+# only the head clears these gates, unless the school lets the DSL cover (School.dsl_may_clear_head_gates).
+HEAD_GATES = frozenset({Gate.COMMUTE, Gate.FSW})
+
+
+def gate_deciders(gate, school) -> tuple[str, ...]:
+    """The roles that may clear `gate` at `school` (R-AUTH: never anyone but the head or the DSL)."""
+    if gate in HEAD_GATES and not school.dsl_may_clear_head_gates:
+        return (roles.HEAD,)
+    return roles.APPROVERS
+
+
+def may_clear_gate(user, gate, school) -> bool:
+    return has_role(user, *gate_deciders(gate, school))
+
+
+class GateNeed:
+    """One gate of a plan as people read it: what it is and who may clear it."""
+
+    def __init__(self, code, school, reason=""):
+        self.code = str(code)
+        self.label = Gate(code).label if code in Gate.values else str(code)
+        self.deciders = gate_deciders(code, school)
+        self.reason = reason
+
+    @property
+    def who_decides(self) -> str:
+        """In plain words, e.g. "Only the head of school can approve this"."""
+        if self.deciders == (roles.HEAD,):
+            return "Only the head of school can approve this."
+        return "The head of school or the DSL can approve this."
+
+    @property
+    def deciders_words(self) -> str:
+        return "the head of school only" if self.deciders == (roles.HEAD,) else "the head of school or the DSL"
+
+    def may_be_cleared_by(self, user) -> bool:
+        return has_role(user, *self.deciders)
+
+    def __str__(self):
+        return f"{self.label}. {self.who_decides}"
+
+
+class Decision:
+    """The approver's standing decision on a visit (R-AUTH): approved or refused, by whom, when, why,
+    and the gates overridden with their reasons."""
+
+    def __init__(self, approved, by, at, reason, overrides):
+        self.approved, self.by, self.at, self.reason, self.overrides = approved, by, at, reason, overrides
+
+    @property
+    def refused(self):
+        return not self.approved
 
 
 class VisitQuerySet(models.QuerySet):
@@ -199,14 +258,19 @@ class Visit(models.Model):
     # R-INFORM: announced by letter, or unannounced with a reason.
     announced = models.BooleanField(default=True)
     unannounced_reason = models.CharField(max_length=300, blank=True)
-    letter_sent_on = models.DateField(null=True, blank=True)
+    letter_sent_on = models.DateField(null=True, blank=True, validators=[DateWithin(back=2, ahead=0)])
 
     planned_start = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(default=45)
     # The time staff are due back at school (or, ending at home, due to call in): the watchdog's anchor.
     expected_return = models.DateTimeField()
+    # R-COMMUTE: a visit on the way to or from work (starting or ending at home) needs the head's approval.
+    starts_at_home = models.BooleanField(
+        "starting from home", default=False, db_default=False,
+        help_text="Going straight from home to the visit instead of leaving from school.",
+    )
     ends_at_home = models.BooleanField(
-        default=False, help_text="Going home afterwards instead of back to school (R-COMMUTE)."
+        "ending at home", default=False, help_text="Going home afterwards instead of back to school."
     )
     address = models.CharField(max_length=300)
     contact_phone = UKPhoneNumberField("contact number at the visit", region="GB", blank=True)
@@ -217,17 +281,17 @@ class Visit(models.Model):
     transport = models.CharField(max_length=10, choices=Transport.choices, default=Transport.CAR)
     vehicle_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Whose car (its details come from their profile, R-VEHICLE).",
+        help_text="Whose car (its details come from their profile).",  # R-VEHICLE
     )
     office_contact = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="The named member of the office tracking this visit (R-RECORD).",
+        help_text="The named member of the office tracking this visit.",  # R-RECORD
     )
-    # Stored encrypted with a key kept outside the database (homevisits/crypto.py).
-    code_word = EncryptedCharField(max_length=50, blank=True, help_text="R-SAFEWORD: said on the phone in distress.")
-    info_gathered = models.BooleanField(
+    # R-SAFEWORD. Stored encrypted with a key kept outside the database (homevisits/crypto.py).
+    code_word = EncryptedCharField(max_length=50, blank=True, help_text="Said on the phone in distress.")
+    info_gathered = models.BooleanField(  # R-INFO
         "existing information gathered", default=False,
-        help_text="Family file and other professionals checked; safeguarding team aware (R-INFO).",
+        help_text="Family file and other professionals checked; safeguarding team aware.",
     )
     notes = models.TextField(blank=True, max_length=4000)
 
@@ -302,14 +366,41 @@ class Visit(models.Model):
         return self.get_purpose_display()
 
     @property
-    def is_out(self):
-        return self.state in OUT_STATES
+    def purpose_for_family(self):
+        """The purpose as the family reads it (letter, parent copy): an "other" purpose is its own text."""
+        if self.purpose == Purpose.OTHER and self.purpose_other.strip():
+            return self.purpose_other.strip()
+        return self.get_purpose_display()
 
     @property
-    def departure_label(self):
-        """The button that starts the visit on the phone page: never "Sign out", which means
-        leaving the app (R-DEPART)."""
-        return "Leaving now"
+    def address_lines(self) -> list[str]:
+        """The visit's address as lines for a letter: the family's own lines when it is their address."""
+        family = self.family
+        if self.address == family.address:
+            return [p for p in [family.address_line1, family.address_line2, family.town, family.postcode] if p]
+        return [part.strip() for part in self.address.replace("\n", ",").split(",") if part.strip()]
+
+    @property
+    def is_commute(self) -> bool:
+        """R-COMMUTE: on the way to or from work, not starting or not ending at school."""
+        return self.starts_at_home or self.ends_at_home
+
+    @property
+    def departure_label(self) -> str:
+        """The button that starts the visit on the phone page: staff leaving home start the visit, not
+        leave school; never "Sign out", which means leaving the app (R-DEPART, R-COMMUTE)."""
+        return "Start the visit" if self.starts_at_home else "Leaving now"
+
+    @property
+    def journey_label(self) -> str:
+        """Where staff set off from and end up, in words (visit page, decision page)."""
+        start = "from home" if self.starts_at_home else "from school"
+        end = "home afterwards" if self.ends_at_home else "back to school afterwards"
+        return f"Leaving {start}, going {end}"
+
+    @property
+    def is_out(self):
+        return self.state in OUT_STATES
 
     def staff_links_with_people(self) -> list["VisitStaff"]:
         """Each member of staff on the visit with where they are, in name order (prefetched
@@ -342,6 +433,66 @@ class Visit(models.Model):
 
     def gate_labels(self):
         return [Gate(g).label for g in self.gates_required if g in Gate.values]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == VisitState.APPROVED
+
+    @property
+    def is_submittable(self) -> bool:
+        return self.state in (VisitState.DRAFT, VisitState.REFUSED)
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """Still before (or back before) the approver's decision: the plan's gates are still to decide."""
+        return self.state in (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.REFUSED)
+
+    @property
+    def is_waiting_for_approval(self) -> bool:
+        return self.state == VisitState.SUBMITTED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == VisitState.CANCELLED
+
+    @property
+    def decision(self) -> "Decision | None":
+        """The standing decision (approved or refused), in every state after it; None before one is
+        made, or once a change sent the visit back for approval (that clears `decided_at`)."""
+        if self.decided_at is None:
+            return None
+        if self.state == VisitState.REFUSED:
+            approved = False
+        elif self.state == VisitState.CANCELLED:
+            # Cancelled after an approval or after a refusal: the last decision event says which.
+            last = (self.events.filter(kind__in=[EventKind.APPROVED, EventKind.REFUSED])
+                    .order_by("-at", "-pk").values_list("kind", flat=True).first())
+            approved = last != EventKind.REFUSED
+        else:
+            approved = True
+        overrides = [GateNeed(g, self.school, reason) for g, reason in (self.gate_overrides or {}).items()]
+        return Decision(approved, self.decided_by, self.decided_at, self.decision_reason,
+                        overrides if approved else [])
+
+    def gate_needs(self, gates=None) -> list[GateNeed]:
+        """The gates (this plan's, or `gates`) with who may clear each."""
+        return [GateNeed(g, self.school) for g in (self.gates_required if gates is None else gates)]
+
+    def letter_warnings(self) -> list[str]:
+        """Why the letter or slip must not go to the family yet (shown on screen, never printed)."""
+        warnings = []
+        if self.state == VisitState.CANCELLED:
+            warnings.append("This visit is cancelled: don't send or leave anything for it.")
+        elif self.state == VisitState.REFUSED:
+            warnings.append("This visit was refused: revise the plan and have it approved before the family "
+                            "is told.")
+        elif self.state in (VisitState.DRAFT, VisitState.SUBMITTED):
+            warnings.append("This visit is not yet approved: don't send it until the head of school or the DSL "
+                            "has approved the visit.")
+        ra = getattr(self, "risk_assessment", None)
+        if ra is not None and self.state in PLANNING_STATES and ra.high_risk_reasons():
+            warnings.append("The risk assessment makes this a high-risk visit, which can't be approved as planned.")
+        return warnings
 
 
 class VisitStaff(models.Model):
@@ -466,7 +617,7 @@ class VisitReport(models.Model):
     anxieties_and_strategies = models.TextField("anxieties, and strategies that help", blank=True, max_length=2000)
     parent_questions = models.TextField("parent's questions", blank=True, max_length=2000)
     # R-FOLLOWUP
-    next_visit_date = models.DateField(null=True, blank=True)
+    next_visit_date = models.DateField(null=True, blank=True, validators=[DateWithin(back=2, ahead=2)])
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField(default=timezone.now)
 
@@ -482,7 +633,7 @@ class FollowUpAction(models.Model):
     report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="actions")
     action = models.CharField(max_length=300)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[DateWithin(back=2, ahead=2)])
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

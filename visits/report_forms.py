@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.validators import DateWithin
+
 from .localtime import combine_local
 from .models import FollowUpAction, Incident, Purpose, VisitReport
 
@@ -56,7 +58,9 @@ FollowUpFormSet = forms.inlineformset_factory(
 
 
 class IncidentForm(forms.ModelForm):
-    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # R-INCIDENT: recorded as soon as possible afterwards, so on a day that has been, not long ago.
+    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                  validators=[DateWithin(back=2, ahead=0)])
     occurred_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
     class Meta:

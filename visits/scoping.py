@@ -31,6 +31,19 @@ def visible_visits(user):
     return qs.filter(Q(staff=user) | Q(created_by=user)).distinct()
 
 
+def search_families(families, query: str):
+    """`families` (already scoped: visible_families) whose name or postcode matches `query`; a full
+    postcode typed without its space matches too."""
+    query = (query or "").replace("\x00", "").strip()
+    if not query:
+        return families
+    match = Q(display_name__icontains=query) | Q(postcode__icontains=query)
+    compact = query.replace(" ", "").upper()
+    if len(compact) >= 5:  # a full postcode typed without its space
+        match |= Q(postcode__iexact=f"{compact[:-3]} {compact[-3:]}")
+    return families.filter(match).order_by("display_name", "pk")
+
+
 def may_see_code_word(user) -> bool:
     """R-SAFEWORD / R-CONFIDENTIAL: code words are for the office and the head (and the visitors)."""
     return has_role(user, *roles.WATCHERS)

@@ -47,7 +47,7 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
     # R-PAIR: no visit by one person alone.
     if len(staff) < 2:
         if not school.lone_visits_allowed:
-            add("staff", "At least two members of staff must go on every visit (R-PAIR).")
+            add("staff", "At least two members of staff must go on every visit.")
         elif len(staff) == 0:
             add("staff", "Choose who is going.")
     if visit.lead_id and visit.lead_id not in {u.pk for u in staff}:
@@ -55,17 +55,18 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
     # R-PHONE: every visitor has a mobile number the office can ring.
     no_phone = [u.get_full_name() or u.username for u in staff if not _mobile(u)]
     if no_phone:
-        add("staff", f"No mobile number on record for {', '.join(no_phone)} (R-PHONE). Add it to their profile first.")
+        add("staff", f"No mobile number on record for {', '.join(no_phone)}. Add it to their profile first.")
     # R-VEHICLE: the car's details must be held by the office.
     if visit.transport == "car":
         owner = visit.vehicle_owner
         if owner is None:
-            add("vehicle_owner", "Say whose car is used, so the office holds its details (R-VEHICLE).")
+            add("vehicle_owner", "Say whose car is used, so the office holds its details.")
         elif not getattr(getattr(owner, "profile", None), "vehicle_registration", ""):
-            add("vehicle_owner", f"{owner.get_full_name()} has no vehicle registration on record (R-VEHICLE).")
+            add("vehicle_owner", f"{owner.get_full_name()} has no vehicle registration on record.")
     # R-INFORM: an unannounced visit must say why.
     if not visit.announced and not visit.unannounced_reason.strip():
-        add("unannounced_reason", "An unannounced visit must say why (R-INFORM).")
+        add("unannounced_reason", "An unannounced visit must say why.")
+    # R-REASON: a purpose from the known reasons, or "other" with its text.
     if visit.purpose == Purpose.OTHER and not visit.purpose_other.strip():
         add("purpose_other", "Say what the visit is for.")
     # No double booking of a visitor into overlapping visits.
@@ -100,8 +101,8 @@ def gates_for(visit: Visit, staff: list) -> list[str]:
     start_local = timezone.localtime(visit.planned_start)
     if end_local.time() > school.evening_starts or end_local.date() > start_local.date():
         gates.append(Gate.EVENING)
-    # R-COMMUTE: not ending (or starting) at school.
-    if visit.ends_at_home:
+    # R-COMMUTE: on the way to or from work (starting or ending at home, or both).
+    if visit.is_commute:
         gates.append(Gate.COMMUTE)
     # R-FSW: a family support worker's visit is planned with the head as safeguarding lead.
     if visit.purpose == Purpose.FSW or any(
@@ -135,14 +136,15 @@ def submission_problems(visit: Visit) -> list[str]:
     problems = []
     ra = getattr(visit, "risk_assessment", None)
     if ra is None:
-        problems.append("Fill in the risk assessment (R-RISK).")
+        problems.append("Fill in the risk assessment.")  # R-RISK
     elif not ra.is_reviewed:
-        problems.append("Review the risk assessment and confirm it is up to date (R-RISK).")
+        problems.append("Review the risk assessment and confirm it is up to date.")  # R-RISK
     checklist = getattr(visit, "checklist", None)
     if checklist is None or not checklist.is_complete:
-        problems.append("The lead must answer the personal safety checklist (R-CHECKLIST).")
+        problems.append("The lead must answer the personal safety checklist.")  # R-CHECKLIST
     if visit.family.dangerous_animals and ra is not None and ra.animals_separate_room is None:
-        problems.append("Record whether the family will keep their animals in a separate room (R-ANIMALS).")
+        # R-ANIMALS
+        problems.append("Record whether the family will keep their animals in a separate room.")
     return problems
 
 
@@ -187,26 +189,30 @@ def approval_blockers(visit: Visit, approver, overrides: dict[str, str]) -> list
     blockers = []
     # R-AUTH: the head of school or the DSL of this school, and not one of the visitors.
     if not has_role(approver, *roles.APPROVERS) or school_of(approver) != visit.school:
-        blockers.append("Only the head of school or the DSL of this school can approve visits (R-AUTH).")
+        blockers.append("Only the head of school or the DSL of this school can approve visits.")
     if visit.staff.filter(pk=approver.pk).exists():
-        blockers.append("You are one of the visiting staff: another approver must authorise this visit (R-AUTH).")
+        blockers.append("You are one of the visiting staff: another approver must authorise this visit.")
     ra = getattr(visit, "risk_assessment", None)
     if ra is None:
-        blockers.append("There is no risk assessment (R-RISK).")
+        blockers.append("There is no risk assessment.")  # R-RISK
     else:
         # R-RISK: an assessment changed (or copied forward) since its review is not yet fit to rely on.
         if not ra.is_reviewed:
-            blockers.append("The risk assessment has changed since it was reviewed: the visitors must review it (R-RISK).")
+            blockers.append("The risk assessment has changed since it was reviewed: the visitors must review it.")
         # R-NOVISIT: a high risk blocks approval.
         reasons = ra.high_risk_reasons()
         if reasons:
-            blockers.append("High risk: " + "; ".join(reasons) + ". Revise the risk assessment first (R-NOVISIT).")
+            blockers.append("High risk: " + "; ".join(reasons) + ". Revise the risk assessment first.")
         # R-ANIMALS: dangerous animals must be kept in a separate room, or there is no visit.
         if visit.family.dangerous_animals and ra.animals_separate_room is not True:
             blockers.append(
                 "The family has dangerous animals and a separate room is not assured: cancel the visit "
-                "for safety and tell the head in writing (R-ANIMALS)."
+                "for safety and tell the head in writing."
             )
+    # R-COMMUTE, R-FSW: some gates are the head of school's alone (unless the school lets the DSL cover).
+    for need in visit.gate_needs():
+        if not need.may_be_cleared_by(approver):
+            blockers.append(f"Only the head of school can approve this part of the plan: {need.label}.")
     missing = [g for g in visit.gates_required if not (overrides.get(g) or "").strip()]
     if missing:
         labels = ", ".join(Gate(g).label for g in missing)
@@ -290,7 +296,8 @@ WORKFLOW_FIELDS = (
 )
 
 # Changes to these send an approved visit back for approval.
-REAPPROVAL_FIELDS = ("planned_start", "duration_minutes", "expected_return", "address", "ends_at_home", "staff")
+REAPPROVAL_FIELDS = ("planned_start", "duration_minutes", "expected_return", "address", "starts_at_home",
+                     "ends_at_home", "staff")
 
 
 def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, children=None) -> Visit:
@@ -356,6 +363,7 @@ def plan_again_initial(source: Visit) -> dict:
         "transport": source.transport,
         "vehicle_owner": source.vehicle_owner_id,
         "office_contact": source.office_contact_id,
+        "starts_at_home": source.starts_at_home,
         "ends_at_home": source.ends_at_home,
     }
 
@@ -384,24 +392,28 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
 
     red: blocked (high risk R-NOVISIT, animals R-ANIMALS, no or unreviewed assessment R-RISK);
     amber: needs a decision (gates to override, or the approver is one of the visitors: another
-    must decide); green: ready to approve. Uses the prefetched staff and hazards, so the queue costs no query per row.
+    must decide; a gate only the head may clear, R-COMMUTE / R-FSW, says so); green: ready to approve.
+    Uses the prefetched staff and hazards, so the queue costs no query per row.
     """
     red, amber = [], []
     ra = getattr(visit, "risk_assessment", None)
     high = ra.high_risk_reasons() if ra is not None else []  # R-NOVISIT
     if ra is None:
-        red.append("No risk assessment (R-RISK)")
+        red.append("No risk assessment")  # R-RISK
     else:
         red += high
         if visit.family.dangerous_animals and ra.animals_separate_room is not True:
-            red.append("Dangerous animals: a separate room is not assured (R-ANIMALS)")
+            red.append("Dangerous animals: a separate room is not assured")  # R-ANIMALS
         if not ra.is_reviewed:
-            red.append("Risk assessment changed since it was reviewed (R-RISK)")
+            red.append("Risk assessment changed since it was reviewed")  # R-RISK
     if red:
         return "red", "Blocked: high risk" if high else "Blocked", red
-    amber += [Gate(g).label for g in visit.gates_required if g in Gate.values]
+    needs = visit.gate_needs()
+    amber += [str(need) for need in needs]
     if any(u.pk == approver.pk for u in visit.staff.all()):
-        amber.append("You are one of the visitors: another approver must decide (R-AUTH)")
+        amber.append("You are one of the visitors: another approver must decide")  # R-AUTH
+    if any(not need.may_be_cleared_by(approver) for need in needs):
+        return "amber", "Needs the head of school", amber
     if amber:
         return "amber", "Needs a decision", amber
     return "green", "Ready to approve", []

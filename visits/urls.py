@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", views.VisitListView.as_view(), name="visit-list"),
     path("visits/new/", views.visit_form, name="visit-create"),
     path("visits/gates/", views.visit_gates_preview, name="visit-gates"),
+    path("visits/form-part/<slug:part>/", views.visit_form_part, name="visit-form-part"),
     path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit-detail"),
     path("visits/<int:pk>/edit/", views.visit_form, name="visit-edit"),
     path("visits/<int:source_pk>/plan-again/", views.visit_form, name="visit-plan-again"),

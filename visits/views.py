@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from safety.services import assessment_saved, complete_checklist, ensure_risk_as
 
 from . import services
 from .forms import (
+    FORM_PARTS,
     ApproveForm,
     CancelForm,
     CarerFormSet,
@@ -40,6 +41,7 @@ from .forms import (
     asked_week,
     changed_plan_fields,
     plan_snapshot,
+    posted_as_initial,
     week_start,
 )
 from .localtime import combine_local
@@ -52,6 +54,7 @@ from .scoping import (
     may_plan_visits,
     may_see_code_word,
     may_share_families,
+    search_families,
     sees_all_visits,
     visible_families,
     visible_visits,
@@ -89,14 +92,7 @@ class FamilyListView(ListView):
 
     def get_queryset(self):
         qs = visible_families(self.request.user).annotate(child_count=Count("children", distinct=True))
-        q = self.search()
-        if q:
-            match = Q(display_name__icontains=q) | Q(postcode__icontains=q)
-            compact = q.replace(" ", "").upper()
-            if len(compact) >= 5:  # a full postcode typed without its space
-                match |= Q(postcode__iexact=f"{compact[:-3]} {compact[-3:]}")
-            qs = qs.filter(match)
-        return qs.order_by("display_name", "pk")
+        return search_families(qs, self.search()).order_by("display_name", "pk")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -222,26 +218,16 @@ class VisitDetailView(DetailView):
         ctx["may_cancel"] = may_plan_visits(user) and visit.is_cancellable and not visit.is_out
         ctx["may_decide"] = may_approve(user) and visit.state == VisitState.SUBMITTED
         ctx["is_lead"] = visit.lead_id == user.pk
-        # Gates: what the approver must override, shown at once (R-EVENING, R-COMMUTE, R-FSW, R-TRAINING).
-        if visit.state in (VisitState.DRAFT, VisitState.REFUSED):
-            gates = services.gates_for(visit, staff)
+        # Gates: what the approver must override, shown while a decision is still to come (R-EVENING,
+        # R-COMMUTE, R-FSW, R-TRAINING); after it, the decision and its overrides (visit.decision).
+        if visit.is_submittable:
+            ctx["gates"] = visit.gate_needs(services.gates_for(visit, staff))
             ctx["todo"] = services.submission_problems(visit) + [
                 m for msgs in services.plan_errors(visit, staff, timezone.now()).values() for m in msgs]
-        else:
-            gates = visit.gates_required
-        ctx["gates"] = _gate_labels(gates)
-        ctx["overrides"] = [(_gate_label(g), reason) for g, reason in (visit.gate_overrides or {}).items()]
+        elif visit.awaiting_decision:
+            ctx["gates"] = visit.gate_needs()
+        ctx["decision"] = visit.decision
         return ctx
-
-
-def _gate_label(gate):
-    from .models import Gate
-
-    return Gate(gate).label if gate in Gate.values else gate
-
-
-def _gate_labels(gates):
-    return [_gate_label(g) for g in gates]
 
 
 def visit_form(request, pk=None, source_pk=None):
@@ -258,7 +244,11 @@ def visit_form(request, pk=None, source_pk=None):
     initial = _initial_plan(request, source) if pk is None else {}
     before = plan_snapshot(visit)
     gates = []
-    if request.method == "POST":
+    if request.method == "POST" and "find_family" in request.POST:
+        # The family search without JavaScript: draw the form again with what was typed, save nothing.
+        form = VisitForm(initial={**initial, **posted_as_initial(request.POST)}, instance=visit, user=user,
+                         school=school)
+    elif request.method == "POST":
         form = VisitForm(request.POST, instance=visit, initial=initial, user=user, school=school)
         if form.is_valid():
             visit = form.save(commit=False)
@@ -275,7 +265,7 @@ def visit_form(request, pk=None, source_pk=None):
             else:
                 if source is not None:
                     messages.info(request, "The risk assessment was copied forward from the family's last visit. "
-                                           "Check it and confirm you have reviewed it before submitting (R-RISK).")
+                                           "Check it and confirm you have reviewed it before submitting.")
                 elif pk is not None and visit.state == VisitState.SUBMITTED and before and \
                         set(changed_plan_fields(before, visit, staff, form)) & set(services.REAPPROVAL_FIELDS):
                     messages.warning(request, "The time, staff or address changed: the visit needs approval again.")
@@ -287,7 +277,7 @@ def visit_form(request, pk=None, source_pk=None):
         if visit.pk:
             gates = services.gates_for(visit, list(visit.staff.select_related("profile")))
     return render(request, "visits/visit_form.html",
-                  {"form": form, "visit": visit, "source": source, "gates": _gate_labels(gates)})
+                  {"form": form, "visit": visit, "source": source, "gates": visit.gate_needs(gates)})
 
 
 @require_POST
@@ -305,12 +295,29 @@ def visit_gates_preview(request):
     gates = []
     if data.get("planned_start") and data.get("expected_return") and data.get("lead"):
         probe = Visit(school=school, planned_start=data["planned_start"], expected_return=data["expected_return"],
-                      duration_minutes=data.get("duration_minutes") or 45, ends_at_home=data.get("ends_at_home", False),
-                      purpose=data.get("purpose") or "")
+                      duration_minutes=data.get("duration_minutes") or 45, purpose=data.get("purpose") or "",
+                      starts_at_home=data.get("starts_at_home", False), ends_at_home=data.get("ends_at_home", False))
         lead = data["lead"]
         staff = [lead, *[u for u in data.get("other_staff") or [] if u.pk != lead.pk]]
         gates = services.gates_for(probe, staff)
-    return render(request, "visits/_gates.html", {"gates": _gate_labels(gates)})
+    return render(request, "visits/_gates.html", {"gates": Visit(school=school).gate_needs(gates)})
+
+
+@require_POST
+def visit_form_part(request, part):
+    """One part of the plan form drawn again from what is filled in so far (htmx): the families the
+    search finds (only those the user may see, visits.scoping), the chosen family's children, and
+    "Going with" without the lead."""
+    user = request.user
+    school = _school(user)
+    if part not in FORM_PARTS:
+        raise Http404("No such part")
+    if not may_plan_visits(user):
+        raise PermissionDenied("Your role can't plan visits.")
+    pk = request.GET.get("visit", "")
+    instance = _visit(request, int(pk)) if pk.isdecimal() else Visit(school=school, created_by=user)
+    form = VisitForm(initial=posted_as_initial(request.POST), instance=instance, user=user, school=school)
+    return render(request, "visits/_form_part.html", {"field": form[part]})
 
 
 def _initial_plan(request, source):
@@ -366,8 +373,8 @@ def visit_submit(request, pk):
         m for msgs in services.plan_errors(visit, staff, timezone.now()).values() for m in msgs]
     return render(request, "visits/visit_submit.html", {
         "visit": visit, "todo": todo, "errors": errors,
-        "gates": _gate_labels(services.gates_for(visit, staff)),
-        "submittable": visit.state in (VisitState.DRAFT, VisitState.REFUSED),
+        "gates": visit.gate_needs(services.gates_for(visit, staff)),
+        "submittable": visit.is_submittable,
     })
 
 
@@ -404,8 +411,9 @@ def risk_assessment(request, pk):
                     messages.success(request, "Risk assessment saved.")
                 ra.refresh_from_db()
                 if ra.high_risk_reasons():
+                    # R-NOVISIT
                     messages.error(request, "This assessment is HIGH RISK: the visit can't be approved until "
-                                            "it is revised (R-NOVISIT).")
+                                            "it is revised.")
                 return redirect(visit)
     else:
         form = RiskAssessmentForm(instance=ra, family=visit.family)
@@ -432,7 +440,7 @@ def checklist(request, pk):
                 return redirect(visit)
             if instance.unanswered():
                 messages.warning(request, "Saved, but not every question is answered yes: sort those out before "
-                                          "the visit (R-CHECKLIST).")
+                                          "the visit.")
             else:
                 messages.success(request, "Safety checklist complete.")
             return redirect(visit)
@@ -451,7 +459,7 @@ def approvals(request):
         raise PermissionDenied("Only the head of school or the DSL approves visits.")
     visits = list(
         Visit.objects.filter(school=school, state=VisitState.SUBMITTED)
-        .select_related("family", "lead", "risk_assessment")
+        .select_related("family", "lead", "risk_assessment", "school")
         .prefetch_related("staff", "risk_assessment__hazards")
         .order_by("planned_start", "pk")
     )
@@ -459,7 +467,7 @@ def approvals(request):
     for visit in visits:
         colour, words, reasons = services.approval_status(visit, user)
         rows.append({"visit": visit, "colour": colour, "words": words, "reasons": reasons,
-                     "gates": _gate_labels(visit.gates_required)})
+                     "gates": visit.gate_needs()})
     return render(request, "visits/approvals.html", {"rows": rows})
 
 
@@ -467,6 +475,7 @@ def _decision_page(request, visit, approve_form, refuse_form, blockers=None):
     ra = getattr(visit, "risk_assessment", None)
     return render(request, "visits/visit_decide.html", {
         "visit": visit, "approve_form": approve_form, "refuse_form": refuse_form, "ra": ra,
+        "gates": visit.gate_needs(),
         "staff": list(visit.staff.select_related("profile")),
         "blockers": blockers if blockers is not None else services.approval_blockers(
             visit, request.user, {g: "x" for g in visit.gates_required}),
@@ -485,7 +494,8 @@ def visit_approve(request, pk):
     if visit.state != VisitState.SUBMITTED:
         messages.info(request, f"This visit is {visit.get_state_display().lower()}.")
         return redirect(visit)
-    form = ApproveForm(request.POST if request.method == "POST" else None, gates=visit.gates_required)
+    form = ApproveForm(request.POST if request.method == "POST" else None, gates=visit.gate_needs(),
+                       approver=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.approve(visit, request.user, form.overrides())
@@ -513,7 +523,7 @@ def visit_refuse(request, pk):
         else:
             messages.success(request, f"Refused: {visit}. The staff have been told why.")
             return redirect("visits:approvals")
-    return _decision_page(request, visit, ApproveForm(gates=visit.gates_required), form)
+    return _decision_page(request, visit, ApproveForm(gates=visit.gate_needs(), approver=request.user), form)
 
 
 # --- Letters (R-INFORM, R-NOTHOME) ------------------------------------------------------------
@@ -522,7 +532,9 @@ def _letter_context(visit):
     staff = list(visit.staff.select_related("profile").order_by("first_name", "last_name"))
     return {"visit": visit, "school": visit.school, "staff": staff,
             "carers": list(visit.family.carers.filter(parental_responsibility=True)),
-            "children": list(visit.children.all()), "today": timezone.localdate()}
+            "children": list(visit.children.all()), "today": timezone.localdate(),
+            # On screen only, never printed: not approved yet, refused, cancelled or high risk.
+            "warnings": visit.letter_warnings()}
 
 
 def visit_letter(request, pk):
@@ -543,7 +555,7 @@ def visit_letter_sent(request, pk):
         for message in _messages_of(exc):
             messages.error(request, message)
     else:
-        messages.success(request, "Recorded: the letter was sent today (R-INFORM).")
+        messages.success(request, "Recorded: the letter was sent today.")  # R-INFORM
     return redirect(visit)
 
 

@@ -78,7 +78,7 @@ def build(world):
         "visits.forms.ChildForm": {}, "visits.forms.CarerForm": {},
         "visits.forms.VisitForm": {"user": people["teacher"], "school": school},
         "visits.forms.CancelForm": {}, "visits.forms.RefuseForm": {},
-        "visits.forms.ApproveForm": {"gates": ["commute", "evening"]},
+        "visits.forms.ApproveForm": {"gates": visit.gate_needs(["commute", "evening"])},
         "visits.forms.RiskAssessmentForm": {"family": family}, "visits.forms.HazardForm": {},
         "visits.forms.ChecklistForm": {},
         "visits.report_forms.VisitReportForm": {"visit": visit},

@@ -91,6 +91,10 @@ def test_malformed_ids_in_query_strings_are_ignored_or_404(client, world, value)
     client.force_login(people["teacher"])
     no_500(client.get(f"{reverse('visits:visit-create')}?family={value}"), "visit-create ?family")
     no_500(client.post(f"{reverse('visits:visit-gates')}?visit={value}", {}), "visit-gates ?visit")
+    for part in ("family", "children", "other_staff"):
+        no_500(client.post(f"{reverse('visits:visit-form-part', args=[part])}?visit={value}",
+                           {"family": value, "lead": value, "other_staff": [value], "family_search": value}),
+               f"visit-form-part {part}")
     no_500(client.get(f"{reverse('concerns:create', args=[family.pk])}?visit={value}"), "concern ?visit")
     no_500(client.post(f"{reverse('concerns:create', args=[family.pk])}?visit={value}", {"details": "x"}),
            "concern post ?visit")

@@ -61,7 +61,7 @@ def test_a_teacher_sees_what_is_still_to_do_on_a_draft(client, school, staff):
     visit(school, staff, state=VisitState.DRAFT, start=NOW + datetime.timedelta(days=2))
     client.force_login(staff[roles.VISITING_STAFF])
     page = client.get("/").content.decode()
-    assert "Forms still to do" in page and "R-CHECKLIST" in page
+    assert "Forms still to do" in page and "personal safety checklist" in page
 
 
 @time_machine.travel(NOW, tick=False)

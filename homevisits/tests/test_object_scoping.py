@@ -36,9 +36,10 @@ NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 
 
 # The object an id names, from the first segment of the route before it.
 KIND_BY_PREFIX = {"visits": "visit", "out": "visit", "families": "family", "concerns": "concern"}
-# Route parameters that are not object ids (secret tokens): tested elsewhere (test_bad_input_malformed.py,
-# accounts/tests/test_two_factor_setup_attack.py).
-NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-enrol"}
+# Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
+# elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
+# visits/tests/test_visit_form_scales.py).
+NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-enrol", "visits:visit-form-part"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the world fixture.

@@ -1,5 +1,7 @@
-// Visit plan form: show a field only when it applies, and only the chosen family's children.
-// Progressive enhancement: without JavaScript every field shows and the server checks it all.
+// Visit plan form: show a field only when it applies. The family search, the chosen family's
+// children and "Going with" are drawn again by the server (htmx attributes on those fields).
+// Progressive enhancement: without JavaScript every field shows, "Find" reloads the form with the
+// families found, and the server checks it all.
 (function () {
   "use strict";
   function wrapper(name) { return document.getElementById("div_id_" + name); }
@@ -17,20 +19,17 @@
     show("unannounced_reason", value("announced") === "False");   // R-INFORM
     show("purpose_other", value("purpose") === "other");            // R-REASON
     show("vehicle_owner", value("transport") === "car");            // R-VEHICLE
-    var family = document.getElementById("id_family");
-    if (family && !family.disabled) {
-      var option = family.options[family.selectedIndex];
-      var name = option && option.value ? option.text : "";
-      document.querySelectorAll("input[name='children']").forEach(function (box) {
-        var holder = box.closest(".form-check") || box.parentElement;
-        var label = holder.textContent.trim();
-        holder.hidden = name !== "" && label.slice(-(name.length + 2)) !== "(" + name + ")";
-        if (holder.hidden) { box.checked = false; }
-      });
-    }
   }
   var form = document.querySelector("form[data-visit-form]");
   if (!form) { return; }
   form.addEventListener("change", refresh);
+  // Enter in the family search searches (htmx's "search" event); it must not save the plan.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.hasAttribute("data-family-search")) {
+      event.preventDefault();
+    }
+  });
+  // With JavaScript the search runs as you type: the "Find" button is not needed.
+  document.querySelectorAll("[data-find-family]").forEach(function (button) { button.hidden = true; });
   refresh();
 })();
