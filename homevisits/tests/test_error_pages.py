@@ -136,3 +136,13 @@ def test_server_error_when_even_its_template_fails(monkeypatch):
     assert "Something went wrong" in page and '<a href="/">Go to the home page</a>' in page
     assert "<script" not in page and "style=" not in page
 
+
+
+def test_an_error_page_leaves_waiting_messages_for_the_next_page(school):
+    """A message meant for the page after a redirect is not shown on (or used up by) an error page."""
+    client = signed_in(make_staff(school, roles.HEAD))
+    visit = VisitFactory(family=FamilyFactory(school=school), state="returned")
+    client.get(f"/visits/{visit.pk}/approve/")  # "This visit is returned." waits for the next page
+    missing = client.get("/no-such-page/").content.decode()
+    assert "This visit is" not in missing
+    assert "This visit is" in client.get(f"/visits/{visit.pk}/").content.decode()
