@@ -11,7 +11,7 @@ from accounts import roles
 from accounts.models import has_role
 from safety.health import health_report
 
-from .home import chart_geometry, head_home, staff_home
+from .home import chart_geometry, greeting, head_home, school_admin_home, staff_home
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +51,15 @@ def home(request):
     approvals and alerts, visiting staff on their next visit."""
     user = request.user
     now = timezone.now()
+    hello = {"greeting": greeting(now)}
     if has_role(user, roles.HEAD, roles.DSL):
         context = head_home(user, now)
         context["chart"] = chart_geometry(context["weeks"])
-        return render(request, "home_head.html", context)
+        return render(request, "home_head.html", context | hello)
     if has_role(user, roles.OFFICE):
         return redirect("safety:board")
     if has_role(user, roles.VISITING_STAFF):
-        return render(request, "home_staff.html", staff_home(user, now))
-    return render(request, "home.html")
+        return render(request, "home_staff.html", staff_home(user, now) | hello)
+    if has_role(user, roles.SCHOOL_ADMIN):
+        return render(request, "home_admin.html", school_admin_home(user, now) | hello)
+    return render(request, "home.html", hello)

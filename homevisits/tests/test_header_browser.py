@@ -9,6 +9,7 @@ from accounts import roles
 from homevisits.factories import SchoolFactory, make_staff
 
 from .browser import DESK, PHONE, chromium, page_for, shot
+from .contrast import ratio
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -34,33 +35,8 @@ RECTS = """(selector) => [...document.querySelectorAll(selector)].filter((el) =>
             bottom: r.bottom, scroll: el.scrollWidth, client: el.clientWidth}; })"""
 
 
-def rgba(css: str) -> tuple[float, float, float, float]:
-    inside = css[css.index("(") + 1:css.index(")")].replace("/", ",").replace(" ", ",")
-    parts = [float(p) for p in inside.split(",") if p]
-    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
-
-
-def over(top, below):
-    """`top` (with its alpha) painted over the opaque colour `below`."""
-    r, g, b, a = top
-    return tuple(a * c + (1 - a) * d for c, d in zip((r, g, b), below, strict=True))
-
-
-def luminance(rgb) -> float:
-    def channel(c):
-        c = c / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast(item) -> float:
-    background = (255.0, 255.0, 255.0)  # the page itself, if nothing on the way is opaque
-    for layer in reversed(item["layers"]):
-        background = over(rgba(layer), background)
-    text = over(rgba(item["color"]), background)
-    lighter, darker = sorted((luminance(text), luminance(background)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    return ratio(item["color"], *item["layers"])
 
 
 def test_the_contrast_maths_matches_the_published_figures():
