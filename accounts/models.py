@@ -149,7 +149,12 @@ def role_names(user) -> frozenset:
         return frozenset()
     cached = getattr(user, "_homevisits_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        # A list of users with prefetch_related("groups") costs no query per user.
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+        if prefetched is not None:
+            cached = frozenset(group.name for group in prefetched)
+        else:
+            cached = frozenset(user.groups.values_list("name", flat=True))
         user._homevisits_roles = cached
     return cached
 

@@ -8,8 +8,12 @@ import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncWeek
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import StaffProfile, role_names, school_of
+from accounts.twofactor import two_factor_required
 from safety.concerns import visible_concerns
 from safety.models import ConcernStatus, Escalation
 from visits.localtime import local_day_bounds
@@ -17,6 +21,16 @@ from visits.models import OUT_STATES, VisitState
 from visits.reports import reports_due, reports_overdue
 from visits.scoping import visible_visits
 from visits.services import submission_problems
+
+
+def greeting(now) -> str:
+    """By the school's clock (Europe/London, so BST and GMT alike): "Good evening" at 20:00."""
+    hour = timezone.localtime(now).hour
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 18:
+        return "Good afternoon"
+    return "Good evening"
 
 
 def week_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -152,3 +166,67 @@ def chart_geometry(bars: list[WeekBar], width=600, height=160) -> dict:
                           "y": round(height - h, 1), "w": round(bar_w, 1), "h": h})
         out.append({"bar": bar, "rects": rects, "label_x": round(i * group + group / 2, 1)})
     return {"groups": out, "width": width, "height": height, "top": top}
+
+
+# --- School admin ------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class StaffRow:
+    profile: StaffProfile
+    roles: list[str]
+    two_factor_on: bool
+    two_factor_needed: bool
+    user_url: str = ""  # their page in the Django admin (sign-in, roles), if the viewer may open it
+    profile_url: str = ""  # their staff profile there (mobile, car, training)
+
+    @property
+    def user(self):
+        return self.profile.user
+
+    @property
+    def no_mobile(self) -> bool:
+        # R-PHONE: nobody goes on a visit, or gets a text alert, without a mobile on record.
+        return not self.profile.mobile
+
+    @property
+    def no_training(self) -> bool:
+        # R-TRAINING: safe-working training on record before anyone visits.
+        return self.profile.training_date is None
+
+    @property
+    def missing_two_factor(self) -> bool:
+        return self.two_factor_needed and not self.two_factor_on
+
+
+def school_admin_home(user, now) -> dict:
+    """The school admin's day: their school's staff and what is missing on their records (mobile,
+    training date, two-factor sign-in where the role needs it), with the admin pages they use.
+    Three queries whatever the number of staff."""
+    school = school_of(user)
+    if school is None:
+        return {"school": None, "staff": [], "links": []}
+    profiles = list(StaffProfile.objects.filter(school=school, user__is_active=True)
+                    .select_related("user").prefetch_related("user__groups"))
+    with_app = set(TOTPDevice.objects.filter(user__profile__school=school, confirmed=True)
+                   .values_list("user_id", flat=True))
+    may_users, may_profiles = user.has_perm("auth.change_user"), user.has_perm("accounts.change_staffprofile")
+    rows = [StaffRow(profile, sorted(role_names(profile.user)), profile.user_id in with_app,
+                     two_factor_required(profile.user),
+                     reverse("admin:auth_user_change", args=[profile.user_id]) if may_users else "",
+                     reverse("admin:accounts_staffprofile_change", args=[profile.pk]) if may_profiles else "")
+            for profile in profiles]
+    links = [(label, reverse(name, args=args)) for perm, label, name, args in (
+        ("auth.view_user", "Staff, roles and sign-in (unlock, reset two-factor)", "admin:auth_user_changelist", ()),
+        ("accounts.view_staffprofile", "Staff profiles: mobiles, cars, training dates",
+         "admin:accounts_staffprofile_changelist", ()),
+        ("accounts.change_school", "School details, safety policy and retention", "admin:accounts_school_change",
+         (school.pk,)),
+    ) if user.has_perm(perm)]
+    return {
+        "school": school,
+        "staff": rows,
+        "no_mobile": [r for r in rows if r.no_mobile],
+        "no_training": [r for r in rows if r.no_training],
+        "no_two_factor": [r for r in rows if r.missing_two_factor],
+        "links": links,
+    }

@@ -192,6 +192,9 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+# Files browsers ask for at the site's root: /favicon.ico (static/img/favicon.svg drawn at 16, 32 and
+# 48 px), served by whitenoise before any sign-in check, so no page's first load meets a 404.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -9,6 +9,9 @@ from . import views
 admin.site.site_header = "Home Visits administration"
 admin.site.site_title = "Home Visits admin"
 
+# The 400, 403 and 404 pages are Django's views with our templates; the 500 one is ours (views.py).
+handler500 = "homevisits.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),

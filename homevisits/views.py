@@ -1,5 +1,8 @@
-from django.http import JsonResponse
+import logging
+
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -8,7 +11,31 @@ from accounts import roles
 from accounts.models import has_role
 from safety.health import health_report
 
-from .home import chart_geometry, head_home, staff_home
+from .home import chart_geometry, greeting, head_home, school_admin_home, staff_home
+
+logger = logging.getLogger(__name__)
+
+# If even the 500 template fails (a static file missing from the manifest, a broken template), this
+# still says what happened and leads home. No inline style or script: the CSP allows neither.
+PLAIN_500 = """<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Something went wrong · Home Visits</title></head>
+<body><main><h1>Something went wrong on our side</h1>
+<p>This is not something you did. What you were doing may not have been saved: check, and try again in a minute.</p>
+<p>If a colleague out on a visit may be in danger, don't wait for this page: phone them and the school office now.</p>
+<p><a href="/">Go to the home page</a></p></main></body></html>
+"""
+
+
+def server_error(request):
+    """handler500: the site's look, rendered without the request, so no context processor and no
+    database query runs (the database may be why we are here) and nothing about the user shows."""
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:
+        logger.exception("The 500 page itself failed; sending the plain one")
+        body = PLAIN_500
+    return HttpResponseServerError(body)
 
 
 @never_cache
@@ -24,12 +51,15 @@ def home(request):
     approvals and alerts, visiting staff on their next visit."""
     user = request.user
     now = timezone.now()
+    hello = {"greeting": greeting(now)}
     if has_role(user, roles.HEAD, roles.DSL):
         context = head_home(user, now)
         context["chart"] = chart_geometry(context["weeks"])
-        return render(request, "home_head.html", context)
+        return render(request, "home_head.html", context | hello)
     if has_role(user, roles.OFFICE):
         return redirect("safety:board")
     if has_role(user, roles.VISITING_STAFF):
-        return render(request, "home_staff.html", staff_home(user, now))
-    return render(request, "home.html")
+        return render(request, "home_staff.html", staff_home(user, now) | hello)
+    if has_role(user, roles.SCHOOL_ADMIN):
+        return render(request, "home_admin.html", school_admin_home(user, now) | hello)
+    return render(request, "home.html", hello)

@@ -376,3 +376,15 @@ class SafeguardingConcern(models.Model):
 
     def __str__(self):
         return f"Concern about {self.family} ({self.get_status_display()})"
+
+    @property
+    def status_badge(self):
+        """The CSS class of the status badge (static/css/app.css): open needs the DSL now."""
+        return CONCERN_BADGES[self.status]
+
+
+CONCERN_BADGES = {
+    ConcernStatus.OPEN: "hv-badge-alert",
+    ConcernStatus.REFERRED: "hv-badge-waiting",
+    ConcernStatus.CLOSED: "hv-badge-off",
+}

@@ -97,6 +97,20 @@ class Family(models.Model):
     def initials(self):
         return "".join(word[0] for word in self.display_name.split() if word)[:3].upper()
 
+    @property
+    def offer_badge(self):
+        """The CSS class of the offer's badge (static/css/app.css), by what the status means."""
+        return OFFER_BADGES[self.offer_status]
+
+
+# Badge colours by meaning, always with the words beside them (classes in static/css/app.css).
+OFFER_BADGES = {
+    OfferStatus.NOT_OFFERED: "hv-badge-draft",
+    OfferStatus.OFFERED: "hv-badge-waiting",
+    OfferStatus.ACCEPTED: "hv-badge-go",
+    OfferStatus.DECLINED: "hv-badge-off",
+}
+
 
 class Child(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="children")
@@ -173,6 +187,20 @@ class VisitState(models.TextChoices):
 
 
 OUT_STATES = (VisitState.DEPARTED, VisitState.ON_SITE, VisitState.LEFT)
+
+# A visit's state badge by what it means to the reader: not started, waiting for someone, good to
+# go, refused, out now, safely back, called off (classes in static/css/app.css).
+STATE_BADGES = {
+    VisitState.DRAFT: "hv-badge-draft",
+    VisitState.SUBMITTED: "hv-badge-waiting",
+    VisitState.APPROVED: "hv-badge-go",
+    VisitState.REFUSED: "hv-badge-stop",
+    VisitState.DEPARTED: "hv-badge-out",
+    VisitState.ON_SITE: "hv-badge-out",
+    VisitState.LEFT: "hv-badge-out",
+    VisitState.RETURNED: "hv-badge-done",
+    VisitState.CANCELLED: "hv-badge-off",
+}
 PLANNING_STATES = (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.APPROVED, VisitState.REFUSED)
 
 
@@ -358,6 +386,11 @@ class Visit(models.Model):
         # On the UTC instant: a time just read from a form carries the local zone, where adding
         # minutes would be wall-clock arithmetic across a clock change.
         return as_utc(self.planned_start) + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def state_badge(self):
+        """The CSS class of this visit's state badge: templates ask this, never compare states."""
+        return STATE_BADGES[self.state]
 
     @property
     def purpose_label(self):

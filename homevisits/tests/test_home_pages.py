@@ -106,3 +106,79 @@ def test_twelve_weeks_counts_by_school_week(school, staff):
     assert (bars[-2].made, bars[-2].cancelled) == (1, 1)
     assert sum(b.made for b in bars) == 1
     assert timezone.localdate(NOW) - bars[-1].monday == datetime.timedelta(days=1)
+
+
+# --- The greeting is by the school's clock (it said "Good afternoon" at 20:00) ---------------------
+
+@pytest.mark.parametrize("utc, expected", [
+    # 20:00 in London on a GMT day (UTC+0) and on a BST day (UTC+1).
+    (datetime.datetime(2026, 11, 24, 20, 0, tzinfo=datetime.UTC), "Good evening"),
+    (datetime.datetime(2026, 6, 10, 19, 0, tzinfo=datetime.UTC), "Good evening"),
+    # Where London and UTC disagree: 17:30 UTC is 18:30 BST (evening), 11:30 UTC is 12:30 BST.
+    (datetime.datetime(2026, 6, 10, 17, 30, tzinfo=datetime.UTC), "Good evening"),
+    (datetime.datetime(2026, 6, 10, 11, 30, tzinfo=datetime.UTC), "Good afternoon"),
+    (datetime.datetime(2026, 11, 24, 11, 30, tzinfo=datetime.UTC), "Good morning"),
+    (datetime.datetime(2026, 11, 24, 8, 0, tzinfo=datetime.UTC), "Good morning"),
+    (datetime.datetime(2026, 11, 24, 14, 0, tzinfo=datetime.UTC), "Good afternoon"),
+    (datetime.datetime(2026, 11, 24, 23, 30, tzinfo=datetime.UTC), "Good evening"),
+    (datetime.datetime(2026, 11, 25, 2, 0, tzinfo=datetime.UTC), "Good evening"),
+])
+def test_the_greeting_follows_the_local_hour(client, staff, utc, expected):
+    for role in (roles.HEAD, roles.VISITING_STAFF, roles.SCHOOL_ADMIN):
+        with time_machine.travel(utc, tick=False):
+            client.force_login(staff[role])
+            page = client.get("/").content.decode()
+        heading = page.split("<h1", 1)[1].split("</h1>", 1)[0]
+        assert expected in heading, (role, heading)
+
+
+# --- The school admin's home page (it was empty) ----------------------------------------------
+
+def test_the_school_admin_sees_their_staff_and_what_is_missing(client, school, staff, settings):
+    settings.TWO_FACTOR_REQUIRED_ROLES = [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN]
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    new = make_staff(school, roles.VISITING_STAFF, mobile="", training_date=None)
+    new.first_name, new.last_name = "Sophie", "Clarke"
+    new.save()
+    trained = staff[roles.VISITING_STAFF]
+    trained.profile.training_date = datetime.date(2025, 9, 3)
+    trained.profile.save()
+    TOTPDevice.objects.create(user=staff[roles.HEAD], name="phone", confirmed=True)
+    elsewhere = make_staff(SchoolFactory(), roles.VISITING_STAFF, mobile="")
+    admin_user = staff[roles.SCHOOL_ADMIN]
+    TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client.force_login(admin_user)
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=admin_user).persistent_id
+    session.save()
+
+    response = client.get("/")
+    assert response.status_code == 200
+    ctx = response.context
+    assert {r.user for r in ctx["staff"]} == {u for u in staff.values()} | {new}  # their school only
+    assert elsewhere not in {r.user for r in ctx["staff"]}
+    assert [r.user for r in ctx["no_mobile"]] == [new]
+    assert new in [r.user for r in ctx["no_training"]] and trained not in [r.user for r in ctx["no_training"]]
+    assert {r.user for r in ctx["no_two_factor"]} == {staff[roles.DSL], staff[roles.OFFICE]}
+    page = response.content.decode()
+    assert "Sophie Clarke" in page and elsewhere.get_full_name() not in page
+    assert f'href="/admin/accounts/staffprofile/{new.profile.pk}/change/"' in page
+    for url in ("/admin/auth/user/", "/admin/accounts/staffprofile/", f"/admin/accounts/school/{school.pk}/change/",
+                "/families/", "/audit/"):
+        assert f'href="{url}"' in page, url
+
+
+def test_the_school_admin_page_costs_the_same_for_5_or_40_staff(client, school, staff, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff[roles.SCHOOL_ADMIN])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for _ in range(35):
+        make_staff(school, roles.VISITING_STAFF)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/").context["staff"]) == 41

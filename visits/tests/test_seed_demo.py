@@ -1,31 +1,203 @@
+"""`seed_demo` runs at every `make run`: safe to run again, and it never deletes or changes what a
+person made or changed (it used to delete every visit of the demo families on each start)."""
+
+import datetime
+import os
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.models import School
-from visits.models import Child, Family, Visit, VisitEvent, VisitState
+from accounts.models import School, StaffProfile
+from safety.models import Escalation, SafetyChecklist
+from safety.services import complete_checklist, ensure_risk_assessment, mark_reviewed
+from safety.watchdog import check_in, scan
+from visits.models import Carer, Child, EventKind, Family, Visit, VisitEvent, VisitReport, VisitState
+from visits.services import submit
+
+from .planning import make_ready, plan_data
 
 pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=datetime.UTC)  # a Tuesday, 10:00 in London
+LATER = NOW + datetime.timedelta(hours=7)  # the next `make run`, the same afternoon
+
+
+def seed():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
 
 
 def counts():
     return (School.objects.count(), get_user_model().objects.count(), Family.objects.count(),
-            Child.objects.count(), Visit.objects.count(), VisitEvent.objects.count())
+            Child.objects.count(), Carer.objects.count(), Visit.objects.count(), VisitEvent.objects.count())
 
 
+def user(name):
+    return get_user_model().objects.get(username=name)
+
+
+def family(name):
+    return Family.objects.get(display_name=name)
+
+
+def snapshot(visit_pk):
+    """Everything about a visit that anyone could have made or changed."""
+    visit = Visit.objects.get(pk=visit_pk)
+    def rows(qs):
+        return [tuple(sorted(r.items())) for r in qs.values()]
+    return {
+        "visit": rows(Visit.objects.filter(pk=visit_pk)),
+        "staff": sorted(visit.staff.values_list("pk", flat=True)),
+        "children": sorted(visit.children.values_list("pk", flat=True)),
+        "events": rows(visit.events.order_by("pk")),
+        "report": rows(VisitReport.objects.filter(visit=visit)),
+        "checklist": rows(SafetyChecklist.objects.filter(visit=visit)),
+        "assessment": rows(type(visit.risk_assessment).objects.filter(visit=visit)),
+        "escalations": rows(Escalation.objects.filter(visit=visit).order_by("pk")),
+    }
+
+
+def demo_visit(family_name, state, **extra):
+    return Visit.objects.get(family__display_name=family_name, state=state,
+                             events__kind=EventKind.CREATED, events__data__demo=True, **extra)
+
+
+@time_machine.travel(NOW, tick=False)
 def test_seed_demo_twice_gives_the_same_counts():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed()
     first = counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed()
     assert counts() == first
     assert first[2] == 12
 
 
+@time_machine.travel(NOW, tick=False)
 def test_seed_demo_has_every_state_and_an_overdue_visit():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    states = set(Visit.objects.values_list("state", flat=True))
-    assert states == set(VisitState.values)
+    seed()
+    assert set(Visit.objects.values_list("state", flat=True)) == set(VisitState.values)
     # The one the running beat escalates straight away (R-LATE-15).
-    from django.utils import timezone
+    assert Visit.objects.out().filter(next_check_at__lte=NOW).count() == 1
 
-    assert Visit.objects.out().filter(next_check_at__lte=timezone.now()).count() == 1
+
+@time_machine.travel(NOW, tick=False)
+def test_demo_families_have_parents_or_carers():
+    seed()
+    for fam in Family.objects.all():
+        assert fam.carers.exists(), fam
+    assert family("Khan family").carers.filter(name="Sara Khan", relationship="Mother",
+                                                parental_responsibility=True).exists()
+
+
+def test_what_people_made_and_changed_survives_the_next_start(client):
+    """The issue's trial: a teacher plans a visit for a demo family, the head approves it, they go
+    and come back and the report is filed; others act on demo visits (the head approves one, a
+    teacher files the report of one, a lead answers a checklist again). Ctrl-C, `make run`: all
+    of it is still there, unchanged; the demo's untouched visits are rebuilt around the new time."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        seed()
+        teacher, ta, head = user("teacher"), user("ta"), user("head")
+        khan = family("Khan family")
+
+        # 1. Planned through the visit form, approved on the head's page, out and back, report filed.
+        client.force_login(teacher)
+        response = client.post("/visits/new/", plan_data(khan, teacher, [ta], day="2026-11-24", start="13:00",
+                                                         back="14:30"))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        mine = Visit.objects.exclude(events__data__demo=True).get(family=khan)
+        mark_reviewed(ensure_risk_assessment(mine), teacher)
+        make_ready(mine)
+        submit(mine, teacher)
+        client.force_login(head)
+        data = {f"override_{g}": "on" for g in Visit.objects.get(pk=mine.pk).gates_required}
+        data |= {f"reason_{g}": "Agreed" for g in Visit.objects.get(pk=mine.pk).gates_required}
+        assert client.post(f"/visits/{mine.pk}/approve/", data).status_code == 302
+        assert Visit.objects.get(pk=mine.pk).state == VisitState.APPROVED
+        clock.move_to(NOW + datetime.timedelta(hours=3))
+        check_in(Visit.objects.get(pk=mine.pk), EventKind.DEPARTED, teacher)
+        clock.move_to(NOW + datetime.timedelta(hours=4))
+        check_in(Visit.objects.get(pk=mine.pk), EventKind.RETURNED, teacher)
+        client.force_login(teacher)
+        report = {"outcome": "completed", "who_was_seen": "Sara and Aisha", "summary": "Settling in well.",
+                  "actions-TOTAL_FORMS": "0", "actions-INITIAL_FORMS": "0", "actions-MIN_NUM_FORMS": "0",
+                  "actions-MAX_NUM_FORMS": "20"}
+        assert client.post(f"/visits/{mine.pk}/report/", report).status_code == 302
+
+        # 2. People act on the demo's own visits.
+        waiting = demo_visit("Ahmed family", VisitState.SUBMITTED)
+        client.force_login(head)
+        data = {f"override_{g}": "on" for g in waiting.gates_required} | {
+            f"reason_{g}": "Agreed" for g in waiting.gates_required}
+        assert client.post(f"/visits/{waiting.pk}/approve/", data).status_code == 302
+        back = demo_visit("Khan family", VisitState.RETURNED, report__isnull=True)  # back this morning
+        client.force_login(teacher)
+        assert client.post(f"/visits/{back.pk}/report/", report).status_code == 302
+        later = demo_visit("Evans family", VisitState.APPROVED)
+        complete_checklist(later.checklist, later.lead)
+
+        kept = [mine.pk, waiting.pk, back.pk, later.pk]
+        before = {pk: snapshot(pk) for pk in kept}
+        assert VisitReport.objects.filter(visit_id__in=[mine.pk, back.pk]).count() == 2
+        untouched = demo_visit("Jones family", VisitState.APPROVED).pk
+
+        # 3. Ctrl-C, and `make run` again that afternoon.
+        clock.move_to(LATER)
+        seed()
+
+    for pk in kept:
+        assert snapshot(pk) == before[pk], f"visit {pk} changed"
+    assert not Visit.objects.filter(pk=untouched).exists()  # the demo's own, rebuilt around the new time
+    fresh = demo_visit("Jones family", VisitState.APPROVED)
+    assert fresh.planned_start == LATER + datetime.timedelta(minutes=30)
+
+
+def test_the_watchdogs_own_work_on_a_demo_visit_does_not_keep_it():
+    """The overdue demo visit is escalated by the beat within a tick of starting; nobody acted on
+    it, so the next start replaces it: one overdue visit, not one more each time."""
+    with time_machine.travel(NOW, tick=False) as clock:
+        seed()
+        scan(NOW)
+        scan(NOW + datetime.timedelta(minutes=20))
+        overdue = Visit.objects.out().get(family__display_name="Okafor family")
+        assert overdue.escalations.exists()
+        clock.move_to(LATER)
+        seed()
+        assert not Visit.objects.filter(pk=overdue.pk).exists()
+        assert Visit.objects.out().filter(next_check_at__lte=LATER).count() == 1
+
+
+def test_an_acknowledged_alert_keeps_its_visit():
+    with time_machine.travel(NOW, tick=False) as clock:
+        seed()
+        scan(NOW)
+        overdue = Visit.objects.out().get(family__display_name="Okafor family")
+        check_in(overdue, EventKind.OK, user("office"), how="phone", on_behalf_of=overdue.lead)
+        before = snapshot(overdue.pk)
+        clock.move_to(LATER)
+        seed()
+    assert snapshot(overdue.pk) == before
+
+
+@time_machine.travel(NOW, tick=False)
+def test_staff_records_and_families_are_never_reset():
+    seed()
+    profile = StaffProfile.objects.get(user__username="teacher")
+    profile.mobile = "07700 900999"
+    profile.training_date = None
+    profile.save()
+    teacher = profile.user
+    teacher.first_name = "Thomas"
+    teacher.save()
+    teacher.groups.clear()
+    khan = family("Khan family")
+    khan.phone = "07700 900888"
+    khan.save()
+    khan.carers.filter(name="Imran Khan").delete()
+    seed()
+    profile.refresh_from_db()
+    teacher.refresh_from_db()
+    khan.refresh_from_db()
+    assert (str(profile.mobile.as_national), profile.training_date) == ("07700 900999", None)
+    assert teacher.first_name == "Thomas" and not teacher.groups.exists()
+    assert str(khan.phone.as_national) == "07700 900888"
+    assert list(khan.carers.values_list("name", flat=True)) == ["Sara Khan"]

@@ -1,8 +1,15 @@
-"""Demo data: one school, a user for each role, a dozen families, and visits in every state.
+"""Demo data: one school, a user for each role, a dozen families with their parents or carers, and
+visits in every state around the current time.
 
-Idempotent: users, school and families are found or created by name; the demo families' visits
-are rebuilt around the current time on every run, so "today" is always today and the counts stay
-the same however often it runs. Demo only: the password is published in the README.
+Safe to run again (`make run` runs it at every start), and it never deletes or changes anything a
+person made or changed:
+- the school, users, staff profiles and families are only created when missing; children and carers
+  only with a new family (or, for a family from an older demo, if it never had any);
+- every visit it makes is marked (its events carry {"demo": true}); at the next run a marked visit
+  that nobody has touched (no change by a person in its history, no event, report, incident, contact
+  step or concern of theirs, its checklist as the demo left it) is replaced by a fresh one around the
+  new "now". A visit a person planned, or a demo visit anyone changed, stays exactly as it is.
+Demo only: the password is published in the README.
 """
 
 import datetime
@@ -10,15 +17,17 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
-from safety.models import Escalation, EscalationReason, SafetyChecklist
+from safety.models import Escalation, EscalationReason, Notification, SafetyChecklist
 from safety.services import ensure_risk_assessment
 from safety.watchdog import refresh_next_check
 from visits.models import (
+    Carer,
     Child,
     EventKind,
     Family,
@@ -27,6 +36,7 @@ from visits.models import (
     Purpose,
     RecordedHow,
     Visit,
+    VisitEvent,
     VisitReport,
     VisitState,
 )
@@ -35,42 +45,102 @@ from visits.services import gates_for, record_event
 DEMO_PASSWORD = "homevisits-demo"
 SCHOOL_NAME = "Oakfield Primary School (demo)"
 
+TRAINED = datetime.date(2025, 9, 3)
 USERS = [
-    # username, first, last, role, job title, mobile, vehicle (make, model, reg, colour)
-    ("head", "Helen", "Hughes", roles.HEAD, "Head of school", "07700 900001", None),
-    ("dsl", "David", "Sharma", roles.DSL, "Designated safeguarding lead", "07700 900002", None),
-    ("office", "Olivia", "Price", roles.OFFICE, "Office manager", "07700 900003", None),
-    ("admin", "Adam", "Ellis", roles.SCHOOL_ADMIN, "School business manager", "07700 900004", None),
+    # username, first, last, role, job title, mobile, vehicle (make, model, reg, colour), training date
+    ("head", "Helen", "Hughes", roles.HEAD, "Head of school", "07700 900001", None, TRAINED),
+    ("dsl", "David", "Sharma", roles.DSL, "Designated safeguarding lead", "07700 900002", None, TRAINED),
+    ("office", "Olivia", "Price", roles.OFFICE, "Office manager", "07700 900003", None, TRAINED),
+    ("admin", "Adam", "Ellis", roles.SCHOOL_ADMIN, "School business manager", "07700 900004", None, TRAINED),
     ("teacher", "Tom", "Baker", roles.VISITING_STAFF, "Reception class teacher", "07700 900101",
-     ("Ford", "Fiesta", "AB12 CDE", "Blue")),
+     ("Ford", "Fiesta", "AB12 CDE", "Blue"), TRAINED),
     ("ta", "Asha", "Patel", roles.VISITING_STAFF, "Teaching assistant", "07700 900102",
-     ("Toyota", "Yaris", "CD63 FGH", "Silver")),
-    ("senco", "Sam", "O'Neill", roles.VISITING_STAFF, "SENCO", "07700 900103", ("Kia", "Picanto", "EF19 JKL", "Red")),
-    ("fsw", "Fatima", "Begum", roles.VISITING_STAFF, "Family support worker", "07700 900104", None),
+     ("Toyota", "Yaris", "CD63 FGH", "Silver"), TRAINED),
+    ("senco", "Sam", "O'Neill", roles.VISITING_STAFF, "SENCO", "07700 900103", ("Kia", "Picanto", "EF19 JKL", "Red"),
+     TRAINED),
+    ("fsw", "Fatima", "Begum", roles.VISITING_STAFF, "Family support worker", "07700 900104", None, TRAINED),
     ("teacher2", "Rhys", "Morgan", roles.VISITING_STAFF, "Year 1 teacher", "07700 900105",
-     ("Vauxhall", "Corsa", "GH21 MNP", "White")),
+     ("Vauxhall", "Corsa", "GH21 MNP", "White"), TRAINED),
+    # New this term: no mobile or training date yet (the school admin's home page lists what is missing).
+    ("supply", "Sophie", "Clarke", roles.VISITING_STAFF, "Supply teaching assistant", "", None, None),
 ]
 
 FAMILIES = [
-    # name, address, postcode, phone, children [(first, last, dob, class)], animals
-    ("Khan family", "14 Elm Road", "NN4 9BX", "07700 900201", [("Aisha", "Khan", "2021-03-14", "Reception")], ""),
+    # name, address, postcode, phone, children [(first, last, dob, class)], animals,
+    # carers [(name, relationship, phone, parental responsibility)]
+    ("Khan family", "14 Elm Road", "NN4 9BX", "07700 900201", [("Aisha", "Khan", "2021-03-14", "Reception")], "",
+     [("Sara Khan", "Mother", "07700 900201", True), ("Imran Khan", "Father", "07700 900221", True)]),
     ("Smith family", "3 Church Lane", "NN4 8AA", "07700 900202", [("Jack", "Smith", "2021-06-02", "Reception"),
-                                                                   ("Lily", "Smith", "2019-01-20", "Year 2")], ""),
+                                                                   ("Lily", "Smith", "2019-01-20", "Year 2")], "",
+     [("Claire Smith", "Mother", "07700 900202", True)]),
     ("Nowak family", "Flat 2, 77 High Street", "NN1 2QE", "07700 900203",
-     [("Zofia", "Nowak", "2020-11-30", "Year 1")], ""),
+     [("Zofia", "Nowak", "2020-11-30", "Year 1")], "",
+     [("Magda Nowak", "Mother", "07700 900203", True), ("Piotr Nowak", "Father", "", True)]),
     ("Okafor family", "21 Mill Close", "NN3 6TT", "07700 900204", [("Chidi", "Okafor", "2021-04-08", "Reception")],
-     "Large dog (Staffordshire bull terrier)"),
-    ("Jones family", "9 Park View", "NN5 7AB", "07700 900205", [("Ella", "Jones", "2018-09-12", "Year 3")], ""),
-    ("Ahmed family", "45 Queen Street", "NN1 3HX", "07700 900206", [("Yusuf", "Ahmed", "2021-02-17", "Reception")], ""),
-    ("Murphy family", "2 Rose Cottages", "NN6 0LP", "07700 900207", [("Niamh", "Murphy", "2020-07-05", "Year 1")], ""),
+     "Large dog (Staffordshire bull terrier)", [("Grace Okafor", "Mother", "07700 900204", True)]),
+    ("Jones family", "9 Park View", "NN5 7AB", "07700 900205", [("Ella", "Jones", "2018-09-12", "Year 3")], "",
+     [("Margaret Jones", "Grandmother (kinship carer)", "07700 900205", True)]),
+    ("Ahmed family", "45 Queen Street", "NN1 3HX", "07700 900206", [("Yusuf", "Ahmed", "2021-02-17", "Reception")], "",
+     [("Amina Ahmed", "Mother", "07700 900206", True), ("Omar Ahmed", "Father", "07700 900226", True)]),
+    ("Murphy family", "2 Rose Cottages", "NN6 0LP", "07700 900207", [("Niamh", "Murphy", "2020-07-05", "Year 1")], "",
+     [("Siobhan Murphy", "Mother", "07700 900207", True), ("Dan Reilly", "Mother's partner", "", False)]),
     ("Williams family", "118 London Road", "NN4 6DD", "07700 900208",
-     [("Noah", "Williams", "2021-08-21", "Reception")], ""),
-    ("Li family", "5 Orchard Way", "NN2 7HF", "07700 900209", [("Mei", "Li", "2019-05-03", "Year 2")], ""),
-    ("Brown family", "33 Station Road", "NN7 1RE", "07700 900210", [("Oscar", "Brown", "2021-01-11", "Reception")], ""),
+     [("Noah", "Williams", "2021-08-21", "Reception")], "", [("Kayla Williams", "Mother", "07700 900208", True)]),
+    ("Li family", "5 Orchard Way", "NN2 7HF", "07700 900209", [("Mei", "Li", "2019-05-03", "Year 2")], "",
+     [("Wei Li", "Father", "07700 900209", True), ("Hui Li", "Mother", "07700 900229", True)]),
+    ("Brown family", "33 Station Road", "NN7 1RE", "07700 900210", [("Oscar", "Brown", "2021-01-11", "Reception")], "",
+     [("Jade Brown", "Foster carer", "07700 900210", False)]),
     ("Popescu family", "10 Canal Street", "NN1 1QS", "07700 900211",
-     [("Andrei", "Popescu", "2018-12-24", "Year 3")], ""),
-    ("Evans family", "7 Meadow Rise", "NN5 5SW", "07700 900212", [("Grace", "Evans", "2021-05-29", "Reception")], ""),
+     [("Andrei", "Popescu", "2018-12-24", "Year 3")], "", [("Elena Popescu", "Mother", "07700 900211", True)]),
+    ("Evans family", "7 Meadow Rise", "NN5 5SW", "07700 900212", [("Grace", "Evans", "2021-05-29", "Reception")], "",
+     [("Rhiannon Evans", "Mother", "07700 900212", True), ("Gareth Evans", "Father", "07700 900232", True)]),
 ]
+
+# Every event the demo writes carries this mark, so the next run can tell its own visits apart.
+DEMO = {"demo": True}
+# Rows the watchdog writes by itself on a demo visit that is out (no person involved).
+SYSTEM_MODELS = (Notification,)
+
+
+def untouched_by_people(visit) -> bool:
+    """Is this demo visit exactly as the demo (and the watchdog, on its own) left it? Anything a
+    person did to it, or hung on it, makes it theirs: then it is never deleted or changed."""
+    collector = Collector(using=router.db_for_write(Visit))
+    try:
+        collector.collect([visit])  # everything that deleting it would delete
+    except (ProtectedError, RestrictedError):
+        return False
+    # Something of someone's that points at it and would be unlinked (a concern, a visit planned from it).
+    for pointing in collector.field_updates.values():
+        if any(item.exists() if hasattr(item, "exists") else True for item in pointing):
+            return False
+    rows = {model: {obj.pk for obj in objs} for model, objs in collector.data.items()}
+    for queryset in collector.fast_deletes:
+        rows.setdefault(queryset.model, set()).update(queryset.values_list("pk", flat=True))
+    for model, pks in rows.items():
+        if not pks:
+            continue
+        if model is VisitEvent:
+            # In Python, not in SQL: a JSON key that is absent is NULL there, and NULL hides rows from exclude().
+            for data, actor, on_behalf_of, how in VisitEvent.objects.filter(pk__in=pks).values_list(
+                    "data", "actor_id", "on_behalf_of_id", "how"):
+                by_the_system = actor is None and on_behalf_of is None and how == RecordedHow.SYSTEM
+                if not (data or {}).get("demo") and not by_the_system:
+                    return False  # a check-in, acknowledgement, contact step, edit... by a person
+        elif model is SafetyChecklist:
+            created = visit.events.get(kind=EventKind.CREATED, data__demo=True)
+            checklist = SafetyChecklist.objects.get(pk__in=pks)
+            made_at = checklist.completed_at.isoformat() if checklist.completed_at else None
+            if made_at != created.data.get("checklist_at") or checklist.unanswered():
+                return False  # answered (again) by a person
+        elif hasattr(model, "history"):
+            if model.history.filter(id__in=pks, history_user__isnull=False).exists():
+                return False  # changed through the site or the admin by someone signed in
+        elif model in SYSTEM_MODELS or model._meta.auto_created:
+            continue  # the watchdog's notifications; the visit's staff and children links
+        else:
+            return False  # something the demo never makes: a person made it
+    return True
 
 
 class Command(BaseCommand):
@@ -84,40 +154,50 @@ class Command(BaseCommand):
         )
         users = {}
         User = get_user_model()
-        for username, first, last, role, job, mobile, car in USERS:
+        for username, first, last, role, job, mobile, car, trained in USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last,
-                                             "email": f"{username}@oakfield.example"}
+                                             "email": f"{username}@oakfield.example",
+                                             "is_staff": role == roles.SCHOOL_ADMIN}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
-            user.is_staff = role == roles.SCHOOL_ADMIN
-            user.save()
-            user.groups.set([Group.objects.get(name=role)])
+                user.save()
+                user.groups.set([Group.objects.get(name=role)])
             make, model, reg, colour = car or ("", "", "", "")
-            StaffProfile.objects.update_or_create(user=user, defaults=dict(
+            StaffProfile.objects.get_or_create(user=user, defaults=dict(
                 school=school, job_title=job, mobile=mobile, vehicle_make=make, vehicle_model=model,
-                vehicle_registration=reg, vehicle_colour=colour,
-                training_date=datetime.date(2025, 9, 3)))
+                vehicle_registration=reg, vehicle_colour=colour, training_date=trained))
             users[username] = user
 
         families = []
-        for name, line1, postcode, phone, children, animals in FAMILIES:
-            family, _ = Family.objects.get_or_create(school=school, display_name=name, defaults=dict(
+        for name, line1, postcode, phone, children, animals, carers in FAMILIES:
+            family, created = Family.objects.get_or_create(school=school, display_name=name, defaults=dict(
                 address_line1=line1, town="Northampton", postcode=postcode, phone=phone,
                 offer_status=OfferStatus.ACCEPTED, offer_status_date=timezone.localdate(now) - datetime.timedelta(days=20),
                 dangerous_animals=bool(animals), animals_details=animals))
-            for first, last, dob, klass in children:
-                Child.objects.get_or_create(family=family, first_name=first, last_name=last,
-                                            defaults={"date_of_birth": dob, "class_name": klass})
+            # Only add what was never there: a child or carer someone removed stays removed.
+            if created or not Child.history.filter(family_id=family.pk).exists():
+                for first, last, dob, klass in children:
+                    Child.objects.create(family=family, first_name=first, last_name=last, date_of_birth=dob,
+                                         class_name=klass)
+            if created or not Carer.history.filter(family_id=family.pk).exists():
+                for carer_name, relationship, carer_phone, responsibility in carers:
+                    Carer.objects.create(family=family, name=carer_name, relationship=relationship,
+                                         phone=carer_phone, parental_responsibility=responsibility)
             families.append(family)
 
-        Visit.objects.filter(family__in=families).delete()
+        demo_visits = Visit.objects.filter(events__kind=EventKind.CREATED, events__data__demo=True).distinct()
+        untouched = [visit.pk for visit in demo_visits if untouched_by_people(visit)]
+        kept = demo_visits.count() - len(untouched)
+        Visit.objects.filter(pk__in=untouched).delete()
         self._visits(school, families, users, now)
 
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {school.name}, {Family.objects.filter(school=school).count()} families, "
             f"{Visit.objects.filter(school=school).count()} visits."))
+        if kept:
+            self.stdout.write(f"Kept {kept} demo visit{'s' if kept != 1 else ''} that someone changed.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role, *_ in USERS:
             self.stdout.write(f"  {username:<9} {first} {last} - {role}")
@@ -136,6 +216,8 @@ class Command(BaseCommand):
             visit.staff.set(staff)
             visit.children.set(family.children.all())
             ra = ensure_risk_assessment(visit)
+            # Demo visits stand alone: a link to another demo visit's assessment would tie them together.
+            ra.copied_from = None
             if family.dangerous_animals:
                 ra.animals_separate_room = True
             if state != VisitState.DRAFT:
@@ -145,11 +227,13 @@ class Command(BaseCommand):
                                                completed_at=start - datetime.timedelta(days=2),
                                                **{f: True for f, _ in SafetyChecklist.QUESTIONS})
             ra.save()
-            record_event(visit, EventKind.CREATED, staff[0], at=start - datetime.timedelta(days=3))
+            checklist = getattr(visit, "checklist", None)
+            record_event(visit, EventKind.CREATED, staff[0], at=start - datetime.timedelta(days=3),
+                         data=DEMO | {"checklist_at": checklist.completed_at.isoformat() if checklist else None})
             if state == VisitState.DRAFT:
                 return visit
             visit.gates_required = gates_for(visit, staff)
-            record_event(visit, EventKind.SUBMITTED, staff[0], at=start - datetime.timedelta(days=2))
+            record_event(visit, EventKind.SUBMITTED, staff[0], at=start - datetime.timedelta(days=2), data=DEMO)
             if state == VisitState.SUBMITTED:
                 visit.state = state
                 visit.save()
@@ -158,14 +242,14 @@ class Command(BaseCommand):
             visit.decided_by, visit.decided_at = u["head"], decided
             if state == VisitState.REFUSED:
                 visit.state, visit.decision_reason = state, "Please plan this with the FSW present."
-                record_event(visit, EventKind.REFUSED, u["head"], at=decided, note=visit.decision_reason)
+                record_event(visit, EventKind.REFUSED, u["head"], at=decided, note=visit.decision_reason, data=DEMO)
                 visit.save()
                 return visit
             visit.gate_overrides = {g: "Agreed with the head in the planning meeting." for g in visit.gates_required}
-            record_event(visit, EventKind.APPROVED, u["head"], at=decided)
+            record_event(visit, EventKind.APPROVED, u["head"], at=decided, data=DEMO)
             if state == VisitState.CANCELLED:
                 visit.state, visit.cancel_reason = state, "Family asked to rearrange: child unwell."
-                record_event(visit, EventKind.CANCELLED, staff[0], at=decided, note=visit.cancel_reason)
+                record_event(visit, EventKind.CANCELLED, staff[0], at=decided, note=visit.cancel_reason, data=DEMO)
                 visit.save()
                 return visit
             visit.state = VisitState.APPROVED
@@ -175,16 +259,16 @@ class Command(BaseCommand):
             # Out or back: sign-out at the start.
             visit.state, visit.departed_at, visit.last_contact_at, visit.watch_round = (
                 VisitState.DEPARTED, start, start, 1)
-            record_event(visit, EventKind.DEPARTED, staff[0], at=start)
+            record_event(visit, EventKind.DEPARTED, staff[0], at=start, data=DEMO)
             if state in (VisitState.ON_SITE, VisitState.LEFT, VisitState.RETURNED):
                 visit.state = VisitState.ON_SITE
-                record_event(visit, EventKind.ARRIVED, staff[0], at=start + datetime.timedelta(minutes=10))
+                record_event(visit, EventKind.ARRIVED, staff[0], at=start + datetime.timedelta(minutes=10), data=DEMO)
             if state in (VisitState.LEFT, VisitState.RETURNED):
                 visit.state = VisitState.LEFT
-                record_event(visit, EventKind.LEFT, staff[0], at=start + datetime.timedelta(minutes=55))
+                record_event(visit, EventKind.LEFT, staff[0], at=start + datetime.timedelta(minutes=55), data=DEMO)
             if state == VisitState.RETURNED:
                 visit.state, visit.returned_at = VisitState.RETURNED, start + datetime.timedelta(minutes=70)
-                record_event(visit, EventKind.RETURNED, staff[0], at=visit.returned_at, how=RecordedHow.SELF)
+                record_event(visit, EventKind.RETURNED, staff[0], at=visit.returned_at, how=RecordedHow.SELF, data=DEMO)
             visit.heard_from_all_at = start
             refresh_next_check(visit)
             visit.save()

@@ -1,0 +1,87 @@
+"""On a 360 px touch phone every tap target in the site's header (the menu open) and on the sign-in,
+password, account and two-factor pages is at least 44 px high, measured in real Chromium: the menu
+button was 40 px, the sign-in fields and buttons 38 px, the header's buttons 31 px."""
+
+import pytest
+
+from accounts import roles
+from accounts.twofactor import confirm_totp_device, pending_totp_device
+from homevisits.factories import SchoolFactory, make_staff
+
+from .browser import PHONE, chromium, page_for, shot
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+MIN = 44
+
+# Everything a finger can press, as seen on the page (hidden ones are left out below).
+TARGETS = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], label.form-check-label"
+
+MEASURE = """(selector) => [...document.querySelectorAll(selector)].map((el) => {
+  const r = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  const shown = r.width > 1 && r.height > 1 && style.visibility !== "hidden" && el.getClientRects().length > 0;
+  return {shown, height: r.height, width: r.width,
+          what: el.tagName.toLowerCase() + (el.name ? `[name=${el.name}]` : "") + " " +
+                (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 40)};
+})"""
+
+
+def small_targets(page):
+    return {f"{t['what']} ({t['height']:.0f} px)" for t in page.evaluate(MEASURE, TARGETS)
+            if t["shown"] and t["height"] < MIN - 0.5}
+
+
+@pytest.fixture
+def people():
+    school = SchoolFactory(name="Oakfield Primary School")
+    teacher = make_staff(school, roles.VISITING_STAFF)
+    head = make_staff(school, roles.HEAD)
+    confirm_totp_device(pending_totp_device(head))  # signed in with the password only: asked for a code
+    return {"teacher": teacher, "head": head}
+
+
+PAGES = [
+    (None, "/accounts/login/"),
+    (None, "/accounts/password/reset/"),
+    ("teacher", "/accounts/"),
+    ("teacher", "/accounts/password/change/"),
+    ("teacher", "/accounts/two-factor/setup/"),
+    ("teacher", "/accounts/two-factor/backup-codes/"),
+    ("head", "/accounts/two-factor/verify/"),
+]
+
+
+@pytest.mark.parametrize("who, path", PAGES)
+def test_every_tap_target_is_44_px_high_on_a_phone(live_server, people, who, path):
+    with chromium() as browser:
+        page = page_for(browser, live_server, people.get(who), **PHONE)
+        page.goto(live_server.url + path)
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        for details in page.locator("details").all():  # what opens counts too
+            details.locator("summary").tap()
+        small = small_targets(page)
+        toggler = page.locator(".navbar-toggler")
+        if toggler.count():
+            toggler.tap()
+            page.locator("#mainnav.show").wait_for()
+            small |= small_targets(page)
+        shot(page, "tap-targets" + path.replace("/", "-").rstrip("-"))
+    assert not small, f"smaller than {MIN} px on {path}: {small}"
+
+
+def test_the_header_and_its_menu_for_each_role(live_server):
+    """The header's own targets (brand, menu button, every menu link, Account, Sign out) for the
+    role with the longest menu and for visiting staff."""
+    school = SchoolFactory(name="Oakfield Primary School")
+    with chromium() as browser:
+        for role in (roles.HEAD, roles.VISITING_STAFF, roles.OFFICE, roles.SCHOOL_ADMIN):
+            page = page_for(browser, live_server, make_staff(school, role), **PHONE)
+            page.goto(live_server.url + "/accounts/")
+            page.locator(".navbar-toggler").tap()
+            page.locator("#mainnav.show").wait_for()
+            header = [t for t in page.evaluate(MEASURE, "header " + TARGETS.replace(", ", ", header "))
+                      if t["shown"]]
+            assert len(header) >= 5, header
+            small = [t["what"] for t in header if t["height"] < MIN - 0.5]
+            assert not small, f"{role}: {small}"
