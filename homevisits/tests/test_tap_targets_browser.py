@@ -5,7 +5,7 @@ button was 40 px, the sign-in fields and buttons 38 px, the header's buttons 31 
 import pytest
 
 from accounts import roles
-from accounts.twofactor import confirm_totp_device, pending_totp_device
+from accounts.tests.twofactor_helpers import with_two_factor
 from homevisits.factories import SchoolFactory, make_staff
 
 from .browser import PHONE, chromium, page_for, shot
@@ -37,7 +37,7 @@ def people():
     school = SchoolFactory(name="Oakfield Primary School")
     teacher = make_staff(school, roles.VISITING_STAFF)
     head = make_staff(school, roles.HEAD)
-    confirm_totp_device(pending_totp_device(head))  # signed in with the password only: asked for a code
+    with_two_factor(head)  # signed in with the password only: asked for a code
     return {"teacher": teacher, "head": head}
 
 
