@@ -206,7 +206,7 @@ def school_admin_home(user, now) -> dict:
     if school is None:
         return {"school": None, "staff": [], "links": []}
     profiles = list(StaffProfile.objects.filter(school=school, user__is_active=True)
-                    .select_related("user").prefetch_related("user__groups"))
+                    .select_related("user", "school").prefetch_related("user__groups"))
     with_app = set(TOTPDevice.objects.filter(user__profile__school=school, confirmed=True)
                    .values_list("user_id", flat=True))
     may_users, may_profiles = user.has_perm("auth.change_user"), user.has_perm("accounts.change_staffprofile")

@@ -541,7 +541,7 @@ def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
 
     result = ScanResult(now=now, dry_run=True)
     due = list(Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now).select_related("school")
-               .order_by("next_check_at")[:limit])
+               .order_by("next_check_at", "pk")[:limit])
     escalations = _escalations_by_visit(due)
     audiences = {}
     for visit in due:
@@ -589,7 +589,7 @@ def _scan_batch(now, batch_size, result) -> int:
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OUT_STATES, next_check_at__lte=now)
             .select_related("school")
-            .order_by("next_check_at")[:batch_size]
+            .order_by("next_check_at", "pk")[:batch_size]
         )
         if not due:
             return 0

@@ -115,8 +115,10 @@ def test_r_record_each_visit_records_the_journey_and_the_office_and_head_have_it
     left, back = local(TOMORROW, 9, 52), local(TOMORROW, 11, 24)
     with time_machine.travel(back, tick=False):
         check_in(visit, EventKind.DEPARTED, teacher, now=left)
+        check_in(visit, EventKind.RETURNED, ta, now=back - datetime.timedelta(minutes=1))
         check_in(visit, EventKind.RETURNED, teacher, now=back)
         visit.refresh_from_db()
+        # The visit is back when the last of the pair is (R-RETURN).
         assert visit.departed_at == left and visit.returned_at == back
         assert visit.events.filter(kind=EventKind.DEPARTED, actor=teacher, at=left).exists()
         assert visit.events.filter(kind=EventKind.RETURNED, actor=teacher, at=back).exists()
@@ -127,7 +129,7 @@ def test_r_record_each_visit_records_the_journey_and_the_office_and_head_have_it
             assert "Wednesday 25 November 2026, 10:00" in page  # date and planned time
             assert visit.address in page
             assert "07700 900555" in page  # contact number at the visit
-            assert "Wed 25 Nov 09:52 Signed out" in page  # time of departure
+            assert "Wed 25 Nov 09:52 Left for the visit" in page  # time of departure
             assert "Expected back 11:30" in page
             assert "Wed 25 Nov 11:24 Back at school" in page  # confirmation of return
             assert f"Office contact {office.get_full_name()}" in page

@@ -38,6 +38,7 @@ from visits.models import (
     Visit,
     VisitEvent,
     VisitReport,
+    VisitStaff,
     VisitState,
 )
 from visits.services import gates_for, record_event
@@ -100,6 +101,8 @@ FAMILIES = [
 DEMO = {"demo": True}
 # Rows the watchdog writes by itself on a demo visit that is out (no person involved).
 SYSTEM_MODELS = (Notification,)
+# Who went on a visit: made with it, and changed afterwards only by check-ins, which are events.
+PARTS_OF_A_VISIT = (VisitStaff,)
 
 
 def untouched_by_people(visit) -> bool:
@@ -110,13 +113,17 @@ def untouched_by_people(visit) -> bool:
         collector.collect([visit])  # everything that deleting it would delete
     except (ProtectedError, RestrictedError):
         return False
-    # Something of someone's that points at it and would be unlinked (a concern, a visit planned from it).
-    for pointing in collector.field_updates.values():
-        if any(item.exists() if hasattr(item, "exists") else True for item in pointing):
-            return False
     rows = {model: {obj.pk for obj in objs} for model, objs in collector.data.items()}
     for queryset in collector.fast_deletes:
         rows.setdefault(queryset.model, set()).update(queryset.values_list("pk", flat=True))
+    # Something of someone's that points at it and would be unlinked (a concern, a visit planned
+    # from it). A row that goes with the visit does not count (a level 1 alert raised to level 2).
+    for pointing in collector.field_updates.values():
+        for item in pointing:
+            if not hasattr(item, "exists"):
+                return False
+            if item.exclude(pk__in=rows.get(item.model, ())).exists():
+                return False
     for model, pks in rows.items():
         if not pks:
             continue
@@ -136,7 +143,7 @@ def untouched_by_people(visit) -> bool:
         elif hasattr(model, "history"):
             if model.history.filter(id__in=pks, history_user__isnull=False).exists():
                 return False  # changed through the site or the admin by someone signed in
-        elif model in SYSTEM_MODELS or model._meta.auto_created:
+        elif model in SYSTEM_MODELS or model in PARTS_OF_A_VISIT or model._meta.auto_created:
             continue  # the watchdog's notifications; the visit's staff and children links
         else:
             return False  # something the demo never makes: a person made it
