@@ -176,7 +176,8 @@ def message_status(status, error_code=""):
 
 def call_status(status, answered_by=""):
     params = {"AccountSid": ACCOUNT, "CallSid": "CA" + "4" * 32, "CallStatus": status, "To": "+447700900123",
-              "From": FROM, "Direction": "outbound-api", "ApiVersion": "2010-04-01", "CallbackSource": "call-progress-events"}
+              "From": FROM, "Direction": "outbound-api", "ApiVersion": "2010-04-01",
+              "CallbackSource": "call-progress-events"}
     if answered_by:
         params["AnsweredBy"] = answered_by
     return params
