@@ -12,6 +12,7 @@ push_receipts.read_token.
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from . import console, push_receipts
 from .base import (
     FINAL,
     CallbackRefused,
@@ -25,7 +26,8 @@ from .base import (
 )
 from .receipts import Receipt
 
-__all__ = ["FINAL", "PROVIDERS", "CallbackRefused", "Channel", "Delivery", "Message", "ProviderError", "Receipt",
+__all__ = ["FINAL", "PROVIDERS", "CallbackRefused", "Channel", "Delivery", "Message", "ProviderError", "Receipt",  # noqa: RUF022
+           "console", "push_receipts",
            "SendResult", "SubscriptionGone", "advance", "get_provider", "provider_path"]
 
 _HERE = "notifications.providers"
