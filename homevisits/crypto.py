@@ -36,24 +36,30 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
-def _create_key_file(path: Path) -> None:
-    """A new key, written whole to a private temporary file and linked into place, so web, worker and
-    beat starting together agree on one key (the first link wins; the others read it)."""
+def write_once(path: Path, text: str) -> bool:
+    """Write a new secret file, whole, to a private temporary file and link it into place, so web,
+    worker and beat starting together agree on one (the first link wins; the others read it).
+    Whether this process's text is the one kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
-        handle.write(Fernet.generate_key().decode() + "\n")
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     try:
         os.link(temporary, path)
     except FileExistsError:
-        return  # another process was first: its key is the one
+        return False  # another process was first: its file is the one
     finally:
         temporary.unlink(missing_ok=True)
-    log.warning("Generated a new key for code words at rest in %s. Back it up apart from the database: "
-                "without it the code words cannot be read.", path)
+    return True
+
+
+def _create_key_file(path: Path) -> None:
+    if write_once(path, Fernet.generate_key().decode() + "\n"):
+        log.warning("Generated a new key for code words at rest in %s. Back it up apart from the database: "
+                    "without it the code words cannot be read.", path)
 
 
 def configured_keys() -> list[str]:

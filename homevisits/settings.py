@@ -238,6 +238,57 @@ NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=100)
 NOTIFICATION_SEND_LEASE_SECONDS = env.int("NOTIFICATION_SEND_LEASE_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)
 
+# --- Delivery providers (notifications/providers/) ------------------------------------------
+# Which provider carries each channel: a short name from notifications.providers.PROVIDERS or a
+# dotted path to a class. Unset, a laptop writes SMS, calls and pushes to the log and sends email
+# through EMAIL_URL; production without a real SMS provider is a readiness gap, never silent.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="console")
+VOICE_PROVIDER = env.str("VOICE_PROVIDER", default="console")
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="django")
+PUSH_PROVIDER = env.str("PUSH_PROVIDER", default="webpush")
+# One HTTP request to a provider takes at most this long (connect and read), so a slow provider
+# holds up only its own channel's worker, and well inside NOTIFICATION_SEND_LEASE_SECONDS.
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
+# GOV.UK Notify (README: setting up a school's Notify service). One template per channel whose whole
+# content is ((body)) (email: subject ((subject))). NOTIFY_CALLBACK_TOKEN is the bearer token entered
+# in the service's delivery-receipt callback settings.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_SMS_SENDER_ID = env.str("NOTIFY_SMS_SENDER_ID", default="")
+NOTIFY_EMAIL_REPLY_TO_ID = env.str("NOTIFY_EMAIL_REPLY_TO_ID", default="")
+NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+# Twilio: SMS and voice calls. The auth token also checks the signature of Twilio's callbacks.
+# TWILIO_FROM_NUMBER is a Twilio number in E.164 form (calls and SMS); TWILIO_MESSAGING_SERVICE_SID,
+# when set, sends SMS through a messaging service instead. TWILIO_REGION/TWILIO_EDGE pick Twilio's
+# data centre; TWILIO_API_BASE_URL replaces https://api.twilio.com (a test's fake server).
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_REGION = env.str("TWILIO_REGION", default="") or None
+TWILIO_EDGE = env.str("TWILIO_EDGE", default="") or None
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+# How long a call rings before it counts as not answered, and how long it waits for the key press.
+TWILIO_CALL_RING_SECONDS = env.int("TWILIO_CALL_RING_SECONDS", default=30)
+TWILIO_CALL_GATHER_SECONDS = env.int("TWILIO_CALL_GATHER_SECONDS", default=10)
+# Web push (VAPID). VAPID_PRIVATE_KEY (the raw P-256 key, URL-safe base64, or a PEM), else a key
+# generated on first start into the var directory beside secret_key. VAPID_SUBJECT is a mailto: or
+# https: address push services can reach us at. Pushes live PUSH_TTL_SECONDS (at least an hour: a
+# phone asleep drops a push with a short TTL).
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_KEY_FILE = VAR_DIR / "vapid_private_key.pem"
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
+PUSH_TTL_SECONDS = max(3600, env.int("PUSH_TTL_SECONDS", default=4 * 3600))
+# The push services a browser's subscription may point at (a leading dot: any subdomain): Chrome and
+# Android (FCM), Firefox, Edge/Windows, Safari/iOS. A subscription elsewhere is refused, so a crafted
+# one cannot make the server post into its own network. Plain-http endpoints only for tests.
+PUSH_SERVICE_HOSTS = env.list("PUSH_SERVICE_HOSTS", default=[
+    "fcm.googleapis.com", "updates.push.services.mozilla.com", ".notify.windows.com", ".push.apple.com",
+])
+PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+
 # --- Security -------------------------------------------------------------------------------
 # Code words are stored encrypted (homevisits/crypto.py) with keys kept outside the database:
 # FIELD_ENCRYPTION_KEYS (comma-separated, the first encrypts, all decrypt), else a key generated

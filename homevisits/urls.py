@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("visits.urls")),
     path("", include("safety.urls")),
     path("", include("visits.report_urls")),

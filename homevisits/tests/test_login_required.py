@@ -3,9 +3,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Signing in and resetting a forgotten password (homevisits.middleware.PUBLIC_PREFIXES).
+# Signing in, resetting a forgotten password, the service worker (homevisits.middleware.PUBLIC_PREFIXES).
 PUBLIC = {"login", "health", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete", "notifications:service_worker"}
 
 
 def walk(patterns, prefix="", namespace=""):
