@@ -19,21 +19,18 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
+from visits.lifecycle import CHECKIN_KINDS, OUT_STATES, SCHEDULE_STATES, EventKind, VisitState
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, VisitEvent, VisitStaff, VisitState
+from visits.models import VisitEvent, VisitStaff
 from visits.scoping import visible_visits
 
 from .health import monitoring_is_down
 from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
-from .watchdog import CHECKIN_KINDS
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).
 DUE_SOON_MINUTES = 15
 # Failed deliveries stay on the board this long (an alert that reached no one is itself an alert).
 FAILED_NOTIFICATION_HOURS = 24
-# Today's visits shown in the schedule (drafts and refused plans are not going anywhere).
-SCHEDULE_STATES = (VisitState.SUBMITTED, VisitState.APPROVED, *OUT_STATES, VisitState.RETURNED,
-                   VisitState.CANCELLED)
 
 
 def epoch_ms(moment: datetime.datetime | None) -> int | None:

@@ -10,11 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from visits.lifecycle import CHECKIN_KINDS, EventKind
 from visits.localtime import NEXT_TIME_WITHIN, local_clock, next_local_time
-from visits.models import EventKind
 
 from .models import ContactOutcome, ContactStep
-from .watchdog import CHECKIN_KINDS
 
 
 def suggested_return_time(expected_return: datetime.datetime, now: datetime.datetime) -> datetime.time:

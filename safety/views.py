@@ -23,8 +23,10 @@ from django.views.decorators.cache import never_cache
 from accounts import roles
 from accounts.models import has_role
 from homevisits.redirects import safe_next
+from visits import lifecycle
+from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
+from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
 from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
@@ -69,20 +71,11 @@ def _on_staff(user, visit) -> bool:
 # --- Check-ins: the phone page and the office's phone recording -------------------------------
 
 def offered_kinds(visit: Visit, now: datetime.datetime) -> list[str]:
-    """The next sensible events for the visit's state (the service still checks every one)."""
-    if visit.state == VisitState.APPROVED:
-        # R-DEPART: only on the day of the visit.
-        return [EventKind.DEPARTED] if timezone.localdate(visit.planned_start) == timezone.localdate(now) else []
-    if visit.state == VisitState.DEPARTED:
-        # R-ARRIVE: arrival comes with the safety question (yes -> arrived, no -> unsafe).
-        return [EventKind.ARRIVED, EventKind.UNSAFE, EventKind.OK, EventKind.LATE, EventKind.ABANDONED,
-                EventKind.RETURNED, EventKind.DURESS]
-    if visit.state == VisitState.ON_SITE:
-        return [EventKind.OK, EventKind.NO_ONE_HOME, EventKind.LATE, EventKind.LEFT, EventKind.ABANDONED,
-                EventKind.DURESS]
-    if visit.state == VisitState.LEFT:
-        return [EventKind.RETURNED, EventKind.LATE, EventKind.OK, EventKind.DURESS]
-    return []
+    """The check-ins the service accepts from the visit's state (the one table in
+    visits.lifecycle), in the order the pages show them; the service still checks every one."""
+    if visit.state == VisitState.APPROVED and timezone.localdate(visit.planned_start) != timezone.localdate(now):
+        return []  # R-DEPART: only on the day of the visit.
+    return lifecycle.kinds_accepted_from(visit.state)
 
 
 def _returned_text(event: VisitEvent, visit: Visit, who: str) -> str:
@@ -265,6 +258,8 @@ def _call_button_label(kind, visit) -> str:
         return visit.departure_label
     if kind == EventKind.RETURNED:
         return "Home safe" if visit.ends_at_home else "Back at school (or accounted for)"
+    if kind == EventKind.UNSAFE and visit.state == VisitState.ON_SITE:
+        return "Does NOT feel safe: leaving"
     return EventKind(kind).label
 
 

@@ -38,8 +38,10 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import has_role, school_of
+from visits import lifecycle
+from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
-from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
+from visits.models import RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
 from visits.services import record_event
 
 from .health import SCAN_HEARTBEAT, record_heartbeat
@@ -122,20 +124,9 @@ def refresh_next_check(visit: Visit) -> None:
 
 # --- Check-ins --------------------------------------------------------------------------------
 
-# What each check-in does to the visit's state.
-CHECKIN_KINDS = {
-    EventKind.DEPARTED, EventKind.ARRIVED, EventKind.UNSAFE, EventKind.OK, EventKind.LATE,
-    EventKind.NO_ONE_HOME, EventKind.LEFT, EventKind.ABANDONED, EventKind.RETURNED, EventKind.DURESS,
-}
-NEXT_STATE = {
-    EventKind.DEPARTED: VisitState.DEPARTED,
-    EventKind.ARRIVED: VisitState.ON_SITE,
-    EventKind.UNSAFE: VisitState.LEFT,  # R-ARRIVE: with any doubt, leave
-    EventKind.NO_ONE_HOME: VisitState.LEFT,
-    EventKind.LEFT: VisitState.LEFT,
-    EventKind.ABANDONED: VisitState.LEFT,
-    EventKind.RETURNED: VisitState.RETURNED,
-}
+# What each check-in does to the visit's state, and from which states it is accepted: one table,
+# read by the pages that offer check-ins too (visits.lifecycle.CHECK_INS).
+CHECKIN_KINDS = lifecycle.CHECKIN_KINDS
 
 
 def may_record_for(user, visit: Visit) -> bool:
@@ -186,24 +177,22 @@ def _same_key(visit, idempotency_key):
 def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key):
     # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
     visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
+    # The one transition table (visits.lifecycle): what this check-in is accepted from.
+    refused = lifecycle.refusal(kind, visit.state, visit.get_state_display().lower())
     if kind == EventKind.DEPARTED:
         # R-DEPART: only an approved visit, only on the day of the visit.
-        if visit.state != VisitState.APPROVED:
-            raise ValidationError(
-                f"Only an approved visit can start; this one is {visit.get_state_display().lower()}."
-            )
+        if refused:
+            raise ValidationError(refused)
         if timezone.localdate(visit.planned_start) != timezone.localdate(now):
             raise ValidationError("A visit can only start on the day it is planned for.")
     elif visit.state not in OUT_STATES:
-        raise ValidationError(f"Nobody is out on this visit ({visit.get_state_display().lower()}).")
+        raise ValidationError(refused)
     # Whose word this is (R-RETURN, R-CHECKIN): the member of staff themselves, or the one the
     # office names after a call. Someone already back gives no more word for the visit.
     links = {link.user_id: link for link in visit.staff_links.select_related("user")}
     link = _whose_word(links, by, on_behalf_of)
-    if kind == EventKind.ARRIVED and visit.state != VisitState.DEPARTED:
-        raise ValidationError("Arrival is already recorded.")
-    if kind in (EventKind.NO_ONE_HOME, EventKind.UNSAFE) and visit.state == VisitState.LEFT:
-        raise ValidationError("The visit has already been left.")
+    if refused:
+        raise ValidationError(refused)
     if kind == EventKind.LATE:
         # R-LATE-15: a new expected return, which must be later than now.
         if new_expected_return is None:
@@ -227,8 +216,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         _heard_from(visit, links.values(), links.values(), now)
     else:
         _heard_from(visit, [link], links.values(), now)
-    if kind in NEXT_STATE and kind != EventKind.RETURNED:
-        visit.state = NEXT_STATE[kind]
+    visit.state = lifecycle.state_after(kind, visit.state)
     visit.last_contact_at = now
 
     if kind == EventKind.LATE:
@@ -259,8 +247,13 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}", now=now)
 
     refresh_next_check(visit)
-    visit.save()
+    visit.save(update_fields=CHECK_IN_FIELDS)
     return event
+
+
+# What a check-in may change on the visit row.
+CHECK_IN_FIELDS = ["state", "departed_at", "watch_round", "last_contact_at", "heard_from_all_at", "expected_return",
+                   "returned_at", "next_check_at", "escalation_level", "updated_at"]
 
 
 def _whose_word(links, by, on_behalf_of):
@@ -477,7 +470,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                      note or "Reached and confirmed safe")
             visit.watch_round += 1
             refresh_next_check(visit)
-            visit.save()
+            visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",
+                                      "next_check_at", "escalation_level", "updated_at"])
     return attempt
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import has_role, school_of
 
-from .models import OUT_STATES, EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
+from .lifecycle import FINISHED_STATES, NOT_BOOKING_STATES, OUT_STATES, SUBMITTABLE_STATES
+from .models import EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
 
 SCHOOL_DAYS_NOTICE = 2  # the head hears at once about a visit due within two school days
 
@@ -42,7 +43,7 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
             add("expected_return", "The expected return must be after the visit starts.")
         elif visit.expected_return < visit.planned_end:
             add("expected_return", "The expected return is before the planned visit would end.")
-    if visit.planned_start and visit.planned_start < now and visit.state in (VisitState.DRAFT, VisitState.REFUSED):
+    if visit.planned_start and visit.planned_start < now and visit.state in SUBMITTABLE_STATES:
         add("planned_start", "A visit can't be planned in the past.")
     # R-PAIR: no visit by one person alone.
     if len(staff) < 2:
@@ -74,7 +75,7 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
         clash = (
             Visit.objects.filter(staff__in=staff, planned_start__lt=visit.expected_return,
                                  expected_return__gt=visit.planned_start)
-            .exclude(state__in=[VisitState.CANCELLED, VisitState.REFUSED, VisitState.RETURNED])
+            .exclude(state__in=NOT_BOOKING_STATES)
             .exclude(pk=visit.pk)
             .select_related("family")
             .first()
@@ -127,6 +128,10 @@ def _raise(errors: dict[str, list[str]]):
 
 # --- Transitions ------------------------------------------------------------------------------
 
+# The approver's decision on a visit (R-AUTH): who, when, and why.
+DECISION_FIELDS = ("decided_by", "decided_at", "decision_reason")
+
+
 def _lock(visit: Visit) -> Visit:
     return Visit.objects.select_for_update().select_related("school", "family").get(pk=visit.pk)
 
@@ -152,7 +157,7 @@ def submit(visit: Visit, by, now=None) -> Visit:
     now = now or timezone.now()
     with transaction.atomic():
         visit = _lock(visit)
-        if visit.state not in (VisitState.DRAFT, VisitState.REFUSED):
+        if visit.state not in SUBMITTABLE_STATES:
             raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can't be submitted.")
         staff = list(visit.staff.select_related("profile"))
         _raise(plan_errors(visit, staff, now))
@@ -163,7 +168,7 @@ def submit(visit: Visit, by, now=None) -> Visit:
         visit.gate_overrides = {}
         visit.state = VisitState.SUBMITTED
         visit.decided_by, visit.decided_at, visit.decision_reason = None, None, ""
-        visit.save()
+        visit.save(update_fields=["state", "gates_required", "gate_overrides", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.SUBMITTED, by, at=now,
                      data={"gates": visit.gates_required} if visit.gates_required else None)
         if _within_school_days(visit.planned_start, now, SCHOOL_DAYS_NOTICE):
@@ -233,7 +238,7 @@ def approve(visit: Visit, by, overrides: dict[str, str] | None = None, now=None)
         visit.gate_overrides = {g: overrides[g] for g in visit.gates_required}
         visit.state = VisitState.APPROVED
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, ""
-        visit.save()
+        visit.save(update_fields=["state", "gate_overrides", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.APPROVED, by, at=now,
                      data={"overrides": visit.gate_overrides} if visit.gate_overrides else None)
         from safety.notify import notify_decision
@@ -254,7 +259,7 @@ def refuse(visit: Visit, by, reason: str, now=None) -> Visit:
             raise PermissionDenied("Only the head of school or the DSL can refuse visits.")
         visit.state = VisitState.REFUSED
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, reason.strip()
-        visit.save()
+        visit.save(update_fields=["state", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.REFUSED, by, at=now, note=reason.strip())
         from safety.notify import notify_decision
 
@@ -274,13 +279,13 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
             raise ValidationError(
                 "Staff are already out on this visit: record 'abandoned' and sign them back in instead."
             )
-        if visit.state in (VisitState.RETURNED, VisitState.CANCELLED):
+        if visit.state in FINISHED_STATES:
             raise ValidationError(f"This visit is already {visit.get_state_display().lower()}.")
         visit.state = VisitState.CANCELLED
         visit.cancel_reason = reason.strip()
         visit.cancelled_for_safety = for_safety
         visit.next_check_at = None
-        visit.save()
+        visit.save(update_fields=["state", "cancel_reason", "cancelled_for_safety", "next_check_at", "updated_at"])
         record_event(visit, EventKind.CANCELLED, by, at=now, note=reason.strip(), data={"for_safety": for_safety})
         from safety.notify import notify_cancelled
 
@@ -381,7 +386,7 @@ def assessment_changed(visit: Visit, by, now=None) -> Visit:
             visit.state = VisitState.SUBMITTED
             visit.decided_by, visit.decided_at = None, None
             visit.gate_overrides = {}
-            visit.save()
+            visit.save(update_fields=["state", "decided_by", "decided_at", "gate_overrides", "updated_at"])
         record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
                      data={"changed": ["risk_assessment"]})
     return visit

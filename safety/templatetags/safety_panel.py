@@ -4,7 +4,6 @@ from django import template
 
 from accounts import roles
 from accounts.models import has_role
-from visits.models import OUT_STATES, VisitState
 
 from .. import watchdog
 from ..models import Escalation
@@ -17,7 +16,7 @@ register = template.Library()
 def safety_visit_panel(context, visit):
     request = context["request"]
     user = request.user
-    live = visit.state in (VisitState.APPROVED, *OUT_STATES)
+    live = visit.can_check_in
     on_staff = visit.staff.filter(pk=user.pk).exists()
     out = {
         "visit": visit,
