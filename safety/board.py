@@ -24,6 +24,7 @@ from visits.localtime import local_day_bounds
 from visits.models import VisitEvent, VisitStaff
 from visits.scoping import visible_visits
 
+from . import ladder
 from .health import monitoring_is_down
 from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
 
@@ -79,13 +80,13 @@ class Progress:
 
 def progress(visit, now: datetime.datetime, school=None) -> Progress:
     """The progress bar's state from the clock alone, so it turns amber and red even if the watchdog
-    is not running: amber at expected return + late_call_minutes (R-LATE-15), red at + office_chase_minutes
-    (R-RETURN-30)."""
+    is not running: amber at the late call, red at the office chase, both counted from the expected
+    return (safety.ladder.return_deadlines: R-LATE-15, R-RETURN-30)."""
     school = school or visit.school
     start = visit.departed_at or visit.planned_start
     due = visit.expected_return
-    late_at = due + datetime.timedelta(minutes=school.late_call_minutes)  # R-LATE-15
-    chase_at = due + datetime.timedelta(minutes=school.office_chase_minutes)  # R-RETURN-30
+    rungs = ladder.return_deadlines(due, school)
+    late_at, chase_at = rungs.late_at, rungs.chase_at
     if now >= chase_at:
         state = "chase"
     elif now >= late_at:
@@ -176,13 +177,18 @@ URGENCY = {
     2: ("danger", "Level 2: contact them now"),
     1: ("warning", "Level 1: should have called in"),
 }
-CLOCK_URGENCY = {
-    "chase": ("danger", "Not back: 30-minute rule passed"),
-    "late": ("warning", "Late: 15-minute rule passed"),
-    "over": ("secondary", "Past expected return"),
-    "soon": ("info", "Due back soon"),
-    "ok": ("success", "Out, on time"),
-}
+
+
+def clock_urgency(school) -> dict[str, tuple[str, str]]:
+    """A row's tone and words from its progress bar alone, with the school's own minute counts."""
+    words = ladder.rule_words(school)
+    return {
+        "chase": ("danger", words.chase),
+        "late": ("warning", words.late),
+        "over": ("secondary", "Past expected return"),
+        "soon": ("info", "Due back soon"),
+        "ok": ("success", "Out, on time"),
+    }
 
 
 @dataclasses.dataclass
@@ -457,10 +463,11 @@ def live_board(user, now=None) -> LiveBoard:
         return [(p, hhmm(on_it[p.pk], tz)) for p in staff_list(visit) if on_it[p.pk]]
 
     rows = []
+    by_clock = clock_urgency(school)
     for visit in out:
         bar = progress(visit, now, school)
         level = visit.escalation_level
-        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else CLOCK_URGENCY[bar.state]
+        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else by_clock[bar.state]
         mine = escalations.get(visit.pk, [])
         row = BoardRow(visit=visit, staff=staff_list(visit, out_only=True), back=back_list(visit),
                        progress=bar, tone=tone, status=status,

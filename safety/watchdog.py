@@ -2,13 +2,9 @@
 
 A visit that is out carries `next_check_at`, the moment its next rule fires. Every event that
 changes it recomputes it here (`next_check`), so the scan is one indexed range query for rows due.
-The ladder, from the school's settings (R-LATE-15, R-RETURN-30, R-CHECKIN, R-CODEWORD):
-
-  anchor = the expected return, or the periodic check-in due time if that comes first
-  level 1 at anchor + late_call_minutes     office flagged
-  level 2 at anchor + office_chase_minutes  office must contact now, head of school alerted
-  level 2/3 unacknowledged: repeated every alert_repeat_minutes to the same people
-  level 3 at once on a code word, duress or "felt unsafe"
+The ladder's deadlines (anchor, late, chase, repeat) are computed in safety.ladder only, from
+the school's settings (R-LATE-15, R-RETURN-30, R-CHECKIN); a code word, duress or "felt unsafe"
+raises level 3 at once (R-CODEWORD).
 
 Escalations are unique per (visit, round, level). The round starts at departure and moves on when
 staff give word that resets the clock (a late notice with a new time, a check-in that answers a
@@ -44,63 +40,15 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
 from visits.services import record_event
 
+from . import ladder
 from .health import SCAN_HEARTBEAT, record_heartbeat
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 logger = logging.getLogger(__name__)
 
-minutes = datetime.timedelta  # readability: minutes(minutes=15)
+# --- When does the next rule fire? (the deadlines: safety.ladder) ------------------------------
 
-
-# --- When does the next rule fire? ------------------------------------------------------------
-
-def anchor(visit: Visit) -> tuple[datetime.datetime, str]:
-    """The deadline the ladder counts from, and why (late return or a missed periodic check-in), as
-    a UTC instant: a time just typed may still carry the local zone, where adding minutes would be
-    wall-clock arithmetic."""
-    interval = visit.school.checkin_interval_minutes
-    expected = as_utc(visit.expected_return)
-    if interval:
-        # Each person's word counts for them only: the clock runs from the oldest among those out.
-        last_word = as_utc(visit.heard_from_all_at or visit.last_contact_at or visit.departed_at)
-        checkin_due = last_word + datetime.timedelta(minutes=interval)
-        if checkin_due < expected:
-            return checkin_due, EscalationReason.MISSED_CHECKIN
-    return expected, EscalationReason.LATE_RETURN
-
-
-def _ladder_level(round_escalations: list[Escalation]) -> int | None:
-    """The level this round's ladder raises next: 1, then 2; nothing above (3 only by a code word)."""
-    top = max((e.level for e in round_escalations), default=0)
-    return {0: EscalationLevel.LATE, EscalationLevel.LATE: EscalationLevel.CHASE}.get(top)
-
-
-def _ladder_due(visit: Visit, level: int, base: datetime.datetime) -> datetime.datetime:
-    school = visit.school
-    wait = school.late_call_minutes if level == EscalationLevel.LATE else school.office_chase_minutes
-    return base + datetime.timedelta(minutes=wait)  # R-LATE-15, R-RETURN-30
-
-
-def _repeats(alert: Escalation | None) -> bool:
-    """R-RETURN-30: an open alert at level 2 or 3 repeats until someone acknowledges it."""
-    return alert is not None and alert.level >= EscalationLevel.CHASE and alert.acknowledged_at is None
-
-
-def next_check(visit: Visit, round_escalations: list[Escalation],
-               alert: Escalation | None = None) -> datetime.datetime | None:
-    """When the watchdog must next look at this visit, given this round's escalations and the
-    visit's open alert (from any round)."""
-    if visit.state not in OUT_STATES:
-        return None
-    base, _ = anchor(visit)
-    times = []
-    level = _ladder_level(round_escalations)
-    if level is not None and (alert is None or alert.level < level):
-        times.append(_ladder_due(visit, level, base))
-    if _repeats(alert):
-        times.append(as_utc(alert.last_alert_at) + datetime.timedelta(minutes=visit.school.alert_repeat_minutes))
-    # None: someone is dealing with it; it stays on the board until resolved.
-    return min(times, default=None)
+next_check = ladder.next_check
 
 
 def _round_escalations(visit: Visit) -> list[Escalation]:
@@ -682,12 +630,12 @@ def _create_escalations(escalations: list[Escalation]) -> list[Escalation]:
 def _plan_step(visit, round_escalations, alert, now):
     """The next step for a due visit: a new Escalation (unsaved), the open alert repeated
     (alert_count already moved on), or None when nothing is due after all."""
-    base, reason = anchor(visit)
-    level = _ladder_level(round_escalations)
-    if level is not None and (alert is None or alert.level < level) and now >= _ladder_due(visit, level, base):
-        return Escalation(visit=visit, round=visit.watch_round, level=level, reason=reason,
-                          anchor=base, created_at=now, last_alert_at=now)
-    if _repeats(alert) and now >= as_utc(alert.last_alert_at) + minutes(minutes=visit.school.alert_repeat_minutes):
+    due = ladder.deadlines(visit)
+    level = ladder.next_rung(round_escalations, alert)
+    if level is not None and now >= due.due_at(level):
+        return Escalation(visit=visit, round=visit.watch_round, level=level, reason=due.reason,
+                          anchor=due.anchor, created_at=now, last_alert_at=now)
+    if ladder.repeats(alert) and now >= due.repeat_at(alert):
         # R-RETURN-30: an unacknowledged alert at level 2 or 3 is repeated to the same people.
         alert.visit = visit
         alert.alert_count += 1
