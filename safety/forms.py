@@ -25,15 +25,6 @@ def suggested_return_time(expected_return: datetime.datetime, now: datetime.date
     return local_clock(later)
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service ValidationError on the form: beside its field when the form has one."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class TimeInput(forms.TimeInput):
     input_type = "time"
 

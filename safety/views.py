@@ -21,7 +21,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from accounts.models import has_role
+from accounts.permissions import may_keep_watch, may_record_calls
+from homevisits.forms import add_service_errors
 from homevisits.redirects import safe_next
 from visits import lifecycle
 from visits.lifecycle import OUT_STATES, EventKind
@@ -37,15 +38,11 @@ from .forms import (
     CheckInForm,
     ContactAttemptForm,
     PhoneCheckInForm,
-    add_service_errors,
     suggested_return_time,
 )
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 from .notify import school_people
-
-# Who keeps watch over escalated visits: the office and head (R-RETURN-30) and the DSL (R-CODEWORD).
-KEEPERS = (roles.OFFICE, roles.HEAD, roles.DSL)
 
 
 def monitoring_status(request):
@@ -123,7 +120,7 @@ class _CheckInBase(View):
         # Only staff on the visit, or the office and head after a phone call (R-CONFIDENTIAL).
         if not watchdog.may_record_for(request.user, visit):
             raise Http404("No such visit")
-        if self.by_phone and not has_role(request.user, *roles.WATCHERS):
+        if self.by_phone and not may_record_calls(request.user):
             raise Http404("No such visit")
         return visit
 
@@ -308,10 +305,6 @@ class MyVisitsView(View):
 
 
 # --- The escalation panel ---------------------------------------------------------------------
-
-def may_keep_watch(user) -> bool:
-    return has_role(user, *KEEPERS)
-
 
 def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     """Everything the office, head or DSL need on an escalated visit (R-CONTACT-STEPS)."""
@@ -508,7 +501,7 @@ def board_context(request):
     if not may_keep_watch(request.user):
         raise Http404("Not available")
     return {"board": live_board(request.user), "poll_seconds": settings.BOARD_POLL_SECONDS,
-            "board_url": reverse("safety:board"), "may_record_calls": has_role(request.user, *roles.WATCHERS)}
+            "board_url": reverse("safety:board"), "may_record_calls": may_record_calls(request.user)}
 
 
 class BoardView(View):

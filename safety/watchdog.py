@@ -32,8 +32,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import has_role, school_of
+from accounts import permissions
+from accounts.models import school_of
 from visits import lifecycle
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
@@ -81,7 +81,7 @@ def may_record_for(user, visit: Visit) -> bool:
     """Staff on the visit record their own check-ins; the office and head record them after a call."""
     if school_of(user) != visit.school:
         return False
-    if has_role(user, *roles.WATCHERS):
+    if permissions.may_record_calls(user):
         return True
     return visit.staff.filter(pk=user.pk).exists()
 
@@ -208,7 +208,7 @@ def _whose_word(links, by, on_behalf_of):
     """The link of the member of staff a check-in is from: the one who taps it, or, recorded by
     the office or head after a call, the one who called. Refused for someone already back."""
     if on_behalf_of is not None and on_behalf_of.pk != by.pk:
-        if not has_role(by, *roles.WATCHERS):
+        if not permissions.may_record_calls(by):
             raise PermissionDenied("Only the office or the head records a check-in for someone else.")
         person = on_behalf_of
     elif by.pk in links:
@@ -332,7 +332,7 @@ def acknowledge(escalation: Escalation, by, now=None) -> Escalation:
     higher level, or resolved) is refused with what happened, so nobody acknowledges a level 1
     they saw while the head is being alerted at level 2."""
     now = now or timezone.now()
-    if not has_role(by, *roles.WATCHERS, roles.DSL) or school_of(by) != escalation.visit.school:
+    if not permissions.may_keep_watch(by) or not permissions.of_school(by, escalation.visit.school):
         raise PermissionDenied("Only the office, the head or the DSL acknowledge alerts.")
     with transaction.atomic():
         # Lock order: the visit row first, then the escalation (as the scan and the check-ins do).
@@ -378,7 +378,7 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     now = now or timezone.now()
     if new_expected_return is not None:
         new_expected_return = as_utc(new_expected_return)
-    if not has_role(by, *roles.WATCHERS, roles.DSL) or school_of(by) != escalation.visit.school:
+    if not permissions.may_keep_watch(by) or not permissions.of_school(by, escalation.visit.school):
         raise PermissionDenied("Only the office, the head or the DSL record contact steps.")
     allowed = next_contact_step(escalation)
     # R-CODEWORD: after a code word the police are called at once, before the other steps.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts import roles
+from accounts import permissions, roles
 from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
@@ -219,7 +219,7 @@ def gate_deciders(gate, school) -> tuple[str, ...]:
     """The roles that may clear `gate` at `school` (R-AUTH: never anyone but the head or the DSL)."""
     if gate in HEAD_GATES and not school.dsl_may_clear_head_gates:
         return (roles.HEAD,)
-    return roles.APPROVERS
+    return permissions.LEADS
 
 
 def may_clear_gate(user, gate, school) -> bool:

@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import has_role, school_of
+from accounts.permissions import may_approve, may_share_families, of_school, sees_all_visits
 
 from .lifecycle import FINISHED_STATES, NOT_BOOKING_STATES, OUT_STATES, SUBMITTABLE_STATES
 from .models import EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
@@ -193,7 +192,7 @@ def approval_blockers(visit: Visit, approver, overrides: dict[str, str]) -> list
     """Why `approver` may not approve this visit now; empty when they may."""
     blockers = []
     # R-AUTH: the head of school or the DSL of this school, and not one of the visitors.
-    if not has_role(approver, *roles.APPROVERS) or school_of(approver) != visit.school:
+    if not may_approve(approver) or not of_school(approver, visit.school):
         blockers.append("Only the head of school or the DSL of this school can approve visits.")
     if visit.staff.filter(pk=approver.pk).exists():
         blockers.append("You are one of the visiting staff: another approver must authorise this visit.")
@@ -255,7 +254,7 @@ def refuse(visit: Visit, by, reason: str, now=None) -> Visit:
         visit = _lock(visit)
         if visit.state != VisitState.SUBMITTED:
             raise ValidationError(f"This visit is {visit.get_state_display().lower()}, not waiting for approval.")
-        if not has_role(by, *roles.APPROVERS) or school_of(by) != visit.school:
+        if not may_approve(by) or not of_school(by, visit.school):
             raise PermissionDenied("Only the head of school or the DSL can refuse visits.")
         visit.state = VisitState.REFUSED
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, reason.strip()
@@ -427,7 +426,7 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
 def share_family(family, people, by) -> None:
     """R-CONFIDENTIAL: the visiting staff (of the family's school) who may see a family beyond
     those on its visits, as set by the head or DSL."""
-    if not has_role(by, roles.HEAD, roles.DSL) or school_of(by) != family.school:
+    if not may_share_families(by) or not of_school(by, family.school):
         raise PermissionDenied("Only the head of school or the DSL decides who may see a family.")
     family.shared_with.set([p for p in people if getattr(getattr(p, "profile", None), "school_id", None)
                             == family.school_id])
@@ -436,7 +435,7 @@ def share_family(family, people, by) -> None:
 def family_created(family, by) -> None:
     """Visiting staff who add a family for their own new visit may see it from then on (R-CONFIDENTIAL):
     it is shared with them, as the head could do."""
-    if not has_role(by, *roles.SEE_ALL_FAMILIES):
+    if not sees_all_visits(by):
         family.shared_with.add(by)
 
 

@@ -2,12 +2,11 @@
 
 from django import template
 
-from accounts import roles
-from accounts.models import has_role
+from accounts.permissions import may_keep_watch, may_record_calls
 
 from .. import watchdog
 from ..models import Escalation
-from ..views import escalation_panel, may_keep_watch
+from ..views import escalation_panel
 
 register = template.Library()
 
@@ -21,7 +20,7 @@ def safety_visit_panel(context, visit):
     out = {
         "visit": visit,
         "checkin": live and on_staff,
-        "record_call": live and has_role(user, *roles.WATCHERS) and watchdog.may_record_for(user, visit),
+        "record_call": live and may_record_calls(user) and watchdog.may_record_for(user, visit),
         "keeper": may_keep_watch(user),
         "panel": None,
     }
