@@ -1,7 +1,7 @@
 """Forms of the check-in pages and the escalation panel.
 
 They only turn what was posted into Python values; the rules (what may be recorded when, which
-contact step comes next) stay in safety.watchdog, whose ValidationErrors are shown on the form.
+contact step comes next) stay in safety.checkins and safety.escalations, whose ValidationErrors are shown on the form.
 """
 
 import datetime

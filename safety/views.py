@@ -1,8 +1,9 @@
 """The safety pages: the phone check-in page, the office's phone recording, the escalation panel,
 the police pack and the "who is out now" board.
 
-Views stay thin: who may see what comes from visits.scoping and safety.watchdog.may_record_for;
-every rule is checked by the watchdog's service functions, whose errors are shown on the form.
+Views stay thin: who may see what comes from visits.scoping, accounts.permissions and
+safety.checkins.may_record_for; every rule is checked by the service functions (safety.checkins,
+safety.escalations), whose errors are shown on the form.
 """
 
 import datetime
@@ -31,8 +32,9 @@ from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaf
 from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
-from . import notify, watchdog
+from . import checkins, notify
 from .board import live_board
+from .escalations import acknowledge, next_contact_step, record_contact
 from .forms import (
     AcknowledgeForm,
     CheckInForm,
@@ -118,7 +120,7 @@ class _CheckInBase(View):
             visible_visits(request.user).select_related("school", "family", "lead"), pk=pk
         )
         # Only staff on the visit, or the office and head after a phone call (R-CONFIDENTIAL).
-        if not watchdog.may_record_for(request.user, visit):
+        if not checkins.may_record_for(request.user, visit):
             raise Http404("No such visit")
         if self.by_phone and not may_record_calls(request.user):
             raise Http404("No such visit")
@@ -156,7 +158,7 @@ class _CheckInBase(View):
             duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
             failures_before = notify.broker_failures()
             try:
-                event = watchdog.check_in(
+                event = checkins.check_in(
                     visit, data["kind"], request.user, now=now, note=data["note"],
                     new_expected_return=data["new_expected_return_at"],
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
@@ -261,7 +263,7 @@ def _call_button_label(kind, visit) -> str:
 
 
 def _last_checkin(visit):
-    return (visit.events.filter(kind__in=watchdog.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
+    return (visit.events.filter(kind__in=checkins.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
             .order_by("-at", "-pk").first())
 
 
@@ -323,7 +325,7 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     target = open_escalations[0] if open_escalations else None
     next_step = None
     if target is not None:
-        next_step = watchdog.next_contact_step(target)
+        next_step = next_contact_step(target)
         if contact_form is None:
             contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
                                               auto_id="id_contact_%s")
@@ -410,7 +412,7 @@ class EscalationView(View):
                 raise Http404("No such escalation")
             esc = get_object_or_404(Escalation, pk=form.cleaned_data["escalation"], visit=visit)
             try:
-                watchdog.acknowledge(esc, request.user, now=now)
+                acknowledge(esc, request.user, now=now)
             except PermissionDenied as exc:
                 raise Http404("No such escalation") from exc
             except ValidationError as exc:  # raised or resolved since the page was drawn
@@ -427,7 +429,7 @@ class EscalationView(View):
                     form.add_error(None, "This escalation is already resolved; reload the page.")
                 else:
                     try:
-                        attempt = watchdog.record_contact(
+                        attempt = record_contact(
                             esc, form.cleaned_data["step"], form.cleaned_data["outcome"], request.user,
                             note=form.cleaned_data["note"],
                             new_expected_return=form.cleaned_data["new_expected_return_at"], now=now,

@@ -4,7 +4,7 @@ from django import template
 
 from accounts.permissions import may_keep_watch, may_record_calls
 
-from .. import watchdog
+from .. import checkins
 from ..models import Escalation
 from ..views import escalation_panel
 
@@ -20,7 +20,7 @@ def safety_visit_panel(context, visit):
     out = {
         "visit": visit,
         "checkin": live and on_staff,
-        "record_call": live and may_record_calls(user) and watchdog.may_record_for(user, visit),
+        "record_call": live and may_record_calls(user) and checkins.may_record_for(user, visit),
         "keeper": may_keep_watch(user),
         "panel": None,
     }
