@@ -1,4 +1,4 @@
-from accounts import roles
+from accounts import permissions, roles
 from accounts.models import primary_role, role_names, school_of
 
 
@@ -15,8 +15,8 @@ def school_and_role(request):
         "is_head": roles.HEAD in names,
         "is_dsl": roles.DSL in names,
         "is_school_admin": roles.SCHOOL_ADMIN in names or user.is_superuser,
-        "is_approver": bool(names & set(roles.APPROVERS)),
-        "is_watcher": bool(names & set(roles.WATCHERS)),
+        "is_approver": bool(names & set(permissions.LEADS)),
+        "is_watcher": bool(names & set(permissions.CALL_TAKERS)),
     }
 
 
@@ -27,6 +27,6 @@ def monitoring(request):
         return {}
     from safety.health import monitoring_is_down
 
-    if not (roles.WATCHERS_SET & role_names(user)) and not user.is_superuser:
+    if not (set(permissions.CALL_TAKERS) & role_names(user)) and not user.is_superuser:
         return {}
     return {"monitoring_down": monitoring_is_down()}

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts import roles
+from accounts import permissions, roles
 from accounts.models import has_role
 from safety.health import health_report
 
@@ -52,7 +52,7 @@ def home(request):
     user = request.user
     now = timezone.now()
     hello = {"greeting": greeting(now)}
-    if has_role(user, roles.HEAD, roles.DSL):
+    if has_role(user, *permissions.LEADS):
         context = head_home(user, now)
         context["chart"] = chart_geometry(context["weeks"])
         return render(request, "home_head.html", context | hello)

@@ -19,21 +19,19 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
+from visits.lifecycle import CHECKIN_KINDS, OUT_STATES, SCHEDULE_STATES, EventKind, VisitState
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, VisitEvent, VisitStaff, VisitState
+from visits.models import VisitEvent, VisitStaff
 from visits.scoping import visible_visits
 
+from . import ladder
 from .health import monitoring_is_down
 from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
-from .watchdog import CHECKIN_KINDS
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).
 DUE_SOON_MINUTES = 15
 # Failed deliveries stay on the board this long (an alert that reached no one is itself an alert).
 FAILED_NOTIFICATION_HOURS = 24
-# Today's visits shown in the schedule (drafts and refused plans are not going anywhere).
-SCHEDULE_STATES = (VisitState.SUBMITTED, VisitState.APPROVED, *OUT_STATES, VisitState.RETURNED,
-                   VisitState.CANCELLED)
 
 
 def epoch_ms(moment: datetime.datetime | None) -> int | None:
@@ -82,13 +80,13 @@ class Progress:
 
 def progress(visit, now: datetime.datetime, school=None) -> Progress:
     """The progress bar's state from the clock alone, so it turns amber and red even if the watchdog
-    is not running: amber at expected return + late_call_minutes (R-LATE-15), red at + office_chase_minutes
-    (R-RETURN-30)."""
+    is not running: amber at the late call, red at the office chase, both counted from the expected
+    return (safety.ladder.return_deadlines: R-LATE-15, R-RETURN-30)."""
     school = school or visit.school
     start = visit.departed_at or visit.planned_start
     due = visit.expected_return
-    late_at = due + datetime.timedelta(minutes=school.late_call_minutes)  # R-LATE-15
-    chase_at = due + datetime.timedelta(minutes=school.office_chase_minutes)  # R-RETURN-30
+    rungs = ladder.return_deadlines(due, school)
+    late_at, chase_at = rungs.late_at, rungs.chase_at
     if now >= chase_at:
         state = "chase"
     elif now >= late_at:
@@ -179,13 +177,18 @@ URGENCY = {
     2: ("danger", "Level 2: contact them now"),
     1: ("warning", "Level 1: should have called in"),
 }
-CLOCK_URGENCY = {
-    "chase": ("danger", "Not back: 30-minute rule passed"),
-    "late": ("warning", "Late: 15-minute rule passed"),
-    "over": ("secondary", "Past expected return"),
-    "soon": ("info", "Due back soon"),
-    "ok": ("success", "Out, on time"),
-}
+
+
+def clock_urgency(school) -> dict[str, tuple[str, str]]:
+    """A row's tone and words from its progress bar alone, with the school's own minute counts."""
+    words = ladder.rule_words(school)
+    return {
+        "chase": ("danger", words.chase),
+        "late": ("warning", words.late),
+        "over": ("secondary", "Past expected return"),
+        "soon": ("info", "Due back soon"),
+        "ok": ("success", "Out, on time"),
+    }
 
 
 @dataclasses.dataclass
@@ -460,10 +463,11 @@ def live_board(user, now=None) -> LiveBoard:
         return [(p, hhmm(on_it[p.pk], tz)) for p in staff_list(visit) if on_it[p.pk]]
 
     rows = []
+    by_clock = clock_urgency(school)
     for visit in out:
         bar = progress(visit, now, school)
         level = visit.escalation_level
-        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else CLOCK_URGENCY[bar.state]
+        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else by_clock[bar.state]
         mine = escalations.get(visit.pk, [])
         row = BoardRow(visit=visit, staff=staff_list(visit, out_only=True), back=back_list(visit),
                        progress=bar, tone=tone, status=status,

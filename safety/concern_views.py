@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.models import AccessKind, log_access
+from homevisits.forms import add_service_errors
 from visits.scoping import visible_families, visible_visits
 
 from . import concerns
@@ -21,7 +22,7 @@ def concern_create(request, family_pk):
         try:
             concerns.raise_concern(family, form.cleaned_data["details"], request.user, visit=visit)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your concern has gone to the DSL and the head of school.")
             return redirect(visit or family)

@@ -7,17 +7,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import has_role, school_of
+from accounts import permissions
+from accounts.models import school_of
+from accounts.permissions import may_read_concerns
 
 from .models import Channel, SafeguardingConcern
 from .notify import queue, school_people
-
-CONCERN_READERS = (roles.DSL, roles.HEAD)
-
-
-def may_read_concerns(user) -> bool:
-    return has_role(user, *CONCERN_READERS)
 
 
 def visible_concerns(user):
@@ -41,7 +36,7 @@ def raise_concern(family, details: str, by, visit=None, now=None) -> Safeguardin
         link = f"{settings.SITE_URL.rstrip('/')}{reverse('concerns:detail', args=[concern.pk])}"
         subject = "Safeguarding concern raised"
         body = f"{by.get_full_name() or by.username} raised a safeguarding concern. Read it now: {link}"
-        people = school_people(family.school, *CONCERN_READERS)
+        people = school_people(family.school, *permissions.LEADS)
         queue([dict(dedupe_key=f"concern:{concern.pk}:{p.pk}:{channel}", recipient=p, channel=channel,
                     subject=subject, body=body, visit=visit)
                for p in people for channel in (Channel.EMAIL, Channel.SMS)], now)

@@ -1,7 +1,7 @@
 """Forms of the check-in pages and the escalation panel.
 
 They only turn what was posted into Python values; the rules (what may be recorded when, which
-contact step comes next) stay in safety.watchdog, whose ValidationErrors are shown on the form.
+contact step comes next) stay in safety.checkins and safety.escalations, whose ValidationErrors are shown on the form.
 """
 
 import datetime
@@ -10,11 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from visits.lifecycle import CHECKIN_KINDS, EventKind
 from visits.localtime import NEXT_TIME_WITHIN, local_clock, next_local_time
-from visits.models import EventKind
 
 from .models import ContactOutcome, ContactStep
-from .watchdog import CHECKIN_KINDS
 
 
 def suggested_return_time(expected_return: datetime.datetime, now: datetime.datetime) -> datetime.time:
@@ -24,15 +23,6 @@ def suggested_return_time(expected_return: datetime.datetime, now: datetime.date
     if later - now > NEXT_TIME_WITHIN - datetime.timedelta(minutes=1):
         later = now + datetime.timedelta(minutes=30)
     return local_clock(later)
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service ValidationError on the form: beside its field when the form has one."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class TimeInput(forms.TimeInput):

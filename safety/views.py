@@ -1,8 +1,9 @@
 """The safety pages: the phone check-in page, the office's phone recording, the escalation panel,
 the police pack and the "who is out now" board.
 
-Views stay thin: who may see what comes from visits.scoping and safety.watchdog.may_record_for;
-every rule is checked by the watchdog's service functions, whose errors are shown on the form.
+Views stay thin: who may see what comes from visits.scoping, accounts.permissions and
+safety.checkins.may_record_for; every rule is checked by the service functions (safety.checkins,
+safety.escalations), whose errors are shown on the form.
 """
 
 import datetime
@@ -21,29 +22,29 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts import roles
-from accounts.models import has_role
+from accounts.permissions import may_keep_watch, may_record_calls
+from homevisits.forms import add_service_errors
 from homevisits.redirects import safe_next
+from visits import lifecycle
+from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import local_day_bounds
-from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
+from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
 from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
-from . import notify, watchdog
+from . import checkins, notify
 from .board import live_board
+from .escalations import acknowledge, next_contact_step, record_contact
 from .forms import (
     AcknowledgeForm,
     CheckInForm,
     ContactAttemptForm,
     PhoneCheckInForm,
-    add_service_errors,
     suggested_return_time,
 )
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 from .notify import school_people
-
-# Who keeps watch over escalated visits: the office and head (R-RETURN-30) and the DSL (R-CODEWORD).
-KEEPERS = (roles.OFFICE, roles.HEAD, roles.DSL)
 
 
 def monitoring_status(request):
@@ -69,20 +70,11 @@ def _on_staff(user, visit) -> bool:
 # --- Check-ins: the phone page and the office's phone recording -------------------------------
 
 def offered_kinds(visit: Visit, now: datetime.datetime) -> list[str]:
-    """The next sensible events for the visit's state (the service still checks every one)."""
-    if visit.state == VisitState.APPROVED:
-        # R-DEPART: only on the day of the visit.
-        return [EventKind.DEPARTED] if timezone.localdate(visit.planned_start) == timezone.localdate(now) else []
-    if visit.state == VisitState.DEPARTED:
-        # R-ARRIVE: arrival comes with the safety question (yes -> arrived, no -> unsafe).
-        return [EventKind.ARRIVED, EventKind.UNSAFE, EventKind.OK, EventKind.LATE, EventKind.ABANDONED,
-                EventKind.RETURNED, EventKind.DURESS]
-    if visit.state == VisitState.ON_SITE:
-        return [EventKind.OK, EventKind.NO_ONE_HOME, EventKind.LATE, EventKind.LEFT, EventKind.ABANDONED,
-                EventKind.DURESS]
-    if visit.state == VisitState.LEFT:
-        return [EventKind.RETURNED, EventKind.LATE, EventKind.OK, EventKind.DURESS]
-    return []
+    """The check-ins the service accepts from the visit's state (the one table in
+    visits.lifecycle), in the order the pages show them; the service still checks every one."""
+    if visit.state == VisitState.APPROVED and timezone.localdate(visit.planned_start) != timezone.localdate(now):
+        return []  # R-DEPART: only on the day of the visit.
+    return lifecycle.kinds_accepted_from(visit.state)
 
 
 def _returned_text(event: VisitEvent, visit: Visit, who: str) -> str:
@@ -128,9 +120,9 @@ class _CheckInBase(View):
             visible_visits(request.user).select_related("school", "family", "lead"), pk=pk
         )
         # Only staff on the visit, or the office and head after a phone call (R-CONFIDENTIAL).
-        if not watchdog.may_record_for(request.user, visit):
+        if not checkins.may_record_for(request.user, visit):
             raise Http404("No such visit")
-        if self.by_phone and not has_role(request.user, *roles.WATCHERS):
+        if self.by_phone and not may_record_calls(request.user):
             raise Http404("No such visit")
         return visit
 
@@ -166,7 +158,7 @@ class _CheckInBase(View):
             duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
             failures_before = notify.broker_failures()
             try:
-                event = watchdog.check_in(
+                event = checkins.check_in(
                     visit, data["kind"], request.user, now=now, note=data["note"],
                     new_expected_return=data["new_expected_return_at"],
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
@@ -265,11 +257,13 @@ def _call_button_label(kind, visit) -> str:
         return visit.departure_label
     if kind == EventKind.RETURNED:
         return "Home safe" if visit.ends_at_home else "Back at school (or accounted for)"
+    if kind == EventKind.UNSAFE and visit.state == VisitState.ON_SITE:
+        return "Does NOT feel safe: leaving"
     return EventKind(kind).label
 
 
 def _last_checkin(visit):
-    return (visit.events.filter(kind__in=watchdog.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
+    return (visit.events.filter(kind__in=checkins.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
             .order_by("-at", "-pk").first())
 
 
@@ -314,10 +308,6 @@ class MyVisitsView(View):
 
 # --- The escalation panel ---------------------------------------------------------------------
 
-def may_keep_watch(user) -> bool:
-    return has_role(user, *KEEPERS)
-
-
 def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     """Everything the office, head or DSL need on an escalated visit (R-CONTACT-STEPS)."""
     now = now or timezone.now()
@@ -335,7 +325,7 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
     target = open_escalations[0] if open_escalations else None
     next_step = None
     if target is not None:
-        next_step = watchdog.next_contact_step(target)
+        next_step = next_contact_step(target)
         if contact_form is None:
             contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
                                               auto_id="id_contact_%s")
@@ -422,7 +412,7 @@ class EscalationView(View):
                 raise Http404("No such escalation")
             esc = get_object_or_404(Escalation, pk=form.cleaned_data["escalation"], visit=visit)
             try:
-                watchdog.acknowledge(esc, request.user, now=now)
+                acknowledge(esc, request.user, now=now)
             except PermissionDenied as exc:
                 raise Http404("No such escalation") from exc
             except ValidationError as exc:  # raised or resolved since the page was drawn
@@ -439,7 +429,7 @@ class EscalationView(View):
                     form.add_error(None, "This escalation is already resolved; reload the page.")
                 else:
                     try:
-                        attempt = watchdog.record_contact(
+                        attempt = record_contact(
                             esc, form.cleaned_data["step"], form.cleaned_data["outcome"], request.user,
                             note=form.cleaned_data["note"],
                             new_expected_return=form.cleaned_data["new_expected_return_at"], now=now,
@@ -513,7 +503,7 @@ def board_context(request):
     if not may_keep_watch(request.user):
         raise Http404("Not available")
     return {"board": live_board(request.user), "poll_seconds": settings.BOARD_POLL_SECONDS,
-            "board_url": reverse("safety:board"), "may_record_calls": has_role(request.user, *roles.WATCHERS)}
+            "board_url": reverse("safety:board"), "may_record_calls": may_record_calls(request.user)}
 
 
 class BoardView(View):

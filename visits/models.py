@@ -8,13 +8,24 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts import roles
+from accounts import permissions, roles
 from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
 from audit.models import AppendOnly, SchoolStampedHistory
 from homevisits.crypto import EncryptedCharField
 
+from .lifecycle import (
+    CHECK_IN_STATES,
+    FINISHED_STATES,
+    OUT_STATES,
+    PLANNING_STATES,
+    SUBMITTABLE_STATES,
+    UNAPPROVED_STATES,
+    UNDECIDED_STATES,
+    EventKind,
+    VisitState,
+)
 from .localtime import as_utc
 from .validators import normalise_postcode, validate_postcode
 
@@ -174,20 +185,6 @@ class Transport(models.TextChoices):
     PUBLIC = "public", "Public transport"
 
 
-class VisitState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Waiting for approval"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    DEPARTED = "departed", "On the way"
-    ON_SITE = "on_site", "At the visit"
-    LEFT = "left", "Left the property"
-    RETURNED = "returned", "Returned"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-OUT_STATES = (VisitState.DEPARTED, VisitState.ON_SITE, VisitState.LEFT)
-
 # A visit's state badge by what it means to the reader: not started, waiting for someone, good to
 # go, refused, out now, safely back, called off (classes in static/css/app.css).
 STATE_BADGES = {
@@ -201,7 +198,6 @@ STATE_BADGES = {
     VisitState.RETURNED: "hv-badge-done",
     VisitState.CANCELLED: "hv-badge-off",
 }
-PLANNING_STATES = (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.APPROVED, VisitState.REFUSED)
 
 
 class Gate(models.TextChoices):
@@ -223,7 +219,7 @@ def gate_deciders(gate, school) -> tuple[str, ...]:
     """The roles that may clear `gate` at `school` (R-AUTH: never anyone but the head or the DSL)."""
     if gate in HEAD_GATES and not school.dsl_may_clear_head_gates:
         return (roles.HEAD,)
-    return roles.APPROVERS
+    return permissions.LEADS
 
 
 def may_clear_gate(user, gate, school) -> bool:
@@ -363,7 +359,7 @@ class Visit(models.Model):
             # The watchdog's one query: due rows among visits that are out (partial index).
             models.Index(
                 fields=["next_check_at"], name="visit_due_out_idx",
-                condition=Q(state__in=["departed", "on_site", "left"]) & Q(next_check_at__isnull=False),
+                condition=Q(state__in=list(OUT_STATES)) & Q(next_check_at__isnull=False),
             ),
             models.Index(fields=["school", "planned_start"]),
             models.Index(fields=["school", "state"]),
@@ -431,9 +427,29 @@ class Visit(models.Model):
         end = "home afterwards" if self.ends_at_home else "back to school afterwards"
         return f"Leaving {start}, going {end}"
 
+    # What templates and pages ask of a visit's state (they never compare state strings).
     @property
     def is_out(self):
         return self.state in OUT_STATES
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == VisitState.DRAFT
+
+    @property
+    def has_left(self) -> bool:
+        """Staff have left the property and are on their way back (or home)."""
+        return self.state == VisitState.LEFT
+
+    @property
+    def is_returned(self) -> bool:
+        """Everyone is back: the visit is over (R-RETURN)."""
+        return self.state == VisitState.RETURNED
+
+    @property
+    def can_check_in(self) -> bool:
+        """The check-in pages have something to record: its start (approved) or word while out."""
+        return self.state in CHECK_IN_STATES
 
     def staff_links_with_people(self) -> list["VisitStaff"]:
         """Each member of staff on the visit with where they are, in name order (prefetched
@@ -458,7 +474,7 @@ class Visit(models.Model):
 
     @property
     def is_cancellable(self):
-        return self.state not in (VisitState.RETURNED, VisitState.CANCELLED)
+        return self.state not in FINISHED_STATES
 
     @property
     def open_gates(self):
@@ -473,12 +489,12 @@ class Visit(models.Model):
 
     @property
     def is_submittable(self) -> bool:
-        return self.state in (VisitState.DRAFT, VisitState.REFUSED)
+        return self.state in SUBMITTABLE_STATES
 
     @property
     def awaiting_decision(self) -> bool:
         """Still before (or back before) the approver's decision: the plan's gates are still to decide."""
-        return self.state in (VisitState.DRAFT, VisitState.SUBMITTED, VisitState.REFUSED)
+        return self.state in UNDECIDED_STATES
 
     @property
     def is_waiting_for_approval(self) -> bool:
@@ -519,7 +535,7 @@ class Visit(models.Model):
         elif self.state == VisitState.REFUSED:
             warnings.append("This visit was refused: revise the plan and have it approved before the family "
                             "is told.")
-        elif self.state in (VisitState.DRAFT, VisitState.SUBMITTED):
+        elif self.state in UNAPPROVED_STATES:
             warnings.append("This visit is not yet approved: don't send it until the head of school or the DSL "
                             "has approved the visit.")
         ra = getattr(self, "risk_assessment", None)
@@ -556,31 +572,6 @@ class VisitStaff(models.Model):
     @property
     def name(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
-
-
-class EventKind(models.TextChoices):
-    CREATED = "created", "Planned"
-    EDITED = "edited", "Changed"
-    SUBMITTED = "submitted", "Submitted for approval"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    REOPENED = "reopened", "Sent back for approval after a change"
-    CANCELLED = "cancelled", "Cancelled"
-    DEPARTED = "departed", "Left for the visit"
-    ARRIVED = "arrived", "Arrived, feels safe"
-    UNSAFE = "unsafe", "Arrived, does NOT feel safe"
-    OK = "ok", "All OK"
-    LATE = "late", "Running late"
-    NO_ONE_HOME = "no_one_home", "No one home"
-    LEFT = "left", "Left the property"
-    ABANDONED = "abandoned", "Visit abandoned"
-    RETURNED = "returned", "Back at school"
-    DURESS = "duress", "CODE WORD / duress"
-    ESCALATED = "escalated", "Escalated by the watchdog"
-    ALERT_REPEATED = "alert_repeated", "Alert repeated"
-    ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
-    CONTACT = "contact", "Contact step"
-    RESOLVED = "resolved", "Escalation resolved"
 
 
 class RecordedHow(models.TextChoices):

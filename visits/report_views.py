@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
+from homevisits.forms import add_service_errors
+
 from . import reports
 from .models import VisitReport
 from .report_forms import FollowUpFormSet, IncidentForm, VisitReportForm
@@ -26,7 +28,7 @@ def report_form(request, pk):
                 actions.instance = saved
                 actions.save()
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The visit report is filed.")
             return redirect(visit)
@@ -48,7 +50,7 @@ def incident_form(request, pk):
         try:
             reports.record_incident(visit, form.save(commit=False), request.user)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The incident is recorded and the head of school has been told.")
             return redirect(visit)

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import roles
+from accounts import permissions, roles
 from accounts.models import has_role
 
 from .models import Incident, Visit, VisitReport, VisitState
@@ -64,7 +64,7 @@ def reports_overdue(visits, now):
 def record_incident(visit: Visit, incident: Incident, by, now=None) -> Incident:
     """R-INCIDENT: anyone on the visit, the office or the head records it as soon as possible."""
     now = now or timezone.now()
-    if not (visit.staff.filter(pk=by.pk).exists() or has_role(by, roles.OFFICE, roles.HEAD, roles.DSL)):
+    if not (visit.staff.filter(pk=by.pk).exists() or has_role(by, *permissions.KEEPERS)):
         raise PermissionDenied("Only staff on the visit, the office, the head or the DSL record incidents.")
     if incident.occurred_at and incident.occurred_at > now + datetime.timedelta(minutes=5):
         raise ValidationError("An incident can't have happened in the future: check the date and time.")

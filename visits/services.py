@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import has_role, school_of
+from accounts.permissions import may_approve, may_share_families, of_school, sees_all_visits
 
-from .models import OUT_STATES, EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
+from .lifecycle import FINISHED_STATES, NOT_BOOKING_STATES, OUT_STATES, SUBMITTABLE_STATES
+from .models import EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
 
 SCHOOL_DAYS_NOTICE = 2  # the head hears at once about a visit due within two school days
 
@@ -42,7 +42,7 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
             add("expected_return", "The expected return must be after the visit starts.")
         elif visit.expected_return < visit.planned_end:
             add("expected_return", "The expected return is before the planned visit would end.")
-    if visit.planned_start and visit.planned_start < now and visit.state in (VisitState.DRAFT, VisitState.REFUSED):
+    if visit.planned_start and visit.planned_start < now and visit.state in SUBMITTABLE_STATES:
         add("planned_start", "A visit can't be planned in the past.")
     # R-PAIR: no visit by one person alone.
     if len(staff) < 2:
@@ -74,7 +74,7 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
         clash = (
             Visit.objects.filter(staff__in=staff, planned_start__lt=visit.expected_return,
                                  expected_return__gt=visit.planned_start)
-            .exclude(state__in=[VisitState.CANCELLED, VisitState.REFUSED, VisitState.RETURNED])
+            .exclude(state__in=NOT_BOOKING_STATES)
             .exclude(pk=visit.pk)
             .select_related("family")
             .first()
@@ -127,6 +127,10 @@ def _raise(errors: dict[str, list[str]]):
 
 # --- Transitions ------------------------------------------------------------------------------
 
+# The approver's decision on a visit (R-AUTH): who, when, and why.
+DECISION_FIELDS = ("decided_by", "decided_at", "decision_reason")
+
+
 def _lock(visit: Visit) -> Visit:
     return Visit.objects.select_for_update().select_related("school", "family").get(pk=visit.pk)
 
@@ -152,7 +156,7 @@ def submit(visit: Visit, by, now=None) -> Visit:
     now = now or timezone.now()
     with transaction.atomic():
         visit = _lock(visit)
-        if visit.state not in (VisitState.DRAFT, VisitState.REFUSED):
+        if visit.state not in SUBMITTABLE_STATES:
             raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can't be submitted.")
         staff = list(visit.staff.select_related("profile"))
         _raise(plan_errors(visit, staff, now))
@@ -163,7 +167,7 @@ def submit(visit: Visit, by, now=None) -> Visit:
         visit.gate_overrides = {}
         visit.state = VisitState.SUBMITTED
         visit.decided_by, visit.decided_at, visit.decision_reason = None, None, ""
-        visit.save()
+        visit.save(update_fields=["state", "gates_required", "gate_overrides", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.SUBMITTED, by, at=now,
                      data={"gates": visit.gates_required} if visit.gates_required else None)
         if _within_school_days(visit.planned_start, now, SCHOOL_DAYS_NOTICE):
@@ -188,7 +192,7 @@ def approval_blockers(visit: Visit, approver, overrides: dict[str, str]) -> list
     """Why `approver` may not approve this visit now; empty when they may."""
     blockers = []
     # R-AUTH: the head of school or the DSL of this school, and not one of the visitors.
-    if not has_role(approver, *roles.APPROVERS) or school_of(approver) != visit.school:
+    if not may_approve(approver) or not of_school(approver, visit.school):
         blockers.append("Only the head of school or the DSL of this school can approve visits.")
     if visit.staff.filter(pk=approver.pk).exists():
         blockers.append("You are one of the visiting staff: another approver must authorise this visit.")
@@ -233,7 +237,7 @@ def approve(visit: Visit, by, overrides: dict[str, str] | None = None, now=None)
         visit.gate_overrides = {g: overrides[g] for g in visit.gates_required}
         visit.state = VisitState.APPROVED
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, ""
-        visit.save()
+        visit.save(update_fields=["state", "gate_overrides", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.APPROVED, by, at=now,
                      data={"overrides": visit.gate_overrides} if visit.gate_overrides else None)
         from safety.notify import notify_decision
@@ -250,11 +254,11 @@ def refuse(visit: Visit, by, reason: str, now=None) -> Visit:
         visit = _lock(visit)
         if visit.state != VisitState.SUBMITTED:
             raise ValidationError(f"This visit is {visit.get_state_display().lower()}, not waiting for approval.")
-        if not has_role(by, *roles.APPROVERS) or school_of(by) != visit.school:
+        if not may_approve(by) or not of_school(by, visit.school):
             raise PermissionDenied("Only the head of school or the DSL can refuse visits.")
         visit.state = VisitState.REFUSED
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, reason.strip()
-        visit.save()
+        visit.save(update_fields=["state", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.REFUSED, by, at=now, note=reason.strip())
         from safety.notify import notify_decision
 
@@ -274,13 +278,13 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
             raise ValidationError(
                 "Staff are already out on this visit: record 'abandoned' and sign them back in instead."
             )
-        if visit.state in (VisitState.RETURNED, VisitState.CANCELLED):
+        if visit.state in FINISHED_STATES:
             raise ValidationError(f"This visit is already {visit.get_state_display().lower()}.")
         visit.state = VisitState.CANCELLED
         visit.cancel_reason = reason.strip()
         visit.cancelled_for_safety = for_safety
         visit.next_check_at = None
-        visit.save()
+        visit.save(update_fields=["state", "cancel_reason", "cancelled_for_safety", "next_check_at", "updated_at"])
         record_event(visit, EventKind.CANCELLED, by, at=now, note=reason.strip(), data={"for_safety": for_safety})
         from safety.notify import notify_cancelled
 
@@ -381,7 +385,7 @@ def assessment_changed(visit: Visit, by, now=None) -> Visit:
             visit.state = VisitState.SUBMITTED
             visit.decided_by, visit.decided_at = None, None
             visit.gate_overrides = {}
-            visit.save()
+            visit.save(update_fields=["state", "decided_by", "decided_at", "gate_overrides", "updated_at"])
         record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
                      data={"changed": ["risk_assessment"]})
     return visit
@@ -422,7 +426,7 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
 def share_family(family, people, by) -> None:
     """R-CONFIDENTIAL: the visiting staff (of the family's school) who may see a family beyond
     those on its visits, as set by the head or DSL."""
-    if not has_role(by, roles.HEAD, roles.DSL) or school_of(by) != family.school:
+    if not may_share_families(by) or not of_school(by, family.school):
         raise PermissionDenied("Only the head of school or the DSL decides who may see a family.")
     family.shared_with.set([p for p in people if getattr(getattr(p, "profile", None), "school_id", None)
                             == family.school_id])
@@ -431,7 +435,7 @@ def share_family(family, people, by) -> None:
 def family_created(family, by) -> None:
     """Visiting staff who add a family for their own new visit may see it from then on (R-CONFIDENTIAL):
     it is shared with them, as the head could do."""
-    if not has_role(by, *roles.SEE_ALL_FAMILIES):
+    if not sees_all_visits(by):
         family.shared_with.add(by)
 
 

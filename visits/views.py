@@ -22,12 +22,14 @@ from django.views.generic import DetailView, ListView
 from accounts import roles
 from accounts.models import StaffProfile, has_role, school_of
 from audit.models import AccessKind, log_access
+from homevisits.forms import add_service_errors
 from safety.models import SafetyChecklist
 from safety.services import assessment_saved, complete_checklist, ensure_risk_assessment
 
 from . import services
 from .forms import (
     FORM_PARTS,
+    PLAN_FIELD_MAP,
     ApproveForm,
     CancelForm,
     CarerFormSet,
@@ -261,7 +263,7 @@ def visit_form(request, pk=None, source_pk=None):
                 visit = services.save_plan(visit, staff, user, changed_fields=changed_plan_fields(
                     before, visit, staff, form), children=form.cleaned_data["children"])
             except ValidationError as exc:
-                form.add_plan_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+                add_service_errors(form, exc, field_map=PLAN_FIELD_MAP)
             else:
                 if source is not None:
                     messages.info(request, "The risk assessment was copied forward from the family's last visit. "
@@ -345,8 +347,7 @@ def visit_cancel(request, pk):
             services.cancel(visit, request.user, form.cleaned_data["reason"],
                             for_safety=form.cleaned_data["for_safety"])
         except ValidationError as exc:
-            for message in _messages_of(exc):
-                form.add_error(None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Visit cancelled. The staff have been told"
                              + (" and the head of school has it in writing." if form.cleaned_data["for_safety"]
@@ -402,8 +403,7 @@ def risk_assessment(request, pk):
                     hazards.save()
                     assessment_saved(ra, user, changed=changed, reviewed=form.cleaned_data["reviewed"])
             except ValidationError as exc:
-                for message in _messages_of(exc):
-                    form.add_error(None, message)
+                add_service_errors(form, exc)
             else:
                 if changed and was_approved:
                     messages.warning(request, "The risk assessment changed: the visit needs approval again.")
@@ -500,8 +500,7 @@ def visit_approve(request, pk):
         try:
             services.approve(visit, request.user, form.overrides())
         except ValidationError as exc:
-            for message in _messages_of(exc):
-                form.add_error(None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Approved: {visit}.")
             return redirect("visits:approvals")
@@ -518,8 +517,7 @@ def visit_refuse(request, pk):
         try:
             services.refuse(visit, request.user, form.cleaned_data["reason"])
         except ValidationError as exc:
-            for message in _messages_of(exc):
-                form.add_error(None, message)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Refused: {visit}. The staff have been told why.")
             return redirect("visits:approvals")

@@ -49,10 +49,10 @@ DEFAULT_SAME_SCHOOL_DENIED = {
     "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
 }
 EXTRA_SAME_SCHOOL_DENIED = {
-    # The escalation panel and the police pack: office, head and DSL keep watch (safety.views.KEEPERS).
+    # The escalation panel and the police pack: office, head and DSL keep watch (accounts.permissions.KEEPERS).
     "safety:escalation": ["teacher", "ta", "admin"],
     "safety:police-pack": ["teacher", "ta", "admin"],
-    # Recording a phone call on someone's behalf: office and head only (roles.WATCHERS).
+    # Recording a phone call on someone's behalf: office and head only (accounts.permissions.CALL_TAKERS).
     "safety:record-call": ["teacher", "ta", "dsl", "admin"],
     # The phone check-in page: staff on the visit, or the office and head (sent on to record-call).
     "safety:checkin": ["dsl", "admin"],

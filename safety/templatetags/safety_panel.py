@@ -2,13 +2,11 @@
 
 from django import template
 
-from accounts import roles
-from accounts.models import has_role
-from visits.models import OUT_STATES, VisitState
+from accounts.permissions import may_keep_watch, may_record_calls
 
-from .. import watchdog
+from .. import checkins
 from ..models import Escalation
-from ..views import escalation_panel, may_keep_watch
+from ..views import escalation_panel
 
 register = template.Library()
 
@@ -17,12 +15,12 @@ register = template.Library()
 def safety_visit_panel(context, visit):
     request = context["request"]
     user = request.user
-    live = visit.state in (VisitState.APPROVED, *OUT_STATES)
+    live = visit.can_check_in
     on_staff = visit.staff.filter(pk=user.pk).exists()
     out = {
         "visit": visit,
         "checkin": live and on_staff,
-        "record_call": live and has_role(user, *roles.WATCHERS) and watchdog.may_record_for(user, visit),
+        "record_call": live and may_record_calls(user) and checkins.may_record_for(user, visit),
         "keeper": may_keep_watch(user),
         "panel": None,
     }

@@ -2,7 +2,8 @@
 
 from django import template
 
-from visits.models import OUT_STATES, VisitReport, VisitState
+from visits.lifecycle import STARTED_STATES, VisitState
+from visits.models import VisitReport
 from visits.reports import may_file_report
 
 register = template.Library()
@@ -16,5 +17,5 @@ def after_visit_panel(context, visit):
         "visit": visit,
         "report": report,
         "may_file": visit.state == VisitState.RETURNED and may_file_report(user, visit),
-        "may_record_incident": visit.state in (*OUT_STATES, VisitState.RETURNED),
+        "may_record_incident": visit.state in STARTED_STATES,
     }

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
+from safety.escalations import refresh_next_check
 from safety.models import Escalation, EscalationReason, Notification, SafetyChecklist
 from safety.services import ensure_risk_assessment
-from safety.watchdog import refresh_next_check
 from visits.models import (
     Carer,
     Child,

@@ -1,0 +1,209 @@
+"""Check-ins from staff who are out (R-DEPART .. R-RETURN, R-CHECKIN, R-LATE-15, R-CODEWORD): each one
+checked against the one transition table (visits.lifecycle.CHECK_INS), recorded as a visit event,
+and moving the watchdog with it (`next_check_at`, safety.ladder).
+
+The round starts at departure and moves on when staff give word that resets the clock (a late
+notice with a new time, a check-in that answers a missed check-in), so a visit can be escalated
+afresh if staff are late again after giving a new time.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.models import school_of
+from visits import lifecycle
+from visits.lifecycle import OUT_STATES, EventKind
+from visits.localtime import as_utc
+from visits.models import RecordedHow, Visit, VisitEvent, VisitState
+from visits.services import record_event
+
+from .escalations import escalate, heard_from, refresh_next_check, reset_heard_from_all, resolve
+from .models import Escalation, EscalationLevel, EscalationReason
+
+# What each check-in does to the visit's state, and from which states it is accepted: one table,
+# read by the pages that offer check-ins too (visits.lifecycle.CHECK_INS).
+CHECKIN_KINDS = lifecycle.CHECKIN_KINDS
+
+
+def may_record_for(user, visit: Visit) -> bool:
+    """Staff on the visit record their own check-ins; the office and head record them after a call."""
+    if school_of(user) != visit.school:
+        return False
+    if permissions.may_record_calls(user):
+        return True
+    return visit.staff.filter(pk=user.pk).exists()
+
+
+def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expected_return=None,
+             how: str = RecordedHow.SELF, on_behalf_of=None, idempotency_key: str | None = None) -> VisitEvent:
+    """Record one check-in event for a visit and move the watchdog with it.
+
+    A retried or double-tapped submission carrying the same idempotency key records once and
+    returns the first event.
+    """
+    now = now or timezone.now()
+    if new_expected_return is not None:
+        new_expected_return = as_utc(new_expected_return)
+    if kind not in CHECKIN_KINDS:
+        raise ValidationError(f"Unknown check-in: {kind}")
+    if not may_record_for(by, visit):
+        raise PermissionDenied("You are not on this visit.")
+    if idempotency_key:
+        earlier = _same_key(visit, idempotency_key)
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key)
+    except IntegrityError:
+        earlier = _same_key(visit, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _same_key(visit, idempotency_key):
+    """The event already recorded with this key; a key is only ever replayed on its own visit."""
+    earlier = VisitEvent.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is not None and earlier.visit_id != visit.pk:
+        raise ValidationError("This form was already used for another visit. Reload the page and try again.")
+    return earlier
+
+
+def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key):
+    # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
+    visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
+    # The one transition table (visits.lifecycle): what this check-in is accepted from.
+    refused = lifecycle.refusal(kind, visit.state, visit.get_state_display().lower())
+    if kind == EventKind.DEPARTED:
+        # R-DEPART: only an approved visit, only on the day of the visit.
+        if refused:
+            raise ValidationError(refused)
+        if timezone.localdate(visit.planned_start) != timezone.localdate(now):
+            raise ValidationError("A visit can only start on the day it is planned for.")
+    elif visit.state not in OUT_STATES:
+        raise ValidationError(refused)
+    # Whose word this is (R-RETURN, R-CHECKIN): the member of staff themselves, or the one the
+    # office names after a call. Someone already back gives no more word for the visit.
+    links = {link.user_id: link for link in visit.staff_links.select_related("user")}
+    link = _whose_word(links, by, on_behalf_of)
+    if refused:
+        raise ValidationError(refused)
+    if kind == EventKind.LATE:
+        # R-LATE-15: a new expected return, which must be later than now.
+        if new_expected_return is None:
+            raise ValidationError({"new_expected_return": ["Say when you now expect to be back."]})
+        if new_expected_return <= now:
+            raise ValidationError({"new_expected_return": ["The new return time must be later than now."]})
+    if kind == EventKind.ABANDONED and not note.strip():
+        raise ValidationError({"note": ["Say why the visit was abandoned."]})
+
+    data = {}
+    if kind == EventKind.LATE:
+        data = {"previous_expected_return": visit.expected_return.isoformat(),
+                "new_expected_return": new_expected_return.isoformat()}
+    event = record_event(visit, kind, by, at=now, how=how, note=note, data=data,
+                         on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)
+
+    if kind == EventKind.DEPARTED:
+        visit.departed_at = now
+        visit.watch_round = 1
+        # Everyone on the visit leaves with it: each is out, and heard from, as of now.
+        heard_from(visit, links.values(), links.values(), now)
+    else:
+        heard_from(visit, [link], links.values(), now)
+    visit.state = lifecycle.state_after(kind, visit.state)
+    visit.last_contact_at = now
+
+    if kind == EventKind.LATE:
+        visit.expected_return = new_expected_return
+        # A new time answers a late return; a missed check-in only once everyone still out has given word.
+        if _checkin_answered(visit, now) or not _missed_checkin_open(visit):
+            _start_new_round(visit, by, now, "New expected return given", reasons=(
+                EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
+    elif kind in (EventKind.OK, EventKind.ARRIVED, EventKind.LEFT, EventKind.NO_ONE_HOME):
+        # Word from staff answers a missed periodic check-in (not a late return: that needs a new time).
+        _answer_missed_checkin(visit, by, now)
+    elif kind == EventKind.RETURNED:
+        if _back(visit, link, links.values(), now):
+            # R-RETURN: everyone is back: the visit is over and every open escalation closes.
+            visit.state = VisitState.RETURNED
+            visit.returned_at = now
+            resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now, "Everyone is back")
+        else:
+            # The others are still out, and still watched; the one back no longer holds up a check-in.
+            _answer_missed_checkin(visit, by, now)
+
+    if kind in (EventKind.DURESS, EventKind.UNSAFE):
+        reason = EscalationReason.DURESS if kind == EventKind.DURESS else EscalationReason.UNSAFE
+        escalate(visit, EscalationLevel.EMERGENCY, reason, anchor_at=now, now=now)
+    elif kind == EventKind.ABANDONED:
+        from .notify import notify_head_now
+
+        notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}", now=now)
+
+    refresh_next_check(visit)
+    visit.save(update_fields=CHECK_IN_FIELDS)
+    return event
+
+
+# What a check-in may change on the visit row.
+CHECK_IN_FIELDS = ["state", "departed_at", "watch_round", "last_contact_at", "heard_from_all_at", "expected_return",
+                   "returned_at", "next_check_at", "escalation_level", "updated_at"]
+
+
+def _whose_word(links, by, on_behalf_of):
+    """The link of the member of staff a check-in is from: the one who taps it, or, recorded by
+    the office or head after a call, the one who called. Refused for someone already back."""
+    if on_behalf_of is not None and on_behalf_of.pk != by.pk:
+        if not permissions.may_record_calls(by):
+            raise PermissionDenied("Only the office or the head records a check-in for someone else.")
+        person = on_behalf_of
+    elif by.pk in links:
+        person = by
+    else:
+        raise ValidationError({"on_behalf_of": ["Choose who called."]})
+    link = links.get(person.pk)
+    if link is None:
+        raise ValidationError({"on_behalf_of": ["They are not on this visit."]})
+    if not link.is_out:
+        still_out = ", ".join(other.name for other in links.values() if other.is_out)
+        who = "You are" if person.pk == by.pk else f"{link.name} is"
+        raise ValidationError(f"{who} already back from this visit" + (f"; still out: {still_out}." if still_out
+                                                                       else "."))
+    return link
+
+
+def _back(visit, link, everyone, now) -> bool:
+    """One member of staff is back (R-RETURN); True when that was the last one out."""
+    link.returned_at = now
+    link.save(update_fields=["returned_at"])
+    reset_heard_from_all(visit, everyone)
+    return not any(other.is_out for other in everyone)
+
+
+def _checkin_answered(visit, now) -> bool:
+    """Has everyone still out given word since their periodic check-in fell due (R-CHECKIN)?"""
+    interval = visit.school.checkin_interval_minutes
+    if not interval or visit.heard_from_all_at is None:
+        return True
+    return visit.heard_from_all_at + datetime.timedelta(minutes=interval) > now
+
+
+def _missed_checkin_open(visit) -> bool:
+    return Escalation.objects.filter(visit=visit, round=visit.watch_round, resolved_at__isnull=True,
+                                     reason=EscalationReason.MISSED_CHECKIN).exists()
+
+
+def _answer_missed_checkin(visit, by, now):
+    if _checkin_answered(visit, now) and _missed_checkin_open(visit):
+        _start_new_round(visit, by, now, "Checked in", reasons=(EscalationReason.MISSED_CHECKIN,))
+
+
+def _start_new_round(visit, by, now, note, reasons):
+    resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True, reason__in=reasons), by, now, note)
+    visit.watch_round += 1

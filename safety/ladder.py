@@ -1,0 +1,130 @@
+"""The escalation ladder of one visit: its deadlines, computed here only, from the school's settings.
+
+Read by the scan (safety.watchdog: when a visit is next due, and what is due then), by the board's
+progress bars (safety.board: static/js/board.js counts down from the same instants, handed over in
+data attributes) and by every sentence that names a minute count (`rule_words`), so a school that
+set 20 and 40 minutes reads 20 and 40 everywhere.
+
+  anchor = the expected return, or the periodic check-in due time if that comes first (R-CHECKIN)
+  level 1 at anchor + late_call_minutes     office flagged (R-LATE-15)
+  level 2 at anchor + office_chase_minutes  office must contact now, head of school alerted (R-RETURN-30)
+  level 2/3 unacknowledged: repeated every alert_repeat_minutes to the same people (R-RETURN-30)
+  level 3 at once on a code word, duress or "felt unsafe" (R-CODEWORD: not a deadline)
+
+All times are aware UTC instants (visits.localtime.as_utc): adding minutes is elapsed time, so the
+clock change neither shifts nor loses an escalation.
+"""
+
+import dataclasses
+import datetime
+
+from visits.lifecycle import OUT_STATES
+from visits.localtime import as_utc
+
+from .models import Escalation, EscalationLevel, EscalationReason
+
+
+@dataclasses.dataclass(frozen=True)
+class Deadlines:
+    """When each rung of the ladder falls due for one visit, counted from `anchor`."""
+
+    anchor: datetime.datetime
+    reason: str  # EscalationReason: a late return or a missed periodic check-in
+    late_at: datetime.datetime  # level 1, R-LATE-15
+    chase_at: datetime.datetime  # level 2, R-RETURN-30
+    repeat_every: datetime.timedelta  # an unacknowledged level 2 or 3 alert, R-RETURN-30
+
+    def due_at(self, level: int) -> datetime.datetime:
+        """When the ladder raises `level` (1 or 2)."""
+        return self.late_at if level == EscalationLevel.LATE else self.chase_at
+
+    def repeat_at(self, alert: Escalation) -> datetime.datetime:
+        return as_utc(alert.last_alert_at) + self.repeat_every
+
+
+def counted_from(anchor: datetime.datetime, reason: str, school) -> Deadlines:
+    """The ladder of `school` counted from `anchor`."""
+    anchor = as_utc(anchor)
+    return Deadlines(
+        anchor=anchor, reason=reason,
+        late_at=anchor + datetime.timedelta(minutes=school.late_call_minutes),  # R-LATE-15
+        chase_at=anchor + datetime.timedelta(minutes=school.office_chase_minutes),  # R-RETURN-30
+        repeat_every=datetime.timedelta(minutes=school.alert_repeat_minutes),
+    )
+
+
+def anchor(visit) -> tuple[datetime.datetime, str]:
+    """The deadline the ladder counts from, and why (late return or a missed periodic check-in), as
+    a UTC instant: a time just typed may still carry the local zone, where adding minutes would be
+    wall-clock arithmetic."""
+    interval = visit.school.checkin_interval_minutes
+    expected = as_utc(visit.expected_return)
+    if interval:
+        # Each person's word counts for them only: the clock runs from the oldest among those out.
+        last_word = as_utc(visit.heard_from_all_at or visit.last_contact_at or visit.departed_at)
+        checkin_due = last_word + datetime.timedelta(minutes=interval)
+        if checkin_due < expected:
+            return checkin_due, EscalationReason.MISSED_CHECKIN
+    return expected, EscalationReason.LATE_RETURN
+
+
+def deadlines(visit) -> Deadlines:
+    """The ladder of a visit that is out, from its anchor (the scan's view)."""
+    return counted_from(*anchor(visit), visit.school)
+
+
+def return_deadlines(expected_return: datetime.datetime, school) -> Deadlines:
+    """The ladder counted from the expected return alone: the board's progress bar runs from
+    departure to the expected return, and turns amber and red on these instants from the clock
+    alone, even if the watchdog is not running."""
+    return counted_from(expected_return, EscalationReason.LATE_RETURN, school)
+
+
+def ladder_level(round_escalations: list[Escalation]) -> int | None:
+    """The level this round's ladder raises next: 1, then 2; nothing above (3 only by a code word)."""
+    top = max((e.level for e in round_escalations), default=0)
+    return {0: EscalationLevel.LATE, EscalationLevel.LATE: EscalationLevel.CHASE}.get(top)
+
+
+def repeats(alert: Escalation | None) -> bool:
+    """R-RETURN-30: an open alert at level 2 or 3 repeats until someone acknowledges it."""
+    return alert is not None and alert.level >= EscalationLevel.CHASE and alert.acknowledged_at is None
+
+
+def next_rung(round_escalations: list[Escalation], alert: Escalation | None) -> int | None:
+    """The level the ladder raises next for a visit, given this round's escalations and its open
+    alert (none while an alert at that level or above is open)."""
+    level = ladder_level(round_escalations)
+    if level is not None and (alert is None or alert.level < level):
+        return level
+    return None
+
+
+def next_check(visit, round_escalations: list[Escalation],
+               alert: Escalation | None = None) -> datetime.datetime | None:
+    """When the watchdog must next look at this visit, given this round's escalations and the
+    visit's open alert (from any round)."""
+    if visit.state not in OUT_STATES:
+        return None
+    due = deadlines(visit)
+    times = []
+    level = next_rung(round_escalations, alert)
+    if level is not None:
+        times.append(due.due_at(level))
+    if repeats(alert):
+        times.append(due.repeat_at(alert))
+    # None: someone is dealing with it; it stays on the board until resolved.
+    return min(times, default=None)
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleWords:
+    """The ladder's rules in words, with the school's own minute counts."""
+
+    late: str  # "Late: 15-minute rule passed"
+    chase: str  # "Not back: 30-minute rule passed"
+
+
+def rule_words(school) -> RuleWords:
+    return RuleWords(late=f"Late: {school.late_call_minutes}-minute rule passed",  # R-LATE-15
+                     chase=f"Not back: {school.office_chase_minutes}-minute rule passed")  # R-RETURN-30
