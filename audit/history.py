@@ -1,6 +1,6 @@
 """Change history (django-simple-history) of the records an auditor asks about: who changed what
 and when. Every Historical* row is stamped with its school when written, so the audit page scopes
-by school with one indexed filter (audit.models.SchoolStampedHistory)."""
+by school with one indexed filter (homevisits.history.SchoolStampedHistory)."""
 
 from django.apps import apps
 from django.db.models import F

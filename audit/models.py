@@ -1,29 +1,15 @@
-"""Audit and data protection (R-CONFIDENTIAL): who read which record, and the school stamp that
-every historical (django-simple-history) row carries so the audit page can scope it in one query.
+"""Audit and data protection (R-CONFIDENTIAL): who read which record.
 
 A home of its own because it spans visits and safety: the access log records reads of families
-(visits) and safeguarding concerns (safety), and the history base is shared by both apps' models.
+(visits) and safeguarding concerns (safety). The school stamp of historical rows is
+homevisits.history.SchoolStampedHistory, app-free so the lower apps can base their history on it.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-# Visits and safety import it from here too.
 from homevisits.append_only import AppendOnly
-
-
-class SchoolStampedHistory(models.Model):
-    """Abstract base of every Historical* model: the school the row belongs to, set when the row is
-    written (audit.history), so the audit page never joins through a record that may be gone."""
-
-    history_school = models.ForeignKey(
-        "accounts.School", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
 
 
 class AccessKind(models.TextChoices):

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from audit.models import AppendOnly, SchoolStampedHistory
+from homevisits.append_only import AppendOnly
+from homevisits.history import SchoolStampedHistory
 
 
 class Heartbeat(models.Model):

@@ -12,7 +12,8 @@ from accounts import roles
 from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
-from audit.models import AppendOnly, SchoolStampedHistory
+from homevisits.append_only import AppendOnly
+from homevisits.history import SchoolStampedHistory
 from homevisits.crypto import EncryptedCharField
 
 from .localtime import as_utc

@@ -85,7 +85,7 @@ def test_every_date_field_of_every_form_is_tried_here():
         for name, field in cls.base_fields.items():
             if isinstance(field, DATE_FIELDS):
                 found.add((f"{cls.__module__}.{cls.__qualname__}", name))
-    from audit.admin import AppendOnlyAdmin
+    from accounts.admin import AppendOnlyAdmin
 
     for model, model_admin in admin.site._registry.items():
         # The admin pages of the apps that can change a record (append-only ones are read-only). A time
