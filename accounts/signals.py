@@ -12,8 +12,9 @@ SCHOOL_ADMIN_PERMISSIONS = {
                  # The profile comes with a new account (the inline on the Users page).
                  "add_staffprofile"),
     "auth": ("view_user", "change_user", "add_user"),
+    "notifications": ("view_notification",),
     "visits": ("view_visitevent",),
-    "safety": ("view_contactattempt", "view_notification", "view_escalation"),
+    "safety": ("view_contactattempt", "view_escalation"),
 }
 
 

@@ -19,12 +19,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
+from notifications.models import Channel, DeliveryStatus, Notification
 from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, EventKind, VisitEvent, VisitStaff, VisitState
 from visits.scoping import visible_visits
 
 from .health import monitoring_is_down
-from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
+from .models import Escalation, EscalationLevel
 from .watchdog import CHECKIN_KINDS
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).

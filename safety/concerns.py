@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import has_role, school_of
+from notifications.models import Channel
+from notifications.outbox import queue, school_people
 
-from .models import Channel, SafeguardingConcern
-from .notify import queue, school_people
+from .models import SafeguardingConcern
 
 CONCERN_READERS = (roles.DSL, roles.HEAD)
 

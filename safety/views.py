@@ -23,12 +23,14 @@ from django.views.decorators.cache import never_cache
 from accounts import roles
 from accounts.models import has_role
 from homevisits.redirects import safe_next
+from notifications import outbox
+from notifications.outbox import school_people
 from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
 from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
-from . import notify, watchdog
+from . import watchdog
 from .board import live_board
 from .forms import (
     AcknowledgeForm,
@@ -40,7 +42,6 @@ from .forms import (
 )
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
-from .notify import school_people
 
 # Who keeps watch over escalated visits: the office and head (R-RETURN-30) and the DSL (R-CODEWORD).
 KEEPERS = (roles.OFFICE, roles.HEAD, roles.DSL)
@@ -164,7 +165,7 @@ class _CheckInBase(View):
             key = str(data["idempotency_key"])
             # Only for the message: the service itself records a key once (and on its own visit only).
             duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
-            failures_before = notify.broker_failures()
+            failures_before = outbox.broker_failures()
             try:
                 event = watchdog.check_in(
                     visit, data["kind"], request.user, now=now, note=data["note"],
@@ -179,7 +180,7 @@ class _CheckInBase(View):
             else:
                 visit.refresh_from_db()
                 messages.success(request, confirmation(event, visit, duplicate=duplicate))
-                if notify.broker_failures() > failures_before:
+                if outbox.broker_failures() > failures_before:
                     # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
                     messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
                                               "and head have not been messaged yet: it will send as soon as it is "

@@ -38,10 +38,13 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import has_role, school_of
+from notifications.outbox import pending_to_hand_over, queue, resend_pending, school_people
+from visits.alerts import notify_head_now
 from visits.localtime import as_utc
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
 from visits.services import record_event
 
+from .alerts import escalation_audience, escalation_messages, notify_escalation
 from .health import SCAN_HEARTBEAT, record_heartbeat
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
@@ -254,8 +257,6 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         reason = EscalationReason.DURESS if kind == EventKind.DURESS else EscalationReason.UNSAFE
         _escalate(visit, EscalationLevel.EMERGENCY, reason, anchor_at=now, now=now)
     elif kind == EventKind.ABANDONED:
-        from .notify import notify_head_now
-
         notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}", now=now)
 
     refresh_next_check(visit)
@@ -364,8 +365,6 @@ def _escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
     esc.visit = visit
     record_event(visit, EventKind.ESCALATED, None, at=now, how=RecordedHow.SYSTEM,
                  note=esc.get_level_display(), data={"level": level, "reason": reason})
-    from .notify import notify_escalation
-
     notify_escalation(esc, 1, now)
     return esc
 
@@ -525,8 +524,6 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
     for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
         if not _scan_batch(now, batch_size, result):
             break
-    from .notify import resend_pending
-
     result.resent = resend_pending(now)
     if real_time:
         with transaction.atomic():
@@ -537,8 +534,6 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
 def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
     """What one scan at `now` would do, writing nothing and notifying nobody (`scan_overdue
     --dry-run`): the same due query and ladder as `scan`, without locks or writes."""
-    from .notify import escalation_audience, pending_to_hand_over, school_people
-
     result = ScanResult(now=now, dry_run=True)
     due = list(Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now).select_related("school")
                .order_by("next_check_at", "pk")[:limit])
@@ -581,8 +576,6 @@ def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation |
 def _scan_batch(now, batch_size, result) -> int:
     """Lock up to batch_size due visits (skipping rows another scan holds) and move each one step,
     with a constant number of queries per batch."""
-    from .notify import escalation_audience, escalation_messages, queue, school_people
-
     with transaction.atomic():
         # Lock order: the visit rows first; their escalation rows are only written after.
         due = list(

@@ -13,8 +13,8 @@ from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
 from homevisits.append_only import AppendOnly
-from homevisits.history import SchoolStampedHistory
 from homevisits.crypto import EncryptedCharField
+from homevisits.history import SchoolStampedHistory
 
 from .localtime import as_utc
 from .validators import normalise_postcode, validate_postcode

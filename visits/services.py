@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import has_role, school_of
 
+from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
 from .models import OUT_STATES, EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
 
 SCHOOL_DAYS_NOTICE = 2  # the head hears at once about a visit due within two school days
@@ -167,8 +168,6 @@ def submit(visit: Visit, by, now=None) -> Visit:
         record_event(visit, EventKind.SUBMITTED, by, at=now,
                      data={"gates": visit.gates_required} if visit.gates_required else None)
         if _within_school_days(visit.planned_start, now, SCHOOL_DAYS_NOTICE):
-            from safety.notify import notify_submitted_soon
-
             notify_submitted_soon(visit, now)
     return visit
 
@@ -236,8 +235,6 @@ def approve(visit: Visit, by, overrides: dict[str, str] | None = None, now=None)
         visit.save()
         record_event(visit, EventKind.APPROVED, by, at=now,
                      data={"overrides": visit.gate_overrides} if visit.gate_overrides else None)
-        from safety.notify import notify_decision
-
         notify_decision(visit, now)
     return visit
 
@@ -256,8 +253,6 @@ def refuse(visit: Visit, by, reason: str, now=None) -> Visit:
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, reason.strip()
         visit.save()
         record_event(visit, EventKind.REFUSED, by, at=now, note=reason.strip())
-        from safety.notify import notify_decision
-
         notify_decision(visit, now)
     return visit
 
@@ -282,8 +277,6 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
         visit.next_check_at = None
         visit.save()
         record_event(visit, EventKind.CANCELLED, by, at=now, note=reason.strip(), data={"for_safety": for_safety})
-        from safety.notify import notify_cancelled
-
         notify_cancelled(visit, now)
     return visit
 

@@ -16,16 +16,8 @@ from accounts.account_audit import snapshot
 from accounts.admin import SchoolScopedAdmin, StaffUserAdmin
 from accounts.models import AccountChange, AccountChangeKind, BackupCode, School, StaffProfile
 from homevisits.factories import FamilyFactory, SchoolFactory, UserFactory, VisitFactory, make_staff
-from safety.models import (
-    Channel,
-    ContactAttempt,
-    ContactOutcome,
-    ContactStep,
-    Escalation,
-    EscalationLevel,
-    EscalationReason,
-    Notification,
-)
+from notifications.models import Channel, Notification
+from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from visits.models import EventKind
 from visits.services import record_event
 

@@ -22,7 +22,8 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from homevisits.tests.test_accessibility_basics import SKIP_NAMES
-from safety.models import Notification, SafeguardingConcern
+from notifications.models import Notification
+from safety.models import SafeguardingConcern
 from visits.models import Family, Visit
 
 pytestmark = pytest.mark.django_db

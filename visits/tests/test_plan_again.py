@@ -6,7 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from safety.models import Notification, RiskAssessment
+from notifications.models import Notification
+from safety.models import RiskAssessment
 from visits import services
 from visits.models import Visit, VisitState
 

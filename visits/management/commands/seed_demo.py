@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
-from safety.models import Escalation, EscalationReason, Notification, SafetyChecklist
+from notifications.models import Notification
+from safety.models import Escalation, EscalationReason, SafetyChecklist
 from safety.services import ensure_risk_assessment
 from safety.watchdog import refresh_next_check
 from visits.models import (
