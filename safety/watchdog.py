@@ -40,9 +40,9 @@ from accounts import roles
 from accounts.models import has_role, school_of
 from notifications.outbox import pending_to_hand_over, queue, resend_pending, school_people
 from visits.alerts import notify_head_now
+from visits.events import new_event, record_event, record_events
 from visits.localtime import as_utc
 from visits.models import OUT_STATES, EventKind, RecordedHow, Visit, VisitEvent, VisitStaff, VisitState
-from visits.services import record_event
 
 from .alerts import escalation_audience, escalation_messages, notify_escalation
 from .health import SCAN_HEARTBEAT, record_heartbeat
@@ -618,9 +618,9 @@ def _scan_batch(now, batch_size, result) -> int:
 
         events, messages, audiences = [], [], {}
         for lower, higher in raised:
-            events.append(VisitEvent(visit=higher.visit, kind=EventKind.RESOLVED, at=now, how=RecordedHow.SYSTEM,
-                                     note=raised_note(higher.level), data={"level": lower.level,
-                                                                           "raised_to": higher.level}))
+            events.append(new_event(higher.visit, EventKind.RESOLVED, at=now, how=RecordedHow.SYSTEM,
+                                    note=raised_note(higher.level), data={"level": lower.level,
+                                                                          "raised_to": higher.level}))
         for esc, alert in [(e, 1) for e in created] + [(e, e.alert_count) for e in repeated]:
             visit = esc.visit
             # Alerts name who is still out (R-RETURN): the links, with their people, read once a batch.
@@ -630,17 +630,17 @@ def _scan_batch(now, batch_size, result) -> int:
                 alerts[visit.pk] = esc
                 visit.escalation_level = esc.level
                 result.escalated.append(f"visit {visit.pk} level {esc.level}")
-                events.append(VisitEvent(visit=visit, kind=EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
-                                         note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
+                events.append(new_event(visit, EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
+                                        note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
             else:
                 result.repeated.append(f"visit {visit.pk}")
-                events.append(VisitEvent(visit=visit, kind=EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
-                                         data={"level": esc.level, "alert": alert}))
+                events.append(new_event(visit, EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
+                                        data={"level": esc.level, "alert": alert}))
             audience_key = (visit.school_id, escalation_audience(esc.level))
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
             messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
-        VisitEvent.objects.bulk_create(events)
+        record_events(events)
         queue(messages, now)
 
         for visit in due:

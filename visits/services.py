@@ -15,17 +15,10 @@ from accounts import roles
 from accounts.models import has_role, school_of
 
 from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
-from .models import OUT_STATES, EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
+from .events import record_event
+from .models import OUT_STATES, EventKind, Gate, Purpose, Visit, VisitState
 
 SCHOOL_DAYS_NOTICE = 2  # the head hears at once about a visit due within two school days
-
-
-def record_event(visit, kind, actor=None, *, at=None, how=RecordedHow.SELF, note="", data=None,
-                 on_behalf_of=None, idempotency_key=None) -> VisitEvent:
-    return VisitEvent.objects.create(
-        visit=visit, kind=kind, actor=actor, at=at or timezone.now(), how=how, note=note or "",
-        data=data or {}, on_behalf_of=on_behalf_of, idempotency_key=idempotency_key,
-    )
 
 
 # --- Plan checks ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from safety.models import (
     HazardKind,
 )
 from safety.services import ensure_risk_assessment
+from visits.events import record_event
 from visits.models import (
     Carer,
     EventKind,
@@ -25,7 +26,6 @@ from visits.models import (
     VisitReport,
     VisitState,
 )
-from visits.services import record_event
 
 from .conftest import NOW
 

@@ -27,6 +27,7 @@ from notifications.models import Notification
 from safety.models import Escalation, EscalationReason, SafetyChecklist
 from safety.services import ensure_risk_assessment
 from safety.watchdog import refresh_next_check
+from visits.events import record_event
 from visits.models import (
     Carer,
     Child,
@@ -42,7 +43,7 @@ from visits.models import (
     VisitStaff,
     VisitState,
 )
-from visits.services import gates_for, record_event
+from visits.services import gates_for
 
 DEMO_PASSWORD = "homevisits-demo"
 SCHOOL_NAME = "Oakfield Primary School (demo)"
