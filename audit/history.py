@@ -17,8 +17,8 @@ TRACKED = (
     ("visit", "visits", "Visit", "school_id"),
     ("visitreport", "visits", "VisitReport", "visit.school_id"),
     ("incident", "visits", "Incident", "visit.school_id"),
-    ("riskassessment", "safety", "RiskAssessment", "visit.school_id"),
-    ("hazard", "safety", "Hazard", "assessment.visit.school_id"),
+    ("riskassessment", "visits", "RiskAssessment", "visit.school_id"),
+    ("hazard", "visits", "Hazard", "assessment.visit.school_id"),
     ("escalation", "safety", "Escalation", "visit.school_id"),
     ("concern", "safety", "SafeguardingConcern", "school_id"),
 )

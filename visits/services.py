@@ -15,6 +15,7 @@ from accounts import roles
 from accounts.models import has_role, school_of
 
 from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
+from .assessments import ensure_risk_assessment
 from .events import record_event
 from .models import OUT_STATES, EventKind, Gate, Purpose, Visit, VisitState
 
@@ -323,8 +324,6 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, childr
             visit.children.set(children)
         if creating:
             record_event(visit, EventKind.CREATED, by, at=now)
-            from safety.services import ensure_risk_assessment
-
             ensure_risk_assessment(visit)
         elif changed_fields:
             record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
@@ -352,25 +351,6 @@ def plan_again_initial(source: Visit) -> dict:
         "starts_at_home": source.starts_at_home,
         "ends_at_home": source.ends_at_home,
     }
-
-
-def assessment_changed(visit: Visit, by, now=None) -> Visit:
-    """The risk assessment of a planned visit was changed. An approved visit goes back for approval,
-    like a change of time, staff or address: the approver decided on the old assessment (R-AUTH)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        visit = _lock(visit)
-        if not visit.is_editable:
-            raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
-        reopened = visit.state == VisitState.APPROVED
-        if reopened:
-            visit.state = VisitState.SUBMITTED
-            visit.decided_by, visit.decided_at = None, None
-            visit.gate_overrides = {}
-            visit.save()
-        record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
-                     data={"changed": ["risk_assessment"]})
-    return visit
 
 
 def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:

@@ -2,7 +2,7 @@
 
 Views stay thin: who sees what comes from visits.scoping (404 for what a user can't see, 403 for
 actions their role can't take on what they can see); every rule and state change is in
-visits.services / safety.services.
+visits.services / visits.assessments.
 """
 
 import datetime
@@ -22,10 +22,9 @@ from django.views.generic import DetailView, ListView
 from accounts import roles
 from accounts.models import StaffProfile, has_role, school_of
 from audit.models import AccessKind, log_access
-from safety.models import SafetyChecklist
-from safety.services import assessment_saved, complete_checklist, ensure_risk_assessment
 
 from . import services
+from .assessments import assessment_saved, complete_checklist, ensure_risk_assessment
 from .forms import (
     FORM_PARTS,
     ApproveForm,
@@ -45,7 +44,7 @@ from .forms import (
     week_start,
 )
 from .localtime import combine_local
-from .models import Family, Visit, VisitState
+from .models import Family, SafetyChecklist, Visit, VisitState
 from .scoping import (
     may_approve,
     may_edit_families,

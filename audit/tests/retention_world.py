@@ -5,22 +5,15 @@ import datetime
 
 from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory
 from safety.concerns import raise_concern, update_concern
-from safety.models import (
-    ContactAttempt,
-    ContactOutcome,
-    ContactStep,
-    Escalation,
-    EscalationLevel,
-    EscalationReason,
-    Hazard,
-    HazardKind,
-)
-from safety.services import ensure_risk_assessment
+from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from visits.assessments import ensure_risk_assessment
 from visits.events import record_event
 from visits.models import (
     Carer,
     EventKind,
     FollowUpAction,
+    Hazard,
+    HazardKind,
     Incident,
     Outcome,
     VisitReport,

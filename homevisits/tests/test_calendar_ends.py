@@ -29,8 +29,8 @@ from homevisits.tests.formposts import (
     school_with_people,
     visit_data,
 )
-from safety.services import ensure_risk_assessment
 from safety.watchdog import check_in, scan
+from visits.assessments import ensure_risk_assessment
 from visits.localtime import combine_local, local_day_bounds
 from visits.models import EventKind, Family, Incident, Visit, VisitReport, VisitState
 

@@ -18,10 +18,10 @@ from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, 
 from notifications import sms
 from notifications.models import Notification
 from notifications.tasks import deliver_notification
-from safety.models import Escalation, SafetyChecklist
-from safety.services import ensure_risk_assessment, mark_reviewed
+from safety.models import Escalation
 from safety.watchdog import scan
-from visits.models import Outcome, Visit, VisitReport, VisitState
+from visits.assessments import ensure_risk_assessment, mark_reviewed
+from visits.models import Outcome, SafetyChecklist, Visit, VisitReport, VisitState
 
 pytestmark = pytest.mark.django_db
 

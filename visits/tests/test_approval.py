@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from safety.models import Hazard, HazardKind
 from visits import services
-from visits.models import Gate, VisitState
+from visits.models import Gate, Hazard, HazardKind, VisitState
 
 from .planning import login, make_ready, plan
 

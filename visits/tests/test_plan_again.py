@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Notification
-from safety.models import RiskAssessment
 from visits import services
-from visits.models import Visit, VisitState
+from visits.models import RiskAssessment, Visit, VisitState
 
 from .planning import TOMORROW, login, make_ready, plan, plan_data
 

@@ -24,9 +24,9 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import School, StaffProfile
 from notifications.models import Notification
-from safety.models import Escalation, EscalationReason, SafetyChecklist
-from safety.services import ensure_risk_assessment
+from safety.models import Escalation, EscalationReason
 from safety.watchdog import refresh_next_check
+from visits.assessments import ensure_risk_assessment
 from visits.events import record_event
 from visits.models import (
     Carer,
@@ -37,6 +37,7 @@ from visits.models import (
     Outcome,
     Purpose,
     RecordedHow,
+    SafetyChecklist,
     Visit,
     VisitEvent,
     VisitReport,
