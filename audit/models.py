@@ -1,7 +1,8 @@
 """Audit and data protection (R-CONFIDENTIAL): who read which record.
 
 A home of its own because it spans visits and safety: the access log records reads of families
-(visits) and safeguarding concerns (safety). The school stamp of historical rows is
+(visits) and safeguarding concerns (safety), which those apps announce with the record_read signal
+(visits.scoping; audit.signals writes the row). The school stamp of historical rows is
 homevisits.history.SchoolStampedHistory, app-free so the lower apps can base their history on it.
 """
 
@@ -9,13 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import school_of
 from homevisits.append_only import AppendOnly
-
-
-class AccessKind(models.TextChoices):
-    FAMILY = "family", "Family record"
-    CONCERN = "concern", "Safeguarding concern"
-    EXPORT = "export", "Subject-access export"
+from visits.scoping import AccessKind, may_audit
 
 
 class AccessLog(AppendOnly, models.Model):
@@ -50,3 +47,10 @@ def log_access(request_or_user, kind: str, obj, *, family_id=None, school=None, 
         school_id=school.pk if school is not None else obj.school_id, user=user, kind=kind, object_id=obj.pk,
         family_id=family_id, path=path,
     )
+
+
+def visible_access_logs(user):
+    """Who read which family or concern, at the auditor's school only."""
+    if not may_audit(user):
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(school=school_of(user))

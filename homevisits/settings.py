@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # The Django admin, on a site that also wants a verified second factor (accounts/admin_site.py).
-    "accounts.admin_site.TwoFactorAdminConfig",
+    "accounts.admin_config.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,6 +7,7 @@ visits.services / visits.assessments.
 
 import datetime
 
+import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,6 @@ from django.views.generic import DetailView, ListView
 
 from accounts import roles
 from accounts.models import StaffProfile, has_role, school_of
-from audit.models import AccessKind, log_access
 
 from . import services
 from .assessments import assessment_saved, complete_checklist, ensure_risk_assessment
@@ -46,6 +46,7 @@ from .forms import (
 from .localtime import combine_local
 from .models import Family, SafetyChecklist, Visit, VisitState
 from .scoping import (
+    AccessKind,
     may_approve,
     may_edit_families,
     may_export_csv,
@@ -53,6 +54,7 @@ from .scoping import (
     may_plan_visits,
     may_see_code_word,
     may_share_families,
+    note_read,
     search_families,
     sees_all_visits,
     visible_families,
@@ -115,7 +117,7 @@ class FamilyDetailView(DetailView):
         ctx["may_plan"] = may_plan_visits(self.request.user)
         ctx["may_export"] = may_export_family(self.request.user)
         # R-CONFIDENTIAL: every read of a family's record is logged (audit page).
-        log_access(self.request, AccessKind.FAMILY, self.object, family_id=self.object.pk)
+        note_read(self.request, AccessKind.FAMILY, self.object, family_id=self.object.pk)
         return ctx
 
 
@@ -597,8 +599,6 @@ def timetable(request):
 def calendar_feed(request, token):
     """A staff member's visits as iCalendar, public by its secret token (revocable). Only "Home
     visit", times and a link: no address, child's name or code word (R-CONFIDENTIAL)."""
-    import icalendar
-
     profile = StaffProfile.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
     if profile is None or not token:
         raise Http404("No such calendar")
