@@ -63,7 +63,7 @@ DATE_FIELDS = (forms.DateField, forms.TimeField, forms.DateTimeField)
 
 
 def _forms_of_the_project():
-    for app in ("accounts", "audit", "safety", "visits"):
+    for app in ("accounts", "audit", "notifications", "safety", "visits"):
         for module in ("forms", "report_forms", "concern_forms"):
             try:
                 importlib.import_module(f"{app}.{module}")
@@ -73,7 +73,7 @@ def _forms_of_the_project():
     while todo:
         for cls in todo.pop().__subclasses__():
             todo.append(cls)
-            if cls.__module__.split(".")[0] in ("accounts", "audit", "safety", "visits") and not \
+            if cls.__module__.split(".")[0] in ("accounts", "audit", "notifications", "safety", "visits") and not \
                     cls.__name__.startswith("_"):  # a base class is tried through its subclasses
                 seen.add(cls)
     return seen
@@ -90,7 +90,7 @@ def test_every_date_field_of_every_form_is_tried_here():
     for model, model_admin in admin.site._registry.items():
         # The admin pages of the apps that can change a record (append-only ones are read-only). A time
         # of day alone (School.evening_starts) can't reach the ends of the calendar.
-        if model._meta.app_label in ("accounts", "audit", "safety", "visits") and not isinstance(
+        if model._meta.app_label in ("accounts", "audit", "notifications", "safety", "visits") and not isinstance(
                 model_admin, AppendOnlyAdmin):
             readonly = set(model_admin.readonly_fields)
             for field in model._meta.get_fields():

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 RULE_ID = re.compile(r"R-[A-Z]")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "homevisits", "safety", "visits")
+APPS = ("accounts", "audit", "homevisits", "notifications", "safety", "visits")
 
 
 def shown(html: str) -> str:
