@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run   - install, migrate, load demo data and start web + Celery worker + beat"
 	@echo "make test  - run the whole test suite"
-	@echo "make lint  - ruff"
+	@echo "make lint  - ruff and lint-imports (the layers)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,7 @@ test: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf var/celery-broker var/staticfiles var/test_homevisits.sqlite3*

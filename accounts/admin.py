@@ -60,6 +60,25 @@ class SchoolScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return qs.filter(**{self.school_field: school.pk}) if school else qs.none()
 
 
+
+class AppendOnlyAdmin(SchoolScopedAdmin):
+    """Append-only records (R-RECORD, R-CONTACT-STEPS: the history of a visit is its events), readable
+    by a school admin (own school only), never changed or deleted here, whoever asks (superusers
+    included). The base of every app's admin for such records."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+
 @admin.register(School)
 class SchoolAdmin(SchoolScopedAdmin):
     school_field = "pk"

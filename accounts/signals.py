@@ -1,7 +1,11 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils import timezone
 
 from . import roles
+
+# When the session signed in, for the 12-hour limit (homevisits.middleware.SessionLimitsMiddleware).
+LOGIN_AT_SESSION_KEY = "hv_login_at"
 
 # What the School admin group may do in the Django admin, and nothing more: their school's settings
 # and staff (what they may change on a member of staff is narrowed further by accounts.remit and
@@ -12,8 +16,9 @@ SCHOOL_ADMIN_PERMISSIONS = {
                  # The profile comes with a new account (the inline on the Users page).
                  "add_staffprofile"),
     "auth": ("view_user", "change_user", "add_user"),
+    "notifications": ("view_notification",),
     "visits": ("view_visitevent",),
-    "safety": ("view_contactattempt", "view_notification", "view_escalation"),
+    "safety": ("view_contactattempt", "view_escalation"),
 }
 
 
@@ -34,8 +39,4 @@ def grant_school_admin_permissions(**kwargs):
 def remember_login_time(sender, request, user, **kwargs):
     """Sign-in time, for the 12-hour limit (homevisits.middleware.AbsoluteSessionLimitMiddleware)."""
     if request is not None and hasattr(request, "session"):
-        from django.utils import timezone
-
-        from homevisits.middleware import LOGIN_AT_SESSION_KEY
-
         request.session[LOGIN_AT_SESSION_KEY] = timezone.now().timestamp()

@@ -11,6 +11,8 @@ import base64
 import io
 import time
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -154,9 +156,6 @@ def secret_for_typing(device: TOTPDevice) -> str:
 
 def qr_code_data_uri(text: str) -> str:
     """An SVG QR code as a data: URI (drawn here, never by an outside service; CSP allows data: images)."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import verify_token
 
-from homevisits.redirects import safe_next
+from homevisits.redirects import own_site_path, safe_next
 
 from . import account_audit, lockout, proxies, tasks, throttle, twofactor
 from .forms import CodeForm, ResetRequestForm, SetupCodeForm
@@ -100,8 +100,6 @@ def locked_out(request, original_response=None, credentials=None):
 def csrf_failure(request, reason=""):
     """A form whose security token is out of date (signed in again in another tab, or a page left
     open for a long time): say it was not saved and how to go on, instead of Django's bare 403."""
-    from homevisits.middleware import own_site_path
-
     back_to = own_site_path(request, request.headers.get("Referer")) or reverse("home")
     return render(request, "registration/csrf_failure.html", {"back_to": back_to}, status=403)
 

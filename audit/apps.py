@@ -7,4 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit and data protection"
 
     def ready(self):
-        from . import history  # noqa: F401  (connects the school stamp on historical rows)
+        # Importing these connects their receivers, once the models are loaded (hence here).
+        # history: the school stamp on historical rows; signals: the access log hears of every read.
+        from . import history, signals  # noqa: F401, PLC0415

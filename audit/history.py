@@ -1,10 +1,15 @@
 """Change history (django-simple-history) of the records an auditor asks about: who changed what
 and when. Every Historical* row is stamped with its school when written, so the audit page scopes
-by school with one indexed filter (audit.models.SchoolStampedHistory)."""
+by school with one indexed filter (homevisits.history.SchoolStampedHistory)."""
+
+import datetime
+import json
 
 from django.apps import apps
-from django.db.models import F
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from accounts.models import AccountChange
@@ -17,8 +22,8 @@ TRACKED = (
     ("visit", "visits", "Visit", "school_id"),
     ("visitreport", "visits", "VisitReport", "visit.school_id"),
     ("incident", "visits", "Incident", "visit.school_id"),
-    ("riskassessment", "safety", "RiskAssessment", "visit.school_id"),
-    ("hazard", "safety", "Hazard", "assessment.visit.school_id"),
+    ("riskassessment", "visits", "RiskAssessment", "visit.school_id"),
+    ("hazard", "visits", "Hazard", "assessment.visit.school_id"),
     ("escalation", "safety", "Escalation", "visit.school_id"),
     ("concern", "safety", "SafeguardingConcern", "school_id"),
 )
@@ -81,8 +86,6 @@ def change_index(history_querysets):
     """One query over every model's history: (model key, history id, date), newest first.
 
     `history_querysets` is [(key, queryset of Historical* rows already scoped and filtered)]."""
-    from django.db.models import CharField, Value
-
     parts = [qs.annotate(model_key=Value(key, output_field=CharField()))
              .values_list("model_key", "history_id", "history_date").order_by()
              for key, qs in history_querysets]
@@ -100,19 +103,12 @@ def _label(key, row):
     if key == "carer":
         return row.name
     if key == "visit" and row.planned_start:
-        from django.utils import timezone
-
         return f"Visit on {timezone.localtime(row.planned_start):%a %d %b %Y %H:%M}"
     return f"#{row.id}"
 
 
 def _show(field, row, users):
     """A value as a person reads it: choices by label, times in UK time, people by name."""
-    import datetime
-    import json
-
-    from django.utils import timezone
-
     if field.choices:
         return getattr(row, f"get_{field.name}_display")()
     value = getattr(row, field.attname)
@@ -137,9 +133,6 @@ def entries(page_rows, *, show_concern_text: bool):
     """The audit entries for one page of change_index rows, each with its changed fields (diffed
     against the object's previous historical row). Two queries per model present on the page, plus
     one for the names of people: the same count for any page size."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import OuterRef, Subquery
-
     by_key = {}
     for key, history_id, _date in page_rows:
         by_key.setdefault(key, []).append(history_id)

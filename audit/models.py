@@ -1,35 +1,18 @@
-"""Audit and data protection (R-CONFIDENTIAL): who read which record, and the school stamp that
-every historical (django-simple-history) row carries so the audit page can scope it in one query.
+"""Audit and data protection (R-CONFIDENTIAL): who read which record.
 
 A home of its own because it spans visits and safety: the access log records reads of families
-(visits) and safeguarding concerns (safety), and the history base is shared by both apps' models.
+(visits) and safeguarding concerns (safety), which those apps announce with the record_read signal
+(visits.scoping; audit.signals writes the row). The school stamp of historical rows is
+homevisits.history.SchoolStampedHistory, app-free so the lower apps can base their history on it.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-# Visits and safety import it from here too.
+from accounts.models import school_of
 from homevisits.append_only import AppendOnly
-
-
-class SchoolStampedHistory(models.Model):
-    """Abstract base of every Historical* model: the school the row belongs to, set when the row is
-    written (audit.history), so the audit page never joins through a record that may be gone."""
-
-    history_school = models.ForeignKey(
-        "accounts.School", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
-
-
-class AccessKind(models.TextChoices):
-    FAMILY = "family", "Family record"
-    CONCERN = "concern", "Safeguarding concern"
-    EXPORT = "export", "Subject-access export"
+from visits.scoping import AccessKind, may_audit
 
 
 class AccessLog(AppendOnly, models.Model):
@@ -64,3 +47,10 @@ def log_access(request_or_user, kind: str, obj, *, family_id=None, school=None, 
         school_id=school.pk if school is not None else obj.school_id, user=user, kind=kind, object_id=obj.pk,
         family_id=family_id, path=path,
     )
+
+
+def visible_access_logs(user):
+    """Who read which family or concern, at the auditor's school only."""
+    if not may_audit(user):
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(school=school_of(user))

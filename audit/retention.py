@@ -32,8 +32,19 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from safety.models import ContactAttempt, Escalation, Hazard, RiskAssessment, SafeguardingConcern
-from visits.models import Carer, Child, Family, FollowUpAction, Incident, Visit, VisitEvent, VisitReport
+from safety.models import ContactAttempt, Escalation, SafeguardingConcern
+from visits.models import (
+    Carer,
+    Child,
+    Family,
+    FollowUpAction,
+    Hazard,
+    Incident,
+    RiskAssessment,
+    Visit,
+    VisitEvent,
+    VisitReport,
+)
 
 ANONYMISED_REASON = "Anonymised: past the school's retention period"
 

@@ -1,4 +1,6 @@
+from axes.handlers.proxy import AxesProxyHandler
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import retention
@@ -17,8 +19,5 @@ def forget_old_sign_ins():
     """Beat's daily job: the record of each sign-in (who, from which address and browser, when; kept
     by django-axes) is kept SIGN_IN_LOG_DAYS days, then deleted. Failed attempts go on their own a day
     after the last one (accounts/lockout.py)."""
-    from axes.handlers.proxy import AxesProxyHandler
-    from django.conf import settings
-
     count = AxesProxyHandler.reset_logs(age_days=settings.SIGN_IN_LOG_DAYS)
     return f"Forgot {count} sign-in records older than {settings.SIGN_IN_LOG_DAYS} days"

@@ -9,17 +9,11 @@ from django.utils import timezone
 from accounts.models import school_of
 from safety.concerns import may_read_concerns
 from visits.models import Family
-from visits.scoping import (
-    exportable_families,
-    may_audit,
-    visible_access_logs,
-    visible_account_changes,
-    visible_history,
-)
+from visits.scoping import exportable_families, may_audit, visible_account_changes, visible_history
 
 from . import history, subject_access
 from .forms import ChangeFilterForm, ReadFilterForm
-from .models import AccessKind, log_access
+from .models import AccessKind, log_access, visible_access_logs
 
 PAGE_SIZE = 50
 

@@ -37,7 +37,7 @@ os.environ.update({
     "ALLOWED_HOSTS": "127.0.0.1",
     "TWO_FACTOR_REQUIRED_ROLES": "",
     "EMAIL_URL": "dummymail://",
-    "SMS_BACKEND": "safety.sms.LocmemSmsBackend",
+    "SMS_BACKEND": "notifications.sms.LocmemSmsBackend",
     "CELERY_BROKER_URL": "memory://",
     "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
     "LOG_LEVEL": "WARNING",
@@ -77,8 +77,9 @@ def fill(now):
     """One new school (a PostgreSQL database may hold earlier runs' schools: the board shows only its own)."""
     from accounts import roles
     from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
+    from notifications.models import Channel, DeliveryStatus, Notification
     from safety.health import SCAN_HEARTBEAT, record_heartbeat
-    from safety.models import Channel, DeliveryStatus, Escalation, Notification
+    from safety.models import Escalation
     from safety.watchdog import check_in, scan
     from visits.models import VisitState
 

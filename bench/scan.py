@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "homevisits.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("EMAIL_URL", "dummymail://")
-os.environ.setdefault("SMS_BACKEND", "safety.sms.LocmemSmsBackend")
+os.environ.setdefault("SMS_BACKEND", "notifications.sms.LocmemSmsBackend")
 
 import django  # noqa: E402
 
@@ -109,7 +109,8 @@ def create_database():
 def reset_due(now):
     """Put the 10,000 visits out back around `now` (1,000 of them due, none escalated), so the
     benchmark measures the same thing however long after the fill it runs."""
-    from safety.models import Escalation, Notification
+    from notifications.models import Notification
+    from safety.models import Escalation
     from visits.models import VisitEvent
 
     with transaction.atomic():

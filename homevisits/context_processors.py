@@ -1,5 +1,6 @@
 from accounts import permissions, roles
 from accounts.models import primary_role, role_names, school_of
+from safety.health import monitoring_is_down
 
 
 def school_and_role(request):
@@ -25,8 +26,6 @@ def monitoring(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from safety.health import monitoring_is_down
-
     if not (set(permissions.CALL_TAKERS) & role_names(user)) and not user.is_superuser:
         return {}
     return {"monitoring_down": monitoring_is_down()}

@@ -1,4 +1,4 @@
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +9,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.signals import LOGIN_AT_SESSION_KEY
+from accounts.twofactor import has_two_factor, two_factor_required
+from visits.models import OUT_STATES, VisitStaff
+
+from .redirects import own_site_path
 
 # Paths that must answer without a login: signing in itself, resetting a forgotten password, the
 # health probe, static files, the personal calendar feed (authenticated by its own secret token), and
@@ -24,21 +29,10 @@ NOT_SAVED_MESSAGE = (
     "You were signed out, so what you just sent was not saved. Please sign in and enter it again."
 )
 ABSOLUTE_LIMIT_MESSAGE = "You have been signed in for 12 hours, so you were signed out. Please sign in again."
-LOGIN_AT_SESSION_KEY = "hv_login_at"
 
 
 def _is_htmx(request):
     return request.headers.get("HX-Request") == "true"
-
-
-def own_site_path(request, url):
-    """The path (and query) of `url` if it is a page of this site, else None."""
-    if not url or not url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return None
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None
 
 
 def _send_to(request, location):
@@ -116,8 +110,6 @@ class SessionLimitsMiddleware:
 
 def _out_on_a_visit(user) -> bool:
     """On a visit that is out and not back yet themselves (R-RETURN), whatever their role."""
-    from visits.models import OUT_STATES, VisitStaff
-
     return VisitStaff.objects.filter(user=user, returned_at__isnull=True, visit__state__in=OUT_STATES).exists()
 
 
@@ -131,8 +123,6 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):
-            from accounts.twofactor import has_two_factor, two_factor_required
-
             if not user.is_verified():
                 if has_two_factor(user):
                     return self._send(request, "two-factor-verify")

@@ -3,12 +3,16 @@
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
 from django.db import connection
+
+from homevisits.celery import app
 
 
 def _database_url() -> str:
@@ -81,8 +85,6 @@ def start(args, tmp_path, name, **extra) -> Proc:
 def start_worker(tmp_path, name="worker", purge=True, **extra) -> Proc:
     if purge:
         # Start from an empty queue: messages left by an earlier, interrupted run are not this test's.
-        from homevisits.celery import app
-
         app.control.purge()
     return start(["worker", "--loglevel", "INFO", "--concurrency", "1", "--pool", "prefork",
                   "--hostname", f"{name}-{os.getpid()}@test", "--without-gossip", "--without-mingle",
@@ -104,8 +106,6 @@ def celery_worker(tmp_path, **extra):
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -120,8 +120,6 @@ class TcpOutage:
     """
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
-        import threading
-
         self.target = (target_host, target_port)
         self.port = free_port()
         self._lock = threading.Lock()
@@ -130,9 +128,6 @@ class TcpOutage:
         self._thread = None
 
     def up(self):
-        import socket
-        import threading
-
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -144,9 +139,6 @@ class TcpOutage:
         return self
 
     def _accept(self, listener):
-        import socket
-        import threading
-
         while self._listener is listener:
             try:
                 client, _ = listener.accept()
@@ -178,8 +170,6 @@ class TcpOutage:
                     s.close()
 
     def down(self):
-        import socket
-
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()

@@ -1,3 +1,7 @@
+"""Where a redirect may go: pages of this site only. App-free (no app imports), for every app."""
+
+from urllib.parse import urlsplit
+
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -9,3 +13,13 @@ def safe_next(request, fallback: str) -> str:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
+
+
+def own_site_path(request, url):
+    """The path (and query) of `url` if it is a page of this site, else None."""
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None

@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # The Django admin, on a site that also wants a verified second factor (accounts/admin_site.py).
-    "accounts.admin_site.TwoFactorAdminConfig",
+    "accounts.admin_config.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "accounts",
+    "notifications",
     "visits",
     "safety",
     "audit",
@@ -222,9 +223,9 @@ _WEB_HOST = "127.0.0.1" if _WEB_HOST in ("", "0.0.0.0") else ("localhost" if _WE
 if ":" in _WEB_HOST:
     _WEB_HOST = f"[{_WEB_HOST}]"
 SITE_URL = env.str("SITE_URL", default="") or f"http://{_WEB_HOST}:{WEB_PORT}"
-SMS_BACKEND = env.str("SMS_BACKEND", default="safety.sms.ConsoleSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
-# Delivery is at least once (safety.tasks). A pending notification the broker refused is handed
+# Delivery is at least once (notifications.tasks). A pending notification the broker refused is handed
 # over again by the next scan; one the broker took is handed over again only when that was this
 # long ago and it is still not sent (no worker is taking it, or the broker lost it). The default
 # matches the broker's own redelivery of a task whose worker died (visibility_timeout below), so

@@ -13,7 +13,7 @@ os.environ.setdefault("TWO_FACTOR_REQUIRED_ROLES", "")
 # Likewise the 30-minute idle limit (the 12-hour one stays): tests that move the clock through a
 # visit would otherwise be signed out between two steps. homevisits/tests/test_sessions.py sets it back.
 os.environ.setdefault("SESSION_IDLE_SECONDS", str(12 * 60 * 60))
-os.environ.setdefault("SMS_BACKEND", "safety.sms.LocmemSmsBackend")
+os.environ.setdefault("SMS_BACKEND", "notifications.sms.LocmemSmsBackend")
 # Playwright's sync API runs an event loop in the test thread; ORM calls in browser tests are
 # ordinary synchronous test code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
+from notifications.models import Channel, DeliveryStatus, Notification
 from visits.lifecycle import CHECKIN_KINDS, OUT_STATES, SCHEDULE_STATES, EventKind, VisitState
 from visits.localtime import local_day_bounds
 from visits.models import VisitEvent, VisitStaff
@@ -26,7 +27,7 @@ from visits.scoping import visible_visits
 
 from . import ladder
 from .health import monitoring_is_down
-from .models import Channel, DeliveryStatus, Escalation, EscalationLevel, Notification
+from .models import Escalation, EscalationLevel
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).
 DUE_SOON_MINUTES = 15

@@ -16,10 +16,11 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import school_of
 from visits import lifecycle
+from visits.alerts import notify_head_now
+from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
-from visits.services import record_event
 
 from .escalations import escalate, heard_from, refresh_next_check, reset_heard_from_all, resolve
 from .models import Escalation, EscalationLevel, EscalationReason
@@ -142,8 +143,6 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         reason = EscalationReason.DURESS if kind == EventKind.DURESS else EscalationReason.UNSAFE
         escalate(visit, EscalationLevel.EMERGENCY, reason, anchor_at=now, now=now)
     elif kind == EventKind.ABANDONED:
-        from .notify import notify_head_now
-
         notify_head_now(visit, "Visit abandoned", key=f"abandoned:{event.pk}", now=now)
 
     refresh_next_check(visit)

@@ -4,9 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from audit.models import AccessKind, log_access
 from homevisits.forms import add_service_errors
-from visits.scoping import visible_families, visible_visits
+from visits.scoping import AccessKind, note_read, visible_families, visible_visits
 
 from . import concerns
 from .concern_forms import ConcernForm, ConcernUpdateForm
@@ -46,5 +45,5 @@ def concern_detail(request, pk):
         messages.success(request, "Concern updated.")
         return redirect("concerns:detail", pk=concern.pk)
     # R-CONFIDENTIAL: every read of a safeguarding concern is logged (audit page).
-    log_access(request, AccessKind.CONCERN, concern, family_id=concern.family_id)
+    note_read(request, AccessKind.CONCERN, concern, family_id=concern.family_id)
     return render(request, "concerns/concern_detail.html", {"concern": concern, "form": form})

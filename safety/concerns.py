@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import school_of
 from accounts.permissions import may_read_concerns
+from notifications.models import Channel
+from notifications.outbox import queue, school_people
 
-from .models import Channel, SafeguardingConcern
-from .notify import queue, school_people
+from .models import SafeguardingConcern
 
 
 def visible_concerns(user):

@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import permissions
+from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
-from visits.services import record_event
 
 from . import ladder
+from .alerts import notify_escalation
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 
 
@@ -94,8 +95,6 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
     esc.visit = visit
     record_event(visit, EventKind.ESCALATED, None, at=now, how=RecordedHow.SYSTEM,
                  note=esc.get_level_display(), data={"level": level, "reason": reason})
-    from .notify import notify_escalation
-
     notify_escalation(esc, 1, now)
     return esc
 

@@ -9,12 +9,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from homevisits.celery import app
+
+from .models import Heartbeat
+
 SCAN_HEARTBEAT = "watchdog-scan"
 
 
 def record_heartbeat(name: str, now: datetime.datetime, detail: str = "") -> None:
-    from .models import Heartbeat
-
     Heartbeat.objects.update_or_create(name=name, defaults={"last_seen": now, "detail": detail[:200]})
 
 
@@ -24,8 +26,6 @@ def stale_after() -> datetime.timedelta:
 
 def scan_age(now: datetime.datetime | None = None) -> float | None:
     """Seconds since the last watchdog scan, or None if there never was one."""
-    from .models import Heartbeat
-
     now = now or timezone.now()
     last = Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("last_seen", flat=True).first()
     return None if last is None else max(0.0, (now - last).total_seconds())
@@ -47,8 +47,6 @@ def check_database() -> tuple[bool, str]:
 
 
 def check_broker(timeout: float = 2.0) -> tuple[bool, str]:
-    from homevisits.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)

@@ -25,6 +25,8 @@ from accounts import roles
 from accounts.permissions import may_keep_watch, may_record_calls
 from homevisits.forms import add_service_errors
 from homevisits.redirects import safe_next
+from notifications import outbox
+from notifications.outbox import school_people
 from visits import lifecycle
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import local_day_bounds
@@ -32,7 +34,7 @@ from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaf
 from visits.reports import may_file_report
 from visits.scoping import visible_visits
 
-from . import checkins, notify
+from . import checkins
 from .board import live_board
 from .escalations import acknowledge, next_contact_step, record_contact
 from .forms import (
@@ -44,7 +46,6 @@ from .forms import (
 )
 from .health import monitoring_is_down, scan_age
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
-from .notify import school_people
 
 
 def monitoring_status(request):
@@ -156,7 +157,7 @@ class _CheckInBase(View):
             key = str(data["idempotency_key"])
             # Only for the message: the service itself records a key once (and on its own visit only).
             duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
-            failures_before = notify.broker_failures()
+            failures_before = outbox.broker_failures()
             try:
                 event = checkins.check_in(
                     visit, data["kind"], request.user, now=now, note=data["note"],
@@ -171,7 +172,7 @@ class _CheckInBase(View):
             else:
                 visit.refresh_from_db()
                 messages.success(request, confirmation(event, visit, duplicate=duplicate))
-                if notify.broker_failures() > failures_before:
+                if outbox.broker_failures() > failures_before:
                     # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
                     messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
                                               "and head have not been messaged yet: it will send as soon as it is "

@@ -21,10 +21,13 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications.outbox import pending_to_hand_over, queue, resend_pending, school_people
+from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
-from visits.models import RecordedHow, Visit, VisitEvent, VisitStaff
+from visits.models import RecordedHow, Visit, VisitStaff
 
 from . import ladder
+from .alerts import escalation_audience, escalation_messages
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
     acknowledge,
@@ -86,8 +89,6 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
     for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
         if not _scan_batch(now, batch_size, result):
             break
-    from .notify import resend_pending
-
     result.resent = resend_pending(now)
     if real_time:
         with transaction.atomic():
@@ -98,8 +99,6 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
 def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
     """What one scan at `now` would do, writing nothing and notifying nobody (`scan_overdue
     --dry-run`): the same due query and ladder as `scan`, without locks or writes."""
-    from .notify import escalation_audience, pending_to_hand_over, school_people
-
     result = ScanResult(now=now, dry_run=True)
     due = list(Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now).select_related("school")
                .order_by("next_check_at", "pk")[:limit])
@@ -142,8 +141,6 @@ def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation |
 def _scan_batch(now, batch_size, result) -> int:
     """Lock up to batch_size due visits (skipping rows another scan holds) and move each one step,
     with a constant number of queries per batch."""
-    from .notify import escalation_audience, escalation_messages, queue, school_people
-
     with transaction.atomic():
         # Lock order: the visit rows first; their escalation rows are only written after.
         due = list(
@@ -186,9 +183,9 @@ def _scan_batch(now, batch_size, result) -> int:
 
         events, messages, audiences = [], [], {}
         for lower, higher in raised:
-            events.append(VisitEvent(visit=higher.visit, kind=EventKind.RESOLVED, at=now, how=RecordedHow.SYSTEM,
-                                     note=raised_note(higher.level), data={"level": lower.level,
-                                                                           "raised_to": higher.level}))
+            events.append(new_event(higher.visit, EventKind.RESOLVED, at=now, how=RecordedHow.SYSTEM,
+                                    note=raised_note(higher.level), data={"level": lower.level,
+                                                                          "raised_to": higher.level}))
         for esc, alert in [(e, 1) for e in created] + [(e, e.alert_count) for e in repeated]:
             visit = esc.visit
             # Alerts name who is still out (R-RETURN): the links, with their people, read once a batch.
@@ -198,17 +195,17 @@ def _scan_batch(now, batch_size, result) -> int:
                 alerts[visit.pk] = esc
                 visit.escalation_level = esc.level
                 result.escalated.append(f"visit {visit.pk} level {esc.level}")
-                events.append(VisitEvent(visit=visit, kind=EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
-                                         note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
+                events.append(new_event(visit, EventKind.ESCALATED, at=now, how=RecordedHow.SYSTEM,
+                                        note=esc.get_level_display(), data={"level": esc.level, "reason": esc.reason}))
             else:
                 result.repeated.append(f"visit {visit.pk}")
-                events.append(VisitEvent(visit=visit, kind=EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
-                                         data={"level": esc.level, "alert": alert}))
+                events.append(new_event(visit, EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
+                                        data={"level": esc.level, "alert": alert}))
             audience_key = (visit.school_id, escalation_audience(esc.level))
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
             messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
-        VisitEvent.objects.bulk_create(events)
+        record_events(events)
         queue(messages, now)
 
         for visit in due:

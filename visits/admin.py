@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin import AppendOnlyAdmin
+from accounts.admin import AppendOnlyAdmin
 
 from .models import VisitEvent
 

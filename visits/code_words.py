@@ -1,7 +1,7 @@
 """Code words at rest (R-SAFEWORD): re-encrypting them with the newest key after a key rotation.
 The encryption itself is the field's (homevisits/crypto.py, Visit.code_word)."""
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 
 from homevisits import crypto
@@ -43,8 +43,6 @@ def check_keys() -> str | None:
     """Before the stack starts (`manage.py preflight`): make sure there is a key (generating the key
     file on a first start) and that it opens the code words already stored. None if all is well, else
     one line saying what is wrong. Before the code words are migrated to encryption, only the key."""
-    from django.db import connection
-
     try:
         crypto.fernet()
         if Visit._meta.db_table not in connection.introspection.table_names():

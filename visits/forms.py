@@ -15,10 +15,9 @@ from django.utils import timezone
 from accounts import roles
 from accounts.phone import validate_uk_phone
 from accounts.validators import DateWithin
-from safety.models import Hazard, RiskAssessment, SafetyChecklist
 
 from .localtime import combine_local
-from .models import Carer, Child, Family, Transport, Visit
+from .models import Carer, Child, Family, Hazard, RiskAssessment, SafetyChecklist, Transport, Visit
 from .scoping import may_see_code_word, search_families, visible_families
 from .validators import normalise_postcode
 

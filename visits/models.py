@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,8 +13,9 @@ from accounts import permissions, roles
 from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
-from audit.models import AppendOnly, SchoolStampedHistory
+from homevisits.append_only import AppendOnly
 from homevisits.crypto import EncryptedCharField
+from homevisits.history import SchoolStampedHistory
 
 from .lifecycle import (
     CHECK_IN_STATES,
@@ -687,3 +689,168 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"Incident on {self.visit}"
+
+
+# --- The risk assessment and the personal safety checklist of a visit (R-RISK, R-CHECKLIST) -------
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+def risk_level(severity: int, likelihood: int) -> str:
+    """The lone-working matrix (policy 001, appendix 1): severity x likelihood, each 1-3."""
+    score = severity * likelihood
+    if score >= 6:
+        return RiskLevel.HIGH
+    if score >= 3:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
+
+
+class RiskAssessment(models.Model):
+    """R-RISK: one per visit, copied forward from the family's last one and reviewed."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="risk_assessment")
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    vulnerable_persons = models.TextField(blank=True, max_length=2000)
+    safeguarding_team_aware = models.BooleanField(default=False)
+    # R-NOVISIT: "when not to visit" (policy 000). Any yes makes the assessment high risk.
+    risk_of_harm_high = models.BooleanField(
+        "the assessed risk of aggression, violence or harm is high", default=False
+    )
+    perpetrator_may_be_present = models.BooleanField(
+        "violence has recently occurred and the perpetrator is or may be at the address", default=False
+    )
+    aggression_or_intoxication = models.BooleanField(
+        "people expected to be present have shown aggression or intoxication", default=False
+    )
+    # R-ANIMALS: where the family has dangerous animals, can a separate room be assured?
+    animals_separate_room = models.BooleanField(
+        "the family has agreed to keep animals in a separate room", null=True, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Tables and history tables keep the names they had in the safety app (visits 0007): no data moved.
+    history = HistoricalRecords(bases=[SchoolStampedHistory], table_name="safety_historicalriskassessment")
+
+    class Meta:
+        db_table = "safety_riskassessment"
+
+    def __str__(self):
+        return f"Risk assessment for {self.visit}"
+
+    @property
+    def is_reviewed(self):
+        return self.reviewed_at is not None
+
+    def high_risk_reasons(self) -> list[str]:
+        """Why this assessment blocks approval (R-NOVISIT); empty when it does not."""
+        reasons = []
+        for field in ("risk_of_harm_high", "perpetrator_may_be_present", "aggression_or_intoxication"):
+            if getattr(self, field):
+                reasons.append(str(self._meta.get_field(field).verbose_name).capitalize())
+        for hazard in self.hazards.all():
+            if hazard.level == RiskLevel.HIGH:
+                reasons.append(f"High-risk hazard: {hazard.name}")
+        return reasons
+
+    @property
+    def level(self) -> str:
+        if self.high_risk_reasons():
+            return RiskLevel.HIGH
+        levels = {h.level for h in self.hazards.all()}
+        return RiskLevel.MEDIUM if RiskLevel.MEDIUM in levels else RiskLevel.LOW
+
+    def get_level_display(self):
+        return RiskLevel(self.level).label
+
+
+class HazardKind(models.TextChoices):
+    """The lone-working matrix of policy 001 appendix 1, plus the school's own."""
+
+    AGGRESSION = "aggression", "Aggressive or violent person"
+    DRIVING = "driving", "Driving"
+    PUBLIC_AREAS = "public_areas", "Public areas"
+    ILLNESS = "illness", "Illness or injury"
+    ANIMALS = "animals", "Animals"
+    OTHER = "other", "Other"
+
+
+class Hazard(models.Model):
+    assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE, related_name="hazards")
+    kind = models.CharField(max_length=20, choices=HazardKind.choices)
+    description = models.CharField(max_length=200, blank=True)
+    who_may_be_harmed = models.CharField(max_length=200, default="Visiting staff")
+    severity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(3)])
+    likelihood = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(3)])
+    controls = models.TextField(blank=True, max_length=2000)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory], table_name="safety_historicalhazard")
+
+    class Meta:
+        db_table = "safety_hazard"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="hazard_severity_1_3"),
+            models.CheckConstraint(condition=Q(likelihood__gte=1, likelihood__lte=3), name="hazard_likelihood_1_3"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        if self.kind == HazardKind.OTHER and self.description:
+            return self.description
+        return self.get_kind_display() + (f": {self.description}" if self.description else "")
+
+    @property
+    def level(self):
+        return risk_level(self.severity, self.likelihood)
+
+    def get_level_display(self):
+        return RiskLevel(self.level).label
+
+
+class SafetyChecklist(models.Model):
+    """R-CHECKLIST: the personal safety checklist of policy 000, answered by the lead before submission."""
+
+    QUESTIONS = (
+        ("info_gathered", "Have I gathered all the information I can about the family?"),
+        ("family_knows", "Does the family know I am coming (or is this unannounced for a recorded reason)?"),
+        ("recorded_whereabouts", "Have I recorded where I am going, how to contact me and when I will be back?"),
+        ("journey_safe", "Have I planned a safe journey there and back?"),
+        ("necessary_belongings_only", "Am I taking only the belongings I need?"),
+        ("exit_strategy", "Do I have an exit strategy if I feel unsafe?"),
+    )
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="checklist")
+    info_gathered = models.BooleanField(default=False)
+    family_knows = models.BooleanField(default=False)
+    recorded_whereabouts = models.BooleanField(default=False)
+    journey_safe = models.BooleanField(default=False)
+    necessary_belongings_only = models.BooleanField(default=False)
+    exit_strategy = models.BooleanField(default=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "safety_safetychecklist"
+
+    def __str__(self):
+        return f"Safety checklist for {self.visit}"
+
+    def unanswered(self) -> list[str]:
+        return [text for field, text in self.QUESTIONS if not getattr(self, field)]
+
+    @property
+    def is_complete(self):
+        return self.completed_at is not None and not self.unanswered()

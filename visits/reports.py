@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import permissions, roles
 from accounts.models import has_role
 
+from .alerts import notify_head_now
 from .models import Incident, Visit, VisitReport, VisitState
 
 # The head sees a report as overdue once this many school days have passed since the return.
@@ -72,7 +73,5 @@ def record_incident(visit: Visit, incident: Incident, by, now=None) -> Incident:
     incident.recorded_by = by
     incident.recorded_at = now
     incident.save()
-    from safety.notify import notify_head_now
-
     notify_head_now(visit, "Incident recorded", key=f"incident:{incident.pk}", now=now)
     return incident

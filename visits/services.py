@@ -13,18 +13,13 @@ from django.utils import timezone
 
 from accounts.permissions import may_approve, may_share_families, of_school, sees_all_visits
 
+from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
+from .assessments import ensure_risk_assessment
+from .events import record_event
 from .lifecycle import FINISHED_STATES, NOT_BOOKING_STATES, OUT_STATES, SUBMITTABLE_STATES
-from .models import EventKind, Gate, Purpose, RecordedHow, Visit, VisitEvent, VisitState
+from .models import EventKind, Gate, Purpose, Visit, VisitState
 
 SCHOOL_DAYS_NOTICE = 2  # the head hears at once about a visit due within two school days
-
-
-def record_event(visit, kind, actor=None, *, at=None, how=RecordedHow.SELF, note="", data=None,
-                 on_behalf_of=None, idempotency_key=None) -> VisitEvent:
-    return VisitEvent.objects.create(
-        visit=visit, kind=kind, actor=actor, at=at or timezone.now(), how=how, note=note or "",
-        data=data or {}, on_behalf_of=on_behalf_of, idempotency_key=idempotency_key,
-    )
 
 
 # --- Plan checks ------------------------------------------------------------------------------
@@ -171,8 +166,6 @@ def submit(visit: Visit, by, now=None) -> Visit:
         record_event(visit, EventKind.SUBMITTED, by, at=now,
                      data={"gates": visit.gates_required} if visit.gates_required else None)
         if _within_school_days(visit.planned_start, now, SCHOOL_DAYS_NOTICE):
-            from safety.notify import notify_submitted_soon
-
             notify_submitted_soon(visit, now)
     return visit
 
@@ -240,8 +233,6 @@ def approve(visit: Visit, by, overrides: dict[str, str] | None = None, now=None)
         visit.save(update_fields=["state", "gate_overrides", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.APPROVED, by, at=now,
                      data={"overrides": visit.gate_overrides} if visit.gate_overrides else None)
-        from safety.notify import notify_decision
-
         notify_decision(visit, now)
     return visit
 
@@ -260,8 +251,6 @@ def refuse(visit: Visit, by, reason: str, now=None) -> Visit:
         visit.decided_by, visit.decided_at, visit.decision_reason = by, now, reason.strip()
         visit.save(update_fields=["state", *DECISION_FIELDS, "updated_at"])
         record_event(visit, EventKind.REFUSED, by, at=now, note=reason.strip())
-        from safety.notify import notify_decision
-
         notify_decision(visit, now)
     return visit
 
@@ -286,8 +275,6 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
         visit.next_check_at = None
         visit.save(update_fields=["state", "cancel_reason", "cancelled_for_safety", "next_check_at", "updated_at"])
         record_event(visit, EventKind.CANCELLED, by, at=now, note=reason.strip(), data={"for_safety": for_safety})
-        from safety.notify import notify_cancelled
-
         notify_cancelled(visit, now)
     return visit
 
@@ -341,8 +328,6 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, childr
             visit.children.set(children)
         if creating:
             record_event(visit, EventKind.CREATED, by, at=now)
-            from safety.services import ensure_risk_assessment
-
             ensure_risk_assessment(visit)
         elif changed_fields:
             record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
@@ -370,25 +355,6 @@ def plan_again_initial(source: Visit) -> dict:
         "starts_at_home": source.starts_at_home,
         "ends_at_home": source.ends_at_home,
     }
-
-
-def assessment_changed(visit: Visit, by, now=None) -> Visit:
-    """The risk assessment of a planned visit was changed. An approved visit goes back for approval,
-    like a change of time, staff or address: the approver decided on the old assessment (R-AUTH)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        visit = _lock(visit)
-        if not visit.is_editable:
-            raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
-        reopened = visit.state == VisitState.APPROVED
-        if reopened:
-            visit.state = VisitState.SUBMITTED
-            visit.decided_by, visit.decided_at = None, None
-            visit.gate_overrides = {}
-            visit.save(update_fields=["state", "decided_by", "decided_at", "gate_overrides", "updated_at"])
-        record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
-                     data={"changed": ["risk_assessment"]})
-    return visit
 
 
 def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:

@@ -2,11 +2,12 @@
 
 Views stay thin: who sees what comes from visits.scoping (404 for what a user can't see, 403 for
 actions their role can't take on what they can see); every rule and state change is in
-visits.services / safety.services.
+visits.services / visits.assessments.
 """
 
 import datetime
 
+import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,12 +22,10 @@ from django.views.generic import DetailView, ListView
 
 from accounts import roles
 from accounts.models import StaffProfile, has_role, school_of
-from audit.models import AccessKind, log_access
 from homevisits.forms import add_service_errors
-from safety.models import SafetyChecklist
-from safety.services import assessment_saved, complete_checklist, ensure_risk_assessment
 
 from . import services
+from .assessments import assessment_saved, complete_checklist, ensure_risk_assessment
 from .forms import (
     FORM_PARTS,
     PLAN_FIELD_MAP,
@@ -47,8 +46,9 @@ from .forms import (
     week_start,
 )
 from .localtime import combine_local
-from .models import Family, Visit, VisitState
+from .models import Family, SafetyChecklist, Visit, VisitState
 from .scoping import (
+    AccessKind,
     may_approve,
     may_edit_families,
     may_export_csv,
@@ -56,6 +56,7 @@ from .scoping import (
     may_plan_visits,
     may_see_code_word,
     may_share_families,
+    note_read,
     search_families,
     sees_all_visits,
     visible_families,
@@ -118,7 +119,7 @@ class FamilyDetailView(DetailView):
         ctx["may_plan"] = may_plan_visits(self.request.user)
         ctx["may_export"] = may_export_family(self.request.user)
         # R-CONFIDENTIAL: every read of a family's record is logged (audit page).
-        log_access(self.request, AccessKind.FAMILY, self.object, family_id=self.object.pk)
+        note_read(self.request, AccessKind.FAMILY, self.object, family_id=self.object.pk)
         return ctx
 
 
@@ -596,8 +597,6 @@ def timetable(request):
 def calendar_feed(request, token):
     """A staff member's visits as iCalendar, public by its secret token (revocable). Only "Home
     visit", times and a link: no address, child's name or code word (R-CONFIDENTIAL)."""
-    import icalendar
-
     profile = StaffProfile.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
     if profile is None or not token:
         raise Http404("No such calendar")

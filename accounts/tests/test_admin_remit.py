@@ -16,18 +16,10 @@ from accounts.account_audit import snapshot
 from accounts.admin import SchoolScopedAdmin, StaffUserAdmin
 from accounts.models import AccountChange, AccountChangeKind, BackupCode, School, StaffProfile
 from homevisits.factories import FamilyFactory, SchoolFactory, UserFactory, VisitFactory, make_staff
-from safety.models import (
-    Channel,
-    ContactAttempt,
-    ContactOutcome,
-    ContactStep,
-    Escalation,
-    EscalationLevel,
-    EscalationReason,
-    Notification,
-)
+from notifications.models import Channel, Notification
+from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from visits.events import record_event
 from visits.models import EventKind
-from visits.services import record_event
 
 from .admin_forms import read_form
 from .twofactor_helpers import PASSWORD, with_two_factor

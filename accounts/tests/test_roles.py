@@ -24,7 +24,7 @@ def test_school_admin_group_holds_only_what_the_admin_pages_need():
         ("accounts", "change_staffprofile"), ("accounts", "add_staffprofile"),
         ("auth", "view_user"), ("auth", "change_user"), ("auth", "add_user"),
         ("visits", "view_visitevent"),
-        ("safety", "view_contactattempt"), ("safety", "view_notification"), ("safety", "view_escalation"),
+        ("safety", "view_contactattempt"), ("notifications", "view_notification"), ("safety", "view_escalation"),
     }
     assert not any(code.startswith("delete_") for _app, code in perms)
 

@@ -5,27 +5,20 @@ import datetime
 
 from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory
 from safety.concerns import raise_concern, update_concern
-from safety.models import (
-    ContactAttempt,
-    ContactOutcome,
-    ContactStep,
-    Escalation,
-    EscalationLevel,
-    EscalationReason,
-    Hazard,
-    HazardKind,
-)
-from safety.services import ensure_risk_assessment
+from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from visits.assessments import ensure_risk_assessment
+from visits.events import record_event
 from visits.models import (
     Carer,
     EventKind,
     FollowUpAction,
+    Hazard,
+    HazardKind,
     Incident,
     Outcome,
     VisitReport,
     VisitState,
 )
-from visits.services import record_event
 
 from .conftest import NOW
 
@@ -72,17 +65,19 @@ def household(school, people, *, left=(datetime.date(2020, 7, 20),), born=(datet
 
 
 def rows_mentioning_secret():
-    """Every row (current or historical) of every model that still holds the secret text."""
+    """Every row (current or historical) of every model that still holds the secret text, as (model
+    name, id of the record): for a historical row the id of the record it is a version of, never its
+    history_id, which may equal another record's id by chance."""
     from django.apps import apps
 
     found = []
     for model in apps.get_models():
-        if model._meta.app_label not in ("visits", "safety", "audit"):
+        if model._meta.app_label not in ("notifications", "visits", "safety", "audit"):
             continue
         text_fields = [f.name for f in model._meta.fields if f.get_internal_type() in ("CharField", "TextField")]
         json_fields = [f.name for f in model._meta.fields if f.get_internal_type() == "JSONField"]
         for row in model._base_manager.all():
             values = [str(getattr(row, f)) for f in text_fields + json_fields]
             if any(SECRET.lower() in v.lower() for v in values):
-                found.append((model.__name__, row.pk))
+                found.append((model.__name__, getattr(row, "id", row.pk)))
     return found

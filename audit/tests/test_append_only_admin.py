@@ -6,8 +6,8 @@ from django.contrib import admin
 
 from homevisits.factories import UserFactory, VisitFactory
 from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from visits.events import record_event
 from visits.models import EventKind, VisitEvent
-from visits.services import record_event
 
 from .conftest import as_user
 

@@ -5,9 +5,9 @@ import pytest
 from audit.history import TRACKED, school_id_of, tracked_models
 from homevisits.factories import FamilyFactory, VisitFactory
 from safety.concerns import raise_concern
-from safety.models import Escalation, EscalationLevel, EscalationReason, Hazard, HazardKind
-from safety.services import ensure_risk_assessment
-from visits.models import Carer, Incident, Outcome, VisitReport
+from safety.models import Escalation, EscalationLevel, EscalationReason
+from visits.assessments import ensure_risk_assessment
+from visits.models import Carer, Hazard, HazardKind, Incident, Outcome, VisitReport
 
 from .conftest import NOW, as_user
 

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from audit import retention
-from safety.models import ContactAttempt, Escalation, Hazard, SafeguardingConcern
-from visits.models import Carer, Child, Family, Incident, Visit, VisitEvent, VisitReport, VisitState
+from safety.models import ContactAttempt, Escalation, SafeguardingConcern
+from visits.models import Carer, Child, Family, Hazard, Incident, Visit, VisitEvent, VisitReport, VisitState
 
 from .conftest import NOW
 from .retention_world import SECRET, household, rows_mentioning_secret

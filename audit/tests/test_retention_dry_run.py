@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def snapshot():
     """Every row of every model of ours, current and historical."""
     return {model._meta.label: sorted(map(repr, model._base_manager.values_list()))
-            for model in apps.get_models() if model._meta.app_label in ("accounts", "visits", "safety", "audit")}
+            for model in apps.get_models()
+            if model._meta.app_label in ("accounts", "notifications", "visits", "safety", "audit")}
 
 
 def test_it_changes_nothing_on_a_dry_run(school, people):

@@ -10,9 +10,9 @@ import pytest
 from django.apps import apps
 
 from audit import retention
-from safety.models import Escalation, EscalationLevel, EscalationReason, Hazard, HazardKind, SafeguardingConcern
-from safety.services import ensure_risk_assessment
-from visits.models import Carer, Child, Family, Incident, Outcome, Visit, VisitReport, VisitState
+from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
+from visits.assessments import ensure_risk_assessment
+from visits.models import Carer, Child, Family, Hazard, HazardKind, Incident, Outcome, Visit, VisitReport, VisitState
 
 from .conftest import NOW, as_user
 from .retention_world import household

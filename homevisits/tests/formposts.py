@@ -8,7 +8,7 @@ import datetime
 
 from accounts import roles
 from homevisits.factories import SchoolFactory, make_staff
-from safety.models import SafetyChecklist
+from visits.models import SafetyChecklist
 
 # Tuesday 24 November 2026, 08:00 in London (GMT, so London = UTC).
 NOW = datetime.datetime(2026, 11, 24, 8, 0, tzinfo=datetime.UTC)

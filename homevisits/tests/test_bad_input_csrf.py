@@ -13,7 +13,7 @@ from homevisits.factories import FamilyFactory, VisitFactory
 from homevisits.tests.formposts import NOW, school_with_people
 from homevisits.tests.test_object_scoping import PARAM, walk
 from safety.models import SafeguardingConcern
-from safety.services import ensure_risk_assessment
+from visits.assessments import ensure_risk_assessment
 from visits.models import VisitEvent, VisitState
 
 pytestmark = pytest.mark.django_db

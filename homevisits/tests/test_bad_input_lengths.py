@@ -23,7 +23,7 @@ from visits.models import Family, Incident, VisitState
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("accounts", "visits", "safety", "audit")
+OUR_APPS = ("accounts", "notifications", "visits", "safety", "audit")
 FORM_MODULES = ("accounts.forms", "visits.forms", "visits.report_forms", "safety.forms", "safety.concern_forms",
                 "audit.forms")
 

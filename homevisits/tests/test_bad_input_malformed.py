@@ -26,8 +26,8 @@ from homevisits.tests.formposts import (
     visit_data,
 )
 from homevisits.tests.test_object_scoping import OBJECT_ROUTES, fill
-from safety.services import ensure_risk_assessment
 from safety.watchdog import check_in, scan
+from visits.assessments import ensure_risk_assessment
 from visits.models import EventKind, Family, Incident, Visit, VisitState
 
 pytestmark = pytest.mark.django_db

@@ -40,9 +40,9 @@ from homevisits.tests.formposts import (
     visit_data,
 )
 from homevisits.tests.test_object_scoping import OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
-from safety.models import ContactAttempt, Hazard, SafeguardingConcern
+from safety.models import ContactAttempt, SafeguardingConcern
 from safety.watchdog import scan
-from visits.models import Carer, Child, Family, FollowUpAction, Incident, Visit, VisitEvent, VisitReport
+from visits.models import Carer, Child, Family, FollowUpAction, Hazard, Incident, Visit, VisitEvent, VisitReport
 
 pytestmark = pytest.mark.django_db
 

@@ -29,8 +29,8 @@ from homevisits.tests.formposts import (
     school_with_people,
     visit_data,
 )
-from safety.services import ensure_risk_assessment
 from safety.watchdog import check_in, scan
+from visits.assessments import ensure_risk_assessment
 from visits.localtime import combine_local, local_day_bounds
 from visits.models import EventKind, Family, Incident, Visit, VisitReport, VisitState
 
@@ -63,7 +63,7 @@ DATE_FIELDS = (forms.DateField, forms.TimeField, forms.DateTimeField)
 
 
 def _forms_of_the_project():
-    for app in ("accounts", "audit", "safety", "visits"):
+    for app in ("accounts", "audit", "notifications", "safety", "visits"):
         for module in ("forms", "report_forms", "concern_forms"):
             try:
                 importlib.import_module(f"{app}.{module}")
@@ -73,7 +73,7 @@ def _forms_of_the_project():
     while todo:
         for cls in todo.pop().__subclasses__():
             todo.append(cls)
-            if cls.__module__.split(".")[0] in ("accounts", "audit", "safety", "visits") and not \
+            if cls.__module__.split(".")[0] in ("accounts", "audit", "notifications", "safety", "visits") and not \
                     cls.__name__.startswith("_"):  # a base class is tried through its subclasses
                 seen.add(cls)
     return seen
@@ -85,12 +85,12 @@ def test_every_date_field_of_every_form_is_tried_here():
         for name, field in cls.base_fields.items():
             if isinstance(field, DATE_FIELDS):
                 found.add((f"{cls.__module__}.{cls.__qualname__}", name))
-    from audit.admin import AppendOnlyAdmin
+    from accounts.admin import AppendOnlyAdmin
 
     for model, model_admin in admin.site._registry.items():
         # The admin pages of the apps that can change a record (append-only ones are read-only). A time
         # of day alone (School.evening_starts) can't reach the ends of the calendar.
-        if model._meta.app_label in ("accounts", "audit", "safety", "visits") and not isinstance(
+        if model._meta.app_label in ("accounts", "audit", "notifications", "safety", "visits") and not isinstance(
                 model_admin, AppendOnlyAdmin):
             readonly = set(model_admin.readonly_fields)
             for field in model._meta.get_fields():

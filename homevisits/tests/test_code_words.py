@@ -15,12 +15,13 @@ from django.urls import reverse
 from accounts import roles
 from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
 from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
-from safety import sms
-from safety.models import Escalation, Notification, SafetyChecklist
-from safety.services import ensure_risk_assessment, mark_reviewed
-from safety.tasks import deliver_notification
+from notifications import sms
+from notifications.models import Notification
+from notifications.tasks import deliver_notification
+from safety.models import Escalation
 from safety.watchdog import scan
-from visits.models import Outcome, Visit, VisitReport, VisitState
+from visits.assessments import ensure_risk_assessment, mark_reviewed
+from visits.models import Outcome, SafetyChecklist, Visit, VisitReport, VisitState
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +178,7 @@ def test_a_full_flow_never_puts_the_code_word_in_a_message_log_url_or_health(
         client, people, school, clock, caplog, settings, django_capture_on_commit_callbacks):
     from visits.tests.planning import plan_data
 
-    settings.SMS_BACKEND = "safety.sms.ConsoleSmsBackend"  # SMS bodies go to the log, as in production
+    settings.SMS_BACKEND = "notifications.sms.ConsoleSmsBackend"  # SMS bodies go to the log, as in production
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     caplog.set_level(logging.DEBUG)
     sms.outbox.clear()

@@ -22,14 +22,15 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from homevisits.tests.test_accessibility_basics import SKIP_NAMES
-from safety.models import Notification, SafeguardingConcern
+from notifications.models import Notification
+from safety.models import SafeguardingConcern
 from visits.models import Family, Visit
 
 pytestmark = pytest.mark.django_db
 
 RULE_ID = re.compile(r"R-[A-Z]")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "homevisits", "safety", "visits")
+APPS = ("accounts", "audit", "homevisits", "notifications", "safety", "visits")
 
 
 def shown(html: str) -> str:

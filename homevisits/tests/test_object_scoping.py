@@ -26,8 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts import roles
 from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, UserFactory, VisitFactory, make_staff
 from safety.models import SafeguardingConcern
-from safety.services import ensure_risk_assessment
 from safety.watchdog import check_in, scan
+from visits.assessments import ensure_risk_assessment
 from visits.models import EventKind, Incident, Outcome, VisitReport, VisitState
 
 pytestmark = pytest.mark.django_db

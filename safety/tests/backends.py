@@ -3,7 +3,7 @@
 import os
 import time
 
-from safety.sms import FileSmsBackend
+from notifications.sms import FileSmsBackend
 
 
 class SlowFileSmsBackend(FileSmsBackend):

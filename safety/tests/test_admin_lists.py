@@ -6,7 +6,8 @@ import pytest
 
 from accounts import roles
 from homevisits.factories import SchoolFactory, make_staff
-from safety.models import Escalation, Notification
+from notifications.models import Notification
+from safety.models import Escalation
 from safety.watchdog import scan
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +25,14 @@ def test_a_school_admin_reads_their_schools_alerts_and_deliveries_only(client, o
     esc, note = Escalation.objects.get(), Notification.objects.first()
 
     client.force_login(admin_user)
-    assert client.get("/admin/safety/notification/").context["cl"].result_count == Notification.objects.count()
+    assert client.get("/admin/notifications/notification/").context["cl"].result_count == Notification.objects.count()
     assert client.get("/admin/safety/escalation/").context["cl"].result_count == 1
     assert client.get(f"/admin/safety/escalation/{esc.pk}/delete/").status_code == 403
-    response = client.post(f"/admin/safety/notification/{note.pk}/change/", {"status": "sent"})
+    response = client.post(f"/admin/notifications/notification/{note.pk}/change/", {"status": "sent"})
     assert response.status_code == 403
     note.refresh_from_db()
     assert note.status == "pending"
 
     client.force_login(elsewhere)
-    assert client.get("/admin/safety/notification/").context["cl"].result_count == 0
+    assert client.get("/admin/notifications/notification/").context["cl"].result_count == 0
     assert client.get("/admin/safety/escalation/").context["cl"].result_count == 0

@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from safety.models import DeliveryStatus, Notification
+from notifications.models import DeliveryStatus, Notification
 from safety.tests.pages import World, at, frozen_clock
 from safety.watchdog import check_in
 from visits.models import EventKind, VisitState
@@ -24,7 +24,7 @@ def test_a_code_word_is_saved_and_the_page_says_the_alert_is_waiting(client, wor
     visit = world.visit(state=VisitState.APPROVED)
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10, 2))
     client.force_login(world.teacher)
-    with mock.patch("safety.tasks.deliver_notification.apply_async", side_effect=ConnectionError("redis down")):
+    with mock.patch("notifications.tasks.deliver_notification.apply_async", side_effect=ConnectionError("redis down")):
         response = client.post(f"/out/{visit.pk}/", {"kind": EventKind.DURESS, "idempotency_key": str(uuid.uuid4())},
                                follow=True)
     page = response.content.decode()
@@ -37,7 +37,7 @@ def test_no_warning_when_the_broker_takes_the_alert(client, world, clock):
     visit = world.visit(state=VisitState.APPROVED)
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10, 2))
     client.force_login(world.teacher)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as send:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as send:
         response = client.post(f"/out/{visit.pk}/", {"kind": EventKind.DURESS, "idempotency_key": str(uuid.uuid4())},
                                follow=True)
     assert send.called

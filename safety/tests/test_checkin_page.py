@@ -9,7 +9,8 @@ import uuid
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from safety.models import Escalation, EscalationLevel, Notification
+from notifications.models import Notification
+from safety.models import Escalation, EscalationLevel
 from visits.models import EventKind, RecordedHow, VisitEvent, VisitState
 
 from .pages import at

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from homevisits.realstack import TcpOutage, free_port, stack_env, start_beat, start_worker
 from homevisits.testing import need, need_postgres
+from notifications.models import DeliveryStatus, Notification
 from safety.health import SCAN_HEARTBEAT, health_report, record_heartbeat
-from safety.models import DeliveryStatus, Escalation, Heartbeat, Notification
+from safety.models import Escalation, Heartbeat
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
@@ -87,7 +88,7 @@ def test_redis_down_while_staff_check_in(out_visit, people, tmp_path):
 
     env = {"CELERY_BROKER_URL": url, "WATCHDOG_INTERVAL_SECONDS": 1, "NOTIFICATION_RESEND_AFTER_SECONDS": 1,
            "EMAIL_URL": "filemail://", "EMAIL_FILE_PATH": tmp_path / "mail",
-           "SMS_BACKEND": "safety.sms.FileSmsBackend", "SMS_FILE_PATH": tmp_path / "sms.log"}
+           "SMS_BACKEND": "notifications.sms.FileSmsBackend", "SMS_FILE_PATH": tmp_path / "sms.log"}
     with redis_server(port), celery_broker(url):
         worker = start_worker(tmp_path, **env)
         beat = start_beat(tmp_path, **env)

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from accounts import roles
 from homevisits.factories import SchoolFactory, make_staff
+from notifications.models import Channel, DeliveryStatus, Notification
 from safety.health import SCAN_HEARTBEAT, record_heartbeat
-from safety.models import Channel, DeliveryStatus, Escalation, Notification
+from safety.models import Escalation
 from safety.watchdog import scan
 
 from .live_board import BOARD, BODY, poll, row_of, signed_out, text

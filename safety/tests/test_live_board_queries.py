@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from notifications.models import Channel, DeliveryStatus, Notification
 from safety.health import SCAN_HEARTBEAT, record_heartbeat
-from safety.models import Channel, DeliveryStatus, Notification
 from safety.watchdog import scan
 from visits.models import VisitState
 

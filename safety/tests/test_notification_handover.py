@@ -17,7 +17,7 @@ import time_machine
 from django.test import TestCase
 
 from homevisits.testing import need_redis
-from safety.models import Channel, DeliveryStatus, Notification
+from notifications.models import Channel, DeliveryStatus, Notification
 from safety.watchdog import scan
 
 UTC = datetime.UTC
@@ -42,7 +42,7 @@ def ticks(count, first=START + TICK, execute=True):
 @pytest.mark.django_db
 def test_fifty_scans_with_no_worker_hand_each_pending_notification_over_once(people):
     pks = pending(people, 20)  # the broker was down when they were recorded: never handed over
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as broker:  # up, nobody consuming
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as broker:  # up, nobody consuming
         ticks(50)
     handed = collections.Counter(call.args[0][0] for call in broker.call_args_list)
     assert handed == {pk: 1 for pk in pks}
@@ -53,7 +53,7 @@ def test_fifty_scans_with_no_worker_hand_each_pending_notification_over_once(peo
 def test_a_notification_still_pending_long_after_its_hand_over_is_handed_over_once_more(people, settings):
     settings.NOTIFICATION_RESEND_AFTER_SECONDS = 300
     pks = pending(people, 3)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as broker:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as broker:
         ticks(1)  # 09:00:10: handed over
         ticks(29, first=START + 2 * TICK)  # to 09:05:00: not yet
         assert broker.call_count == 3
@@ -65,7 +65,7 @@ def test_a_notification_still_pending_long_after_its_hand_over_is_handed_over_on
 def test_one_scan_hands_over_at_most_a_batch(people, settings):
     settings.NOTIFICATION_RESEND_BATCH = 7
     pending(people, 20)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as broker:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as broker:
         ticks(1)
         assert broker.call_count == 7
         ticks(2, first=START + 2 * TICK)
@@ -75,10 +75,10 @@ def test_one_scan_hands_over_at_most_a_batch(people, settings):
 @pytest.mark.django_db
 def test_a_hand_over_the_broker_refused_is_tried_again_at_the_next_scan(people):
     pks = pending(people, 2)
-    with mock.patch("safety.tasks.deliver_notification.apply_async", side_effect=ConnectionError("down")):
+    with mock.patch("notifications.tasks.deliver_notification.apply_async", side_effect=ConnectionError("down")):
         ticks(3)
     assert set(Notification.objects.values_list("handed_over_at", flat=True)) == {None}
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as broker:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as broker:
         ticks(1, first=START + 4 * TICK)
     assert sorted(call.args[0][0] for call in broker.call_args_list) == sorted(pks)
 
@@ -88,7 +88,7 @@ def test_a_send_a_worker_never_finished_is_handed_over_once_after_the_lease(peop
     settings.NOTIFICATION_SEND_LEASE_SECONDS = 60
     [pk] = pending(people, 1)
     Notification.objects.filter(pk=pk).update(handed_over_at=START, attempts=1, sending_since=START + TICK)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as broker:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as broker:
         ticks(5, first=START + 2 * TICK)  # to 09:01:00: the worker may still be sending
         assert broker.call_count == 0
         ticks(10, first=START + 7 * TICK)  # from 09:01:10, a minute after it began: it died; once

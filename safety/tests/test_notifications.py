@@ -6,10 +6,10 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from safety import sms
-from safety.models import Channel, DeliveryStatus, Notification
-from safety.notify import resend_pending
-from safety.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification
+from notifications import sms
+from notifications.models import Channel, DeliveryStatus, Notification
+from notifications.outbox import resend_pending
+from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
@@ -49,11 +49,11 @@ def test_sms_goes_to_the_mobile_on_record(out_visit, people):
 
 def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
         out_visit, people, settings, django_capture_on_commit_callbacks):
-    settings.SMS_BACKEND = "safety.sms.FailingSmsBackend"
+    settings.SMS_BACKEND = "notifications.sms.FailingSmsBackend"
     escalate(out_visit)
     note = Notification.objects.get(recipient=people["office"], channel=Channel.SMS)
     email = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
-    with mock.patch("safety.tasks._retry_later") as retry:
+    with mock.patch("notifications.tasks._retry_later") as retry:
         for attempt in range(1, MAX_DELIVERY_ATTEMPTS + 1):
             with django_capture_on_commit_callbacks(execute=True):
                 deliver_notification.apply(args=(note.pk,))
@@ -77,7 +77,7 @@ def test_pending_notifications_are_handed_over_again_by_the_scan(
     visit = escalate(out_visit)
     recorded_at = visit.expected_return + datetime.timedelta(minutes=15)
     assert not Notification.objects.exclude(handed_over_at=None).exists()
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as send, \
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as send, \
             django_capture_on_commit_callbacks(execute=True):
         assert resend_pending(recorded_at + datetime.timedelta(seconds=5)) == 0
         count = resend_pending(recorded_at + datetime.timedelta(seconds=11))
@@ -87,7 +87,7 @@ def test_pending_notifications_are_handed_over_again_by_the_scan(
 
 def test_a_check_in_is_saved_when_the_broker_is_down(out_visit, people, django_capture_on_commit_callbacks):
     visit = out_visit()
-    with mock.patch("safety.tasks.deliver_notification.apply_async", side_effect=ConnectionError("redis down")):
+    with mock.patch("notifications.tasks.deliver_notification.apply_async", side_effect=ConnectionError("redis down")):
         with django_capture_on_commit_callbacks(execute=True):
             check_in(visit, EventKind.DURESS, people["teacher"], now=visit.expected_return)
     assert visit.events.filter(kind=EventKind.DURESS).exists()
@@ -111,7 +111,7 @@ def test_a_database_blip_while_claiming_retries_the_delivery_soon(out_visit, peo
     """Not left for the scan's hand-over ten minutes later: the task itself tries again."""
     from django.db import OperationalError
 
-    from safety import tasks
+    from notifications import tasks
 
     escalate(out_visit)
     note = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
@@ -123,7 +123,7 @@ def test_a_database_blip_while_claiming_retries_the_delivery_soon(out_visit, peo
             raise OperationalError("server closed the connection")
         return real(pk)
 
-    with mock.patch("safety.tasks._claim", side_effect=claim), \
+    with mock.patch("notifications.tasks._claim", side_effect=claim), \
             mock.patch.object(tasks.deliver_notification, "retry", wraps=tasks.deliver_notification.retry) as retry:
         deliver_notification.apply(args=(note.pk,))
     assert retry.call_args.kwargs["countdown"] == 10

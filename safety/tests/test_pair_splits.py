@@ -12,7 +12,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason, Notification
+from notifications.models import Notification
+from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, record_contact, scan
 from visits.models import EventKind, RecordedHow, VisitStaff, VisitState
 

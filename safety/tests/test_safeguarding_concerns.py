@@ -4,7 +4,8 @@ import pytest
 
 from accounts import roles
 from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
-from safety.models import ConcernStatus, Notification, SafeguardingConcern
+from notifications.models import Notification
+from safety.models import ConcernStatus, SafeguardingConcern
 
 pytestmark = pytest.mark.django_db
 

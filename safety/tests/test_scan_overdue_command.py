@@ -10,8 +10,9 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from notifications.models import Notification
 from safety.management.commands.scan_overdue import Command
-from safety.models import Escalation, Heartbeat, Notification
+from safety.models import Escalation, Heartbeat
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, Visit, VisitEvent
 
@@ -76,7 +77,7 @@ def test_a_time_later_than_now_is_refused_without_dry_run(world, clock):
     """The drill that escalated visits not yet due and texted the office and head."""
     visit = signed_out(world)
     before = _everything(visit)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as handed_over, \
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as handed_over, \
             pytest.raises(CommandError, match="later than the current time") as refused:
         run("--now", "2026-06-10T12:45")
     assert "--dry-run" in str(refused.value)
@@ -88,7 +89,7 @@ def test_a_dry_run_prints_what_would_happen_and_changes_nothing(world, clock):
     visit = signed_out(world)
     run()  # a real scan at 10:02: the heartbeat
     before = _everything(visit)
-    with mock.patch("safety.tasks.deliver_notification.apply_async") as handed_over:
+    with mock.patch("notifications.tasks.deliver_notification.apply_async") as handed_over:
         output = run("--now", "2026-06-10T12:45", "--dry-run")
     assert "Dry run at 2026-06-10 12:45:00 BST (nothing written, nobody notified)" in output
     assert f"1 would be escalated (visit {visit.pk} level 1)" in output

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from homevisits.testing import need_postgres
-from safety.models import Escalation, Notification
+from notifications.models import Notification
+from safety.models import Escalation
 from safety.watchdog import scan
 from visits.models import VisitEvent
 

@@ -8,7 +8,8 @@ import datetime
 import pytest
 import time_machine
 
-from safety.models import Escalation, EscalationLevel, EscalationReason, Notification
+from notifications.models import Notification
+from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import acknowledge, check_in, scan
 from visits.models import EventKind, VisitState
 

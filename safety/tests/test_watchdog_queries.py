@@ -21,7 +21,7 @@ START = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
 def _broker_takes_everything():
     """Notifications are handed to a (mock) broker after each commit, as in production, so that
     none is left to be handed over again by a later scan of these measurements."""
-    with mock.patch("safety.tasks.deliver_notification.apply_async"):
+    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
         yield
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from homevisits.realstack import free_port, start_beat, start_worker
 from homevisits.testing import need_redis
-from safety.models import Channel, DeliveryStatus, Escalation, Notification
+from notifications.models import Channel, DeliveryStatus, Notification
+from safety.models import Escalation
 from visits.models import Visit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis]
@@ -32,7 +33,7 @@ def _drill_env(tmp_path, **extra):
         "WATCHDOG_INTERVAL_SECONDS": INTERVAL,
         "EMAIL_URL": "filemail://",
         "EMAIL_FILE_PATH": tmp_path / "mail",
-        "SMS_BACKEND": "safety.sms.FileSmsBackend",
+        "SMS_BACKEND": "notifications.sms.FileSmsBackend",
         "SMS_FILE_PATH": tmp_path / "sms.log",
         "NOTIFICATION_RESEND_AFTER_SECONDS": 3,
         # Longer than the slow test backends take to send, so a live send is never taken twice.

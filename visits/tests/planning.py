@@ -3,9 +3,9 @@
 import datetime
 
 from homevisits.factories import VisitFactory
-from safety.models import SafetyChecklist
-from safety.services import ensure_risk_assessment, mark_reviewed
+from visits.assessments import ensure_risk_assessment, mark_reviewed
 from visits.localtime import combine_local
+from visits.models import SafetyChecklist
 
 NOW = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
 TOMORROW = datetime.date(2026, 11, 25)

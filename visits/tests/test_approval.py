@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from safety.models import Hazard, HazardKind
 from visits import services
-from visits.models import Gate, VisitState
+from visits.models import Gate, Hazard, HazardKind, VisitState
 
 from .planning import login, make_ready, plan
 
@@ -132,7 +131,7 @@ def test_the_queue_is_soonest_first_with_words_beside_each_colour(client, family
 
 
 def test_a_submitted_visit_within_two_school_days_emails_the_head(family, head, teacher, ta):
-    from safety.models import Notification
+    from notifications.models import Notification
 
     services.submit(make_ready(plan(family, teacher, ta)), teacher)
     assert Notification.objects.filter(recipient=head, subject__startswith="Visit waiting for approval").exists()

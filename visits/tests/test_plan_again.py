@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from safety.models import Notification, RiskAssessment
+from notifications.models import Notification
 from visits import services
-from visits.models import Visit, VisitState
+from visits.models import RiskAssessment, Visit, VisitState
 
 from .planning import TOMORROW, login, make_ready, plan, plan_data
 

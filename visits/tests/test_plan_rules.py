@@ -7,8 +7,7 @@ from django.utils.html import escape
 
 from accounts.models import StaffProfile
 from homevisits.factories import make_staff
-from safety.models import RiskAssessment
-from visits.models import Gate, Visit, VisitState
+from visits.models import Gate, RiskAssessment, Visit, VisitState
 
 from .planning import TOMORROW, login, plan, plan_data
 

@@ -10,10 +10,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from homevisits.factories import make_staff
-from safety.models import SafetyChecklist
 from safety.watchdog import check_in
 from visits import services
-from visits.models import EventKind, Gate, Purpose, Visit, VisitState
+from visits.models import EventKind, Gate, Purpose, SafetyChecklist, Visit, VisitState
 
 from .planning import TOMORROW, local, login, make_ready, plan, plan_data
 

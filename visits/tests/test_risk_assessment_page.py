@@ -4,8 +4,7 @@ submitting with its to-do list."""
 import pytest
 from django.urls import reverse
 
-from safety.models import HazardKind, SafetyChecklist
-from visits.models import VisitState
+from visits.models import HazardKind, SafetyChecklist, VisitState
 
 from .planning import login, make_ready, plan
 

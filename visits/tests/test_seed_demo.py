@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.models import School, StaffProfile
-from safety.models import Escalation, SafetyChecklist
-from safety.services import complete_checklist, ensure_risk_assessment, mark_reviewed
+from safety.models import Escalation
 from safety.watchdog import check_in, scan
-from visits.models import Carer, Child, EventKind, Family, Visit, VisitEvent, VisitReport, VisitState
+from visits.assessments import complete_checklist, ensure_risk_assessment, mark_reviewed
+from visits.models import Carer, Child, EventKind, Family, SafetyChecklist, Visit, VisitEvent, VisitReport, VisitState
 from visits.services import submit
 
 from .planning import make_ready, plan_data

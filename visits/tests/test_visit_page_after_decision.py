@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from safety.watchdog import check_in
-from visits import services
+from visits import assessments, services
 from visits.models import EventKind, VisitState
 
 from .planning import NOW, TOMORROW, local, login, make_ready, plan
@@ -98,7 +98,7 @@ def test_a_refused_visit_shows_who_refused_it_and_why(client, family, teacher, t
 
 
 def test_a_change_that_needs_approval_again_drops_the_old_decision(client, approved, teacher, head):
-    services.assessment_changed(approved, teacher)
+    assessments.assessment_changed(approved, teacher)
     approved.refresh_from_db()
     assert approved.state == VisitState.SUBMITTED
     html = page_of(client, teacher, approved)

@@ -8,7 +8,7 @@ import time_machine
 
 from accounts import roles
 from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
-from safety.models import Notification
+from notifications.models import Notification
 from visits.models import Incident, Purpose, VisitReport, VisitState
 from visits.reports import reports_overdue, school_days_between
 

@@ -1,6 +1,9 @@
 """Checks the database, the key for code words at rest and the broker before the stack starts, with one
 clear line if one of them is wrong (a first start generates the key)."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -10,8 +13,6 @@ from visits.code_words import check_keys
 
 def _safe_url(url: str) -> str:
     # Never print a password: keep scheme, host and path only.
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
@@ -22,8 +23,6 @@ class Command(BaseCommand):
     help = "Check that the database and the Celery broker answer; exit non-zero with one clear line if not."
 
     def handle(self, *args, **options):
-        from django.conf import settings
-
         ok, detail = check_database()
         if not ok:
             name = connection.settings_dict.get("NAME")

@@ -33,8 +33,16 @@ class FailingSmsBackend:
         raise ConnectionError("SMS provider unavailable")
 
 
+# Where the backends were before the outbox became an app of its own; an SMS_BACKEND set in an
+# environment before the move still names the same class.
+_MOVED_FROM = "safety.sms."
+
+
 def get_backend():
-    return import_string(getattr(settings, "SMS_BACKEND", "safety.sms.ConsoleSmsBackend"))()
+    path = getattr(settings, "SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+    if path.startswith(_MOVED_FROM):
+        path = "notifications.sms." + path.removeprefix(_MOVED_FROM)
+    return import_string(path)()
 
 
 class FileSmsBackend:

@@ -23,9 +23,11 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
+from notifications.models import Notification
 from safety.escalations import refresh_next_check
-from safety.models import Escalation, EscalationReason, Notification, SafetyChecklist
-from safety.services import ensure_risk_assessment
+from safety.models import Escalation, EscalationReason
+from visits.assessments import ensure_risk_assessment
+from visits.events import record_event
 from visits.models import (
     Carer,
     Child,
@@ -35,13 +37,14 @@ from visits.models import (
     Outcome,
     Purpose,
     RecordedHow,
+    SafetyChecklist,
     Visit,
     VisitEvent,
     VisitReport,
     VisitStaff,
     VisitState,
 )
-from visits.services import gates_for, record_event
+from visits.services import gates_for
 
 DEMO_PASSWORD = "homevisits-demo"
 SCHOOL_NAME = "Oakfield Primary School (demo)"

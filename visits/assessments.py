@@ -1,10 +1,12 @@
-"""Risk assessments and checklists (R-RISK, R-CHECKLIST)."""
+"""Risk assessments and checklists (R-RISK, R-CHECKLIST): made with the visit, reviewed by the
+visitors, and a change to an approved visit's assessment sends it back for approval (R-AUTH)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Hazard, HazardKind, RiskAssessment, SafetyChecklist
+from .events import record_event
+from .models import EventKind, Hazard, HazardKind, RiskAssessment, SafetyChecklist, Visit, VisitState
 
 # The lone-working matrix of policy 001 appendix 1: every new assessment starts with these rows.
 MATRIX_DEFAULTS = (
@@ -86,7 +88,25 @@ def assessment_saved(assessment: RiskAssessment, by, *, changed: bool, reviewed:
             assessment.reviewed_by, assessment.reviewed_at = None, None
             assessment.save(update_fields=["reviewed_by", "reviewed_at", "updated_at"])
         if changed:
-            from visits.services import assessment_changed
-
             assessment_changed(assessment.visit, by, now)
     return assessment
+
+
+def assessment_changed(visit: Visit, by, now=None) -> Visit:
+    """The risk assessment of a planned visit was changed. An approved visit goes back for approval,
+    like a change of time, staff or address: the approver decided on the old assessment (R-AUTH)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The same lock as every transition (visits.services): the visit row first.
+        visit = Visit.objects.select_for_update().select_related("school", "family").get(pk=visit.pk)
+        if not visit.is_editable:
+            raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
+        reopened = visit.state == VisitState.APPROVED
+        if reopened:
+            visit.state = VisitState.SUBMITTED
+            visit.decided_by, visit.decided_at = None, None
+            visit.gate_overrides = {}
+            visit.save(update_fields=["state", "decided_by", "decided_at", "gate_overrides", "updated_at"])
+        record_event(visit, EventKind.REOPENED if reopened else EventKind.EDITED, by, at=now,
+                     data={"changed": ["risk_assessment"]})
+    return visit
