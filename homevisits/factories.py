@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import School, StaffProfile
-from visits.models import Child, Family, Purpose, Visit
+from visits.models import Child, Family, Purpose, Visit, VisitState
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):
@@ -94,3 +94,82 @@ class VisitFactory(factory.django.DjangoModelFactory):
             return
         people = list(extracted) if extracted is not None else [obj.lead, make_staff(obj.school)]
         obj.staff.set(people)
+
+
+# --- The test world (the root conftest.py turns these into fixtures) --------------------------------
+
+# The moments the world's clocks stand at until a test moves them.
+# Tuesday 24 November 2026, 09:00 in London (GMT, so London = UTC).
+TUESDAY_GMT = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
+# Wednesday 10 June 2026, 10:02 in London (British Summer Time: UTC + 1).
+JUNE_BST = datetime.datetime(2026, 6, 10, 9, 2, tzinfo=datetime.UTC)
+# Monday 2 March 2026, 09:00 in London (GMT).
+MONDAY_GMT = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+SCHOOL_NAME = "Hunsbury Park"
+OTHER_SCHOOL_NAME = "Heather Avenue"
+
+# One person in each role, by the name the tests call them: (role, username, staff profile).
+PEOPLE = {
+    "teacher": (roles.VISITING_STAFF, "teacher",
+                {"mobile": "07700 900101", "job_title": "Reception teacher", "vehicle_make": "Ford",
+                 "vehicle_model": "Fiesta", "vehicle_registration": "AB12 CDE", "vehicle_colour": "Blue"}),
+    "ta": (roles.VISITING_STAFF, "ta", {"mobile": "07700 900102", "job_title": "Teaching assistant"}),
+    "other_teacher": (roles.VISITING_STAFF, "otherteacher", {"mobile": "07700 900103"}),
+    "office": (roles.OFFICE, "office", {"mobile": "07700 900003"}),
+    "head": (roles.HEAD, "head", {"mobile": "07700 900001", "job_title": "Head of school"}),
+    "dsl": (roles.DSL, "dsl", {"mobile": "07700 900002", "job_title": "DSL"}),
+    "admin": (roles.SCHOOL_ADMIN, "schooladmin", {}),
+}
+# The other school's people (the ones the scoping and audit tests need), named "other_<name>".
+OTHER_PEOPLE = ("head", "admin", "dsl")
+
+
+def person(school, name, *, username=None, **profile):
+    """The world's `name` (a key of PEOPLE) at `school`; `profile` overrides their staff details."""
+    role, default_username, details = PEOPLE[name]
+    return make_staff(school, role, username=username or default_username, **{**details, **profile})
+
+
+def other_person(school, name):
+    """One of the other school's people: `other_person(other_school, "head")` is "otherhead"."""
+    role, username, _ = PEOPLE[name]
+    return make_staff(school, role, username=f"other{username.removeprefix('school')}")
+
+
+def family_of(school, *, display_name="Khan family", children=(), shared_with=(), **fields):
+    """A family at `school`; `children` are first names (surname Khan); `shared_with` staff see it."""
+    family = FamilyFactory(school=school, display_name=display_name, **fields)
+    for first_name in children:
+        ChildFactory(family=family, first_name=first_name, last_name="Khan")
+    family.shared_with.add(*shared_with)
+    return family
+
+
+def june_bst_at(hour, minute=0, day=JUNE_BST):
+    """A London wall-clock time on the June day, as an aware UTC datetime (BST: UTC + 1)."""
+    return day.replace(hour=hour - 1, minute=minute)
+
+
+class World:
+    """One school with a person in each role (attributes named as in PEOPLE) and a `visit()` builder.
+    Pass the school and any people already made (the root conftest passes its fixtures)."""
+
+    def __init__(self, school=None, **people):
+        self.school = school or SchoolFactory(name=SCHOOL_NAME)
+        for name in PEOPLE:
+            setattr(self, name, people.get(name) or person(self.school, name))
+
+    def visit(self, state=VisitState.APPROVED, start=None, back=None, **extra):
+        """A visit by the teacher and the TA: 10:00 to 11:15 on the June day unless told otherwise."""
+        start = start or june_bst_at(10)
+        family = extra.pop("family", None) or FamilyFactory(school=self.school)
+        return VisitFactory(family=family, school=self.school, lead=self.teacher, created_by=self.teacher,
+                            staff=[self.teacher, self.ta], planned_start=start,
+                            expected_return=back or start + datetime.timedelta(minutes=75), state=state, **extra)
+
+
+def as_user(client, user):
+    """The test client, signed in as `user`."""
+    client.force_login(user)
+    return client

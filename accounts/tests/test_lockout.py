@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from axes.models import AccessAttempt
 from django.contrib import admin
 from django.core.management import call_command
@@ -18,12 +17,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 PASSWORD = "correct-horse-battery"
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def fail_five_times(client):
     return responses[4]
 
 
-def test_the_fifth_wrong_password_locks_the_username_on_that_address_with_a_clear_page(client, teacher, clock):
+def test_the_fifth_wrong_password_locks_the_username_on_that_address_with_a_clear_page(client, teacher, clock_monday_gmt):
     locked = fail_five_times(client)
     assert locked.status_code == 429
     page = text(locked)
@@ -64,31 +57,31 @@ def test_the_fifth_wrong_password_locks_the_username_on_that_address_with_a_clea
     assert again.status_code == 429 and not signed_in(client)
 
 
-def test_the_lock_is_per_username_and_address(client, teacher, clock):
+def test_the_lock_is_per_username_and_address(client, teacher, clock_monday_gmt):
     fail_five_times(client)
     other_address = sign_in(client, PASSWORD, ip="198.51.100.20")
     assert other_address.status_code == 302 and signed_in(client)
 
 
-def test_four_failures_do_not_lock(client, teacher, clock):
+def test_four_failures_do_not_lock(client, teacher, clock_monday_gmt):
     for _ in range(4):
         sign_in(client, "wrong-password-123")
     response = sign_in(client, PASSWORD)
     assert response.status_code == 302 and signed_in(client)
 
 
-def test_the_lock_lifts_after_15_minutes_and_each_try_restarts_it(client, teacher, clock):
+def test_the_lock_lifts_after_15_minutes_and_each_try_restarts_it(client, teacher, clock_monday_gmt):
     fail_five_times(client)
-    clock.shift(datetime.timedelta(minutes=10))
+    clock_monday_gmt.shift(datetime.timedelta(minutes=10))
     assert sign_in(client, PASSWORD).status_code == 429  # restarts the 15 minutes
-    clock.shift(datetime.timedelta(minutes=14))
+    clock_monday_gmt.shift(datetime.timedelta(minutes=14))
     assert sign_in(client, PASSWORD, ip="203.0.113.7").status_code == 429
-    clock.shift(datetime.timedelta(minutes=16))
+    clock_monday_gmt.shift(datetime.timedelta(minutes=16))
     response = sign_in(client, PASSWORD)
     assert response.status_code == 302 and signed_in(client)
 
 
-def test_an_admin_unlocks_with_axes_reset(client, teacher, clock):
+def test_an_admin_unlocks_with_axes_reset(client, teacher, clock_monday_gmt):
     fail_five_times(client)
     assert AccessAttempt.objects.filter(username="tom").exists()
     call_command("axes_reset_username", "tom")
@@ -96,7 +89,7 @@ def test_an_admin_unlocks_with_axes_reset(client, teacher, clock):
     assert response.status_code == 302 and signed_in(client)
 
 
-def test_an_admin_can_see_and_delete_lockouts_in_the_admin(admin_client, teacher, clock):
+def test_an_admin_can_see_and_delete_lockouts_in_the_admin(admin_client, teacher, clock_monday_gmt):
     assert AccessAttempt in admin.site._registry
     from django.test import Client
 
@@ -111,13 +104,13 @@ def test_an_admin_can_see_and_delete_lockouts_in_the_admin(admin_client, teacher
     assert sign_in(Client(), PASSWORD).status_code == 302
 
 
-def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clock):
+def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clock_monday_gmt):
     sign_in(client, "my-secret-guess-xyz")
     attempt = AccessAttempt.objects.get(username="tom")
     assert "my-secret-guess-xyz" not in attempt.post_data
 
 
-def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teacher, clock, settings):
+def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teacher, clock_monday_gmt, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
 
     def via_proxy(password, client_address, spoofed="10.9.9.9"):
@@ -132,7 +125,7 @@ def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teache
     assert via_proxy(PASSWORD, "198.51.100.20").status_code == 302
 
 
-def test_a_school_admin_unlocks_their_own_staff_from_the_staff_list(client, teacher, clock):
+def test_a_school_admin_unlocks_their_own_staff_from_the_staff_list(client, teacher, clock_monday_gmt):
     from django.test import Client
 
     fail_five_times(Client())

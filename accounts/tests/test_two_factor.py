@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from django.contrib import admin
 from django.test import Client, RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from accounts.backup_codes import code_matches
 from accounts.models import BackupCode
-from homevisits.factories import SchoolFactory, make_staff
+from homevisits.factories import make_staff
 
 from .twofactor_helpers import (
     CODE_ITEM,
@@ -28,7 +27,7 @@ from .twofactor_helpers import (
     with_two_factor,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_on")]
 
 REQUIRED = [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN]
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -36,20 +35,9 @@ START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 ACCOUNT = "/accounts/"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def two_factor_on(settings):
     settings.TWO_FACTOR_REQUIRED_ROLES = REQUIRED
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def school():
-    return SchoolFactory()
 
 
 @pytest.mark.parametrize("role", REQUIRED)
@@ -77,7 +65,7 @@ def test_the_setting_switches_enforcement_off(client, school, settings):
 
 
 def test_setup_shows_a_qr_code_and_the_secret_then_one_code_turns_it_on_and_shows_10_backup_codes_once(
-        client, school, clock):
+        client, school, clock_monday_gmt):
     office = make_staff(school, roles.OFFICE, username="olivia")
     client.force_login(office)
     # A first authenticator needs the emailed link (test_two_factor_setup_attack.py); the owner opens it.
@@ -115,7 +103,7 @@ def test_setup_shows_a_qr_code_and_the_secret_then_one_code_turns_it_on_and_show
     assert client.get(ACCOUNT).status_code == 200
 
 
-def test_after_setup_every_sign_in_asks_for_a_code_from_the_app(school, clock):
+def test_after_setup_every_sign_in_asks_for_a_code_from_the_app(school, clock_monday_gmt):
     head = make_staff(school, roles.HEAD)
     device, _codes = with_two_factor(head)
     client = Client()
@@ -127,7 +115,7 @@ def test_after_setup_every_sign_in_asks_for_a_code_from_the_app(school, clock):
     assert bad.status_code == 200 and "That code did not work" in bad.content.decode()
     assert client.get(ACCOUNT).status_code == 302
 
-    clock.shift(datetime.timedelta(seconds=61))
+    clock_monday_gmt.shift(datetime.timedelta(seconds=61))
     good = client.post(VERIFY, {"code": code_for(device), "next": "/visits/"})
     assert good.status_code == 302 and good["Location"] == "/visits/"
     assert client.get(ACCOUNT).status_code == 200
@@ -138,11 +126,11 @@ def test_after_setup_every_sign_in_asks_for_a_code_from_the_app(school, clock):
     assert client.get(ACCOUNT).status_code == 302
     replay = client.post(VERIFY, {"code": code_for(device), "next": "/"})
     assert replay.status_code == 200
-    clock.shift(datetime.timedelta(seconds=30))
+    clock_monday_gmt.shift(datetime.timedelta(seconds=30))
     assert client.post(VERIFY, {"code": code_for(device), "next": "/"}).status_code == 302
 
 
-def test_a_backup_code_works_once_only(school, clock):
+def test_a_backup_code_works_once_only(school, clock_monday_gmt):
     dsl = make_staff(school, roles.DSL)
     _device, codes = with_two_factor(dsl)
     first = Client()
@@ -159,7 +147,7 @@ def test_a_backup_code_works_once_only(school, clock):
     assert second.get(ACCOUNT).status_code == 302
 
 
-def test_a_visiting_teacher_who_opted_in_must_verify_too(school, clock):
+def test_a_visiting_teacher_who_opted_in_must_verify_too(school, clock_monday_gmt):
     teacher = make_staff(school, roles.VISITING_STAFF)
     with_two_factor(teacher)
     client = Client()
@@ -167,7 +155,7 @@ def test_a_visiting_teacher_who_opted_in_must_verify_too(school, clock):
     assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
 
 
-def test_the_password_alone_cannot_add_a_new_authenticator(school, clock):
+def test_the_password_alone_cannot_add_a_new_authenticator(school, clock_monday_gmt):
     office = make_staff(school, roles.OFFICE)
     with_two_factor(office)
     client = Client()
@@ -178,7 +166,7 @@ def test_the_password_alone_cannot_add_a_new_authenticator(school, clock):
     assert BackupCode.objects.filter(device__user=office).count() == 10
 
 
-def test_a_verified_user_can_make_new_backup_codes_which_replace_the_old(school, clock):
+def test_a_verified_user_can_make_new_backup_codes_which_replace_the_old(school, clock_monday_gmt):
     head = make_staff(school, roles.HEAD)
     device, old_codes = with_two_factor(head)
     client = Client()
@@ -224,7 +212,7 @@ def test_a_school_admin_resets_a_lost_phone_for_their_own_staff(client, school, 
     assert not BackupCode.objects.filter(device__user=office).exists()
 
 
-def test_a_background_htmx_request_moves_the_whole_page_to_the_second_step(client, school, clock):
+def test_a_background_htmx_request_moves_the_whole_page_to_the_second_step(client, school, clock_monday_gmt):
     office = make_staff(school, roles.OFFICE)
     with_two_factor(office)
     sign_in(client, office)
@@ -233,7 +221,7 @@ def test_a_background_htmx_request_moves_the_whole_page_to_the_second_step(clien
     assert response["HX-Redirect"] == VERIFY + "?next=%2Fout%2F"
 
 
-def test_a_refused_code_is_logged_without_the_code(school, clock, caplog):
+def test_a_refused_code_is_logged_without_the_code(school, clock_monday_gmt, caplog):
     office = make_staff(school, roles.OFFICE)
     with_two_factor(office)
     client = Client()

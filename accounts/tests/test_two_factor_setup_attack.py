@@ -10,7 +10,6 @@ import importlib
 import re
 
 import pytest
-import time_machine
 from django.core import mail
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -20,7 +19,7 @@ from accounts import mail as account_mail
 from accounts import roles
 from accounts.models import AccountChange, AccountChangeKind, BackupCode, BackupCodeDevice
 from accounts.views import ENROL_GRANT_SESSION_KEY
-from homevisits.factories import SchoolFactory, make_staff
+from homevisits.factories import make_staff
 
 from .twofactor_helpers import (
     CODE_ITEM,
@@ -34,26 +33,15 @@ from .twofactor_helpers import (
     with_two_factor,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("required")]
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 ENROL_LINK = re.compile(r"(http\S+/accounts/two-factor/enrol/\S+/)")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def required(settings):
     settings.TWO_FACTOR_REQUIRED_ROLES = [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN]
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def school():
-    return SchoolFactory()
 
 
 def emailed_link(to):
@@ -63,7 +51,7 @@ def emailed_link(to):
 
 
 @pytest.mark.parametrize("role", [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN, roles.VISITING_STAFF])
-def test_a_password_thief_who_signs_in_first_gets_no_key_and_no_second_factor(school, clock, run_tasks, role):
+def test_a_password_thief_who_signs_in_first_gets_no_key_and_no_second_factor(school, clock_monday_gmt, run_tasks, role):
     victim = make_staff(school, role, username="victim")
     thief = Client()
     sign_in(thief, victim)
@@ -100,12 +88,12 @@ def test_a_password_thief_who_signs_in_first_gets_no_key_and_no_second_factor(sc
     # The thief's session can neither set up its own nor skip the code.
     assert thief.get(SETUP)["Location"].startswith(VERIFY)
     assert thief.get("/accounts/")["Location"].startswith(VERIFY)
-    clock.shift(datetime.timedelta(seconds=30))
+    clock_monday_gmt.shift(datetime.timedelta(seconds=30))
     assert thief.post(VERIFY, {"code": "000000"}).status_code == 200
     assert thief.get("/accounts/")["Location"].startswith(VERIFY)
 
 
-def test_two_setup_attempts_never_share_a_key_and_only_the_confirmed_one_becomes_the_device(school, clock):
+def test_two_setup_attempts_never_share_a_key_and_only_the_confirmed_one_becomes_the_device(school, clock_monday_gmt):
     """Even a second session that got as far as a key (here given a grant directly, as if it had the
     link) holds a key of its own: the one the owner confirms is not one anybody else saw."""
     head = make_staff(school, roles.HEAD)
@@ -124,16 +112,16 @@ def test_two_setup_attempts_never_share_a_key_and_only_the_confirmed_one_becomes
     assert list(TOTPDevice.objects.filter(user=head).values_list("key", flat=True)) == [second_key]
     # The first session's key is worth nothing, at setup or at sign-in.
     assert first.post(SETUP, {"code": code_for_key(first_key)})["Location"].startswith(VERIFY)
-    clock.shift(datetime.timedelta(seconds=30))
+    clock_monday_gmt.shift(datetime.timedelta(seconds=30))
     late = Client()
     sign_in(late, head)
     assert late.post(VERIFY, {"code": code_for_key(first_key)}).status_code == 200
     assert late.get("/accounts/")["Location"].startswith(VERIFY)
-    clock.shift(datetime.timedelta(seconds=2))  # past django-otp's pause after a wrong code
+    clock_monday_gmt.shift(datetime.timedelta(seconds=2))  # past django-otp's pause after a wrong code
     assert late.post(VERIFY, {"code": code_for_key(second_key)}).status_code == 302
 
 
-def test_the_link_works_once_only_for_its_owner_and_not_after_an_hour(school, clock, run_tasks):
+def test_the_link_works_once_only_for_its_owner_and_not_after_an_hour(school, clock_monday_gmt, run_tasks):
     office = make_staff(school, roles.OFFICE)
     client = Client()
     sign_in(client, office)
@@ -160,12 +148,12 @@ def test_the_link_works_once_only_for_its_owner_and_not_after_an_hour(school, cl
     with run_tasks():
         again.post(SETUP, {"send_link": "1"})
     late = emailed_link(office.email)
-    clock.shift(datetime.timedelta(minutes=61))
+    clock_monday_gmt.shift(datetime.timedelta(minutes=61))
     sign_in(again, office)
     assert again.get(late).status_code == 400
 
 
-def test_a_link_dies_when_the_password_or_email_changes(school, clock):
+def test_a_link_dies_when_the_password_or_email_changes(school, clock_monday_gmt):
     dsl = make_staff(school, roles.DSL)
     link = link_path(account_mail.enrolment_link(dsl))
     dsl.set_password("a-changed-passphrase-9")
@@ -179,7 +167,7 @@ def test_a_link_dies_when_the_password_or_email_changes(school, clock):
     assert client.get(link).status_code == 400
 
 
-def test_no_more_than_three_links_an_hour(school, clock, run_tasks):
+def test_no_more_than_three_links_an_hour(school, clock_monday_gmt, run_tasks):
     head = make_staff(school, roles.HEAD)
     client = Client()
     sign_in(client, head)
@@ -200,7 +188,7 @@ def test_without_an_email_address_the_page_says_what_to_do(school):
     assert 'data-testid="no-email"' in page and "Email me the link" not in page
 
 
-def test_the_owner_is_emailed_when_an_authenticator_or_backup_codes_are_added(school, clock, run_tasks):
+def test_the_owner_is_emailed_when_an_authenticator_or_backup_codes_are_added(school, clock_monday_gmt, run_tasks):
     teacher = make_staff(school, roles.VISITING_STAFF)
     client = Client()
     sign_in(client, teacher)
@@ -219,7 +207,7 @@ def test_the_owner_is_emailed_when_an_authenticator_or_backup_codes_are_added(sc
     # Moving to a new phone (a verified session, no link needed) tells them too.
     new_key = key_shown(client.get(SETUP).content.decode())
     assert new_key != key
-    clock.shift(datetime.timedelta(seconds=30))
+    clock_monday_gmt.shift(datetime.timedelta(seconds=30))
     with run_tasks():
         client.post(SETUP, {"code": code_for_key(new_key)})
     assert mail.outbox[-1].subject == "Home Visits: an authenticator app was added"

@@ -3,6 +3,7 @@ the retention and subject-access tests."""
 
 import datetime
 
+from homevisits.factories import TUESDAY_GMT as NOW
 from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory
 from safety.concerns import raise_concern, update_concern
 from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
@@ -19,8 +20,6 @@ from visits.models import (
     VisitReport,
     VisitState,
 )
-
-from .conftest import NOW
 
 SECRET = "Zanzibar"  # in every free-text field, so a leftover anywhere shows
 

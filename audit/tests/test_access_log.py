@@ -3,14 +3,14 @@
 import pytest
 
 from audit.models import AccessKind, AccessLog
+from homevisits.factories import TUESDAY_GMT as NOW
+from homevisits.factories import as_user
 from safety.concerns import raise_concern
 
-from .conftest import NOW, as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
-def test_it_logs_who_read_a_family_and_when(client, people, family):
+def test_it_logs_who_read_a_family_and_when(client, people, family, child):
     response = as_user(client, people["office"]).get(f"/families/{family.pk}/")
     assert response.status_code == 200
     log = AccessLog.objects.get()
@@ -19,14 +19,14 @@ def test_it_logs_who_read_a_family_and_when(client, people, family):
     assert log.at == NOW
 
 
-def test_it_logs_every_read_not_just_the_first(client, people, family):
+def test_it_logs_every_read_not_just_the_first(client, people, family, child):
     as_user(client, people["office"])
     client.get(f"/families/{family.pk}/")
     client.get(f"/families/{family.pk}/")
     assert AccessLog.objects.filter(kind=AccessKind.FAMILY).count() == 2
 
 
-def test_it_logs_who_read_a_safeguarding_concern(client, people, family):
+def test_it_logs_who_read_a_safeguarding_concern(client, people, family, child):
     concern = raise_concern(family, "Bruise on the arm", people["teacher"], now=NOW)
     response = as_user(client, people["dsl"]).get(f"/concerns/{concern.pk}/")
     assert response.status_code == 200
@@ -35,7 +35,7 @@ def test_it_logs_who_read_a_safeguarding_concern(client, people, family):
         people["dsl"], AccessKind.CONCERN, concern.pk, family.pk)
 
 
-def test_it_logs_nothing_when_the_record_is_not_shown(client, people, family):
+def test_it_logs_nothing_when_the_record_is_not_shown(client, people, family, child):
     concern = raise_concern(family, "Bruise on the arm", people["teacher"], now=NOW)
     assert as_user(client, people["other_head"]).get(f"/families/{family.pk}/").status_code == 404
     assert client.get(f"/concerns/{concern.pk}/").status_code == 404
@@ -43,7 +43,7 @@ def test_it_logs_nothing_when_the_record_is_not_shown(client, people, family):
     assert not AccessLog.objects.exists()
 
 
-def test_it_cannot_change_or_delete_an_access_log_entry(client, people, family):
+def test_it_cannot_change_or_delete_an_access_log_entry(client, people, family, child):
     as_user(client, people["office"]).get(f"/families/{family.pk}/")
     log = AccessLog.objects.get()
     with pytest.raises(TypeError):

@@ -12,11 +12,10 @@ from accounts import roles, twofactor
 from accounts.models import AccountChange, StaffProfile
 from accounts.tests.admin_forms import read_form
 from accounts.tests.twofactor_helpers import code_for_key
-from homevisits.factories import UserFactory
+from homevisits.factories import TUESDAY_GMT as NOW
+from homevisits.factories import UserFactory, as_user
 
-from .conftest import NOW, as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture
@@ -38,9 +37,9 @@ def account_entries(client, **params):
     return response, response.context["entries"]
 
 
-def test_role_and_superuser_changes_show_who_when_whose_and_old_to_new(client, people, root, clock):
+def test_role_and_superuser_changes_show_who_when_whose_and_old_to_new(client, people, root, clock_tuesday_gmt):
     as_user(client, root)
-    clock.move_to(NOW + datetime.timedelta(minutes=5))
+    clock_tuesday_gmt.move_to(NOW + datetime.timedelta(minutes=5))
     admin_save(client, people["teacher"], groups=[str(Group.objects.get(name=roles.DSL).pk)],
                is_superuser="on", is_staff="on")
     page, entries = account_entries(as_user(Client(), people["head"]))
@@ -96,9 +95,9 @@ def test_password_resets_two_factor_resets_and_set_ups_are_there(client, people)
     assert ("New backup codes made", "dsl", dsl_name) in actions
 
 
-def test_the_filters_apply_to_account_changes_and_all_records_include_them(client, people, clock):
+def test_the_filters_apply_to_account_changes_and_all_records_include_them(client, people, clock_tuesday_gmt):
     twofactor.new_backup_codes(people["office"])
-    clock.move_to(NOW + datetime.timedelta(days=2))
+    clock_tuesday_gmt.move_to(NOW + datetime.timedelta(days=2))
     twofactor.new_backup_codes(people["teacher"])
     as_user(client, people["admin"])
     _p, everything = account_entries(client)

@@ -4,14 +4,12 @@ change nor delete them, whoever is signed in (a superuser included)."""
 import pytest
 from django.contrib import admin
 
-from homevisits.factories import UserFactory, VisitFactory
+from homevisits.factories import UserFactory, VisitFactory, as_user
 from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from visits.events import record_event
 from visits.models import EventKind, VisitEvent
 
-from .conftest import as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture
@@ -20,7 +18,7 @@ def superuser():
 
 
 @pytest.fixture
-def records(family, people):
+def records(family, child, people):
     visit = VisitFactory(family=family, school=family.school)
     event = record_event(visit, EventKind.DEPARTED, people["teacher"], note="Left at nine")
     escalation = Escalation.objects.create(visit=visit, round=1, level=EscalationLevel.LATE,

@@ -6,13 +6,12 @@ import datetime
 import pytest
 
 from audit.models import AccessKind, log_access
-from homevisits.factories import FamilyFactory, VisitFactory
+from homevisits.factories import TUESDAY_GMT as NOW
+from homevisits.factories import FamilyFactory, VisitFactory, as_user
 from safety.concerns import raise_concern, update_concern
 from visits.models import Family
 
-from .conftest import NOW, as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def rename(family, name, by=None):
@@ -29,8 +28,9 @@ def changes(client, **params):
 
 
 @pytest.mark.parametrize("who", ["head", "admin"])
-def test_it_shows_the_head_and_the_school_admin_what_changed_newest_first(client, people, family, who, clock):
-    clock.move_to(NOW + datetime.timedelta(hours=1))
+def test_it_shows_the_head_and_the_school_admin_what_changed_newest_first(client, people, family, child, who,
+                                                                           clock_tuesday_gmt):
+    clock_tuesday_gmt.move_to(NOW + datetime.timedelta(hours=1))
     rename(family, "Khan-Patel family", by=people["office"])
     page = changes(as_user(client, people[who]))
     entries = page.context["entries"]
@@ -49,7 +49,7 @@ def test_it_is_not_there_for_other_roles(client, people, who):
     assert client.get("/audit/reads/").status_code == 404
 
 
-def test_it_never_shows_another_schools_rows(client, people, family, other_school):
+def test_it_never_shows_another_schools_rows(client, people, family, child, other_school):
     theirs = FamilyFactory(school=other_school, display_name="Their family")
     rename(theirs, "Their renamed family")
     log_access(people["other_head"], AccessKind.FAMILY, theirs, family_id=theirs.pk)
@@ -62,10 +62,10 @@ def test_it_never_shows_another_schools_rows(client, people, family, other_schoo
     assert {e["label"] for e in changes(client).context["entries"]} == {"Their family", "Their renamed family"}
 
 
-def test_it_filters_by_record_person_and_dates(client, people, family, clock):
-    clock.move_to(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC))
+def test_it_filters_by_record_person_and_dates(client, people, family, child, clock_tuesday_gmt):
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC))
     rename(family, "By the office", by=people["office"])
-    clock.move_to(datetime.datetime(2026, 11, 23, 23, 30, tzinfo=datetime.UTC))  # 23:30 in London, the 23rd
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 11, 23, 23, 30, tzinfo=datetime.UTC))  # 23:30 in London, the 23rd
     rename(family, "By the head", by=people["head"])
     as_user(client, people["head"])
 
@@ -78,12 +78,12 @@ def test_it_filters_by_record_person_and_dates(client, people, family, clock):
     assert before == []
 
 
-def test_it_refuses_an_end_before_the_start(client, people, family):
+def test_it_refuses_an_end_before_the_start(client, people, family, child):
     page = changes(as_user(client, people["head"]), date_from="2026-11-23", date_to="2026-11-01")
     assert page.context["form"].errors["date_to"]
 
 
-def test_it_hides_safeguarding_text_from_the_school_admin_but_not_the_head(client, people, family):
+def test_it_hides_safeguarding_text_from_the_school_admin_but_not_the_head(client, people, family, child):
     concern = raise_concern(family, "Bruise on the arm", people["teacher"], now=NOW)
     update_concern(concern, people["dsl"], status="referred", cpoms_reference="CP-9", dsl_notes="Rang social care")
     admin_view = changes(as_user(client, people["admin"]), model="concern").context["entries"][0]["changes"]
@@ -103,7 +103,7 @@ def test_it_pages_50_at_a_time(client, people, school):
     assert len(changes(client, page=2).context["entries"]) == 10
 
 
-def test_it_takes_the_same_number_of_queries_for_a_few_or_many_changes(client, people, family,
+def test_it_takes_the_same_number_of_queries_for_a_few_or_many_changes(client, people, family, child,
                                                                         django_assert_max_num_queries):
     rename(family, "Renamed once", by=people["office"])
     as_user(client, people["head"])
@@ -119,9 +119,9 @@ def test_it_takes_the_same_number_of_queries_for_a_few_or_many_changes(client, p
         client.get("/audit/")
 
 
-def test_it_lists_who_read_what(client, people, family, clock):
+def test_it_lists_who_read_what(client, people, family, child, clock_tuesday_gmt):
     as_user(client, people["office"]).get(f"/families/{family.pk}/")
-    clock.move_to(NOW + datetime.timedelta(minutes=5))
+    clock_tuesday_gmt.move_to(NOW + datetime.timedelta(minutes=5))
     concern = raise_concern(family, "Bruise on the arm", people["teacher"], now=NOW)
     as_user(client, people["dsl"]).get(f"/concerns/{concern.pk}/")
     page = as_user(client, people["head"]).get("/audit/reads/")
@@ -141,7 +141,7 @@ def test_the_menu_shows_audit_to_the_head_and_school_admin_only(client, people):
     assert b'href="/audit/"' not in as_user(client, people["office"]).get("/families/").content
 
 
-def test_it_survives_bad_filter_values(client, people, family):
+def test_it_survives_bad_filter_values(client, people, family, child):
     as_user(client, people["head"])
     for params in ({"model": "nope"}, {"person": "abc"}, {"date_from": "2026-13-40"}, {"page": "zz"}):
         assert client.get("/audit/", params).status_code == 200
@@ -151,7 +151,7 @@ def test_it_survives_bad_filter_values(client, people, family):
         assert client.get("/audit/reads/", far).status_code == 200
 
 
-def test_it_shows_changed_times_in_uk_time(client, people, family):
+def test_it_shows_changed_times_in_uk_time(client, people, family, child):
     visit = VisitFactory(family=family, school=family.school)
     visit.departed_at = datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)  # 10:00 in London (BST)
     visit.save()

@@ -3,15 +3,14 @@
 import pytest
 
 from audit.history import TRACKED, school_id_of, tracked_models
-from homevisits.factories import FamilyFactory, VisitFactory
+from homevisits.factories import TUESDAY_GMT as NOW
+from homevisits.factories import FamilyFactory, VisitFactory, as_user
 from safety.concerns import raise_concern
 from safety.models import Escalation, EscalationLevel, EscalationReason
 from visits.assessments import ensure_risk_assessment
 from visits.models import Carer, Hazard, HazardKind, Incident, Outcome, VisitReport
 
-from .conftest import NOW, as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def test_it_tracks_families_children_carers_visits_reports_incidents_assessments_hazards_escalations_and_concerns():
@@ -22,7 +21,7 @@ def test_it_tracks_families_children_carers_visits_reports_incidents_assessments
         assert hasattr(model, "history"), model
 
 
-def test_it_stamps_every_history_row_with_the_school(school, people, family):
+def test_it_stamps_every_history_row_with_the_school(school, people, family, child):
     visit = VisitFactory(family=family, school=school)
     assessment = ensure_risk_assessment(visit)
     objects = [
@@ -43,7 +42,7 @@ def test_it_stamps_every_history_row_with_the_school(school, people, family):
         assert school_id_of(obj) == school.pk
 
 
-def test_it_records_who_changed_a_concern_through_the_page_and_the_old_and_new_values(client, people, family):
+def test_it_records_who_changed_a_concern_through_the_page_and_the_old_and_new_values(client, people, family, child):
     concern = raise_concern(family, "Bruise on the arm", people["teacher"], now=NOW)
     as_user(client, people["dsl"]).post(f"/concerns/{concern.pk}/", {
         "status": "referred", "cpoms_reference": "CP-123", "dsl_notes": "Rang social care"})
@@ -58,7 +57,7 @@ def test_it_records_who_changed_a_concern_through_the_page_and_the_old_and_new_v
     assert changed["cpoms_reference"] == ("", "CP-123")
 
 
-def test_it_never_keeps_the_code_word_in_the_history(family):
+def test_it_never_keeps_the_code_word_in_the_history(family, child):
     visit = VisitFactory(family=family, school=family.school, code_word="bluebell")
     row = visit.history.latest("history_id")
     assert not hasattr(row, "code_word")

@@ -7,13 +7,11 @@ import io
 
 import pytest
 
-from homevisits.factories import FamilyFactory, VisitFactory
+from homevisits.factories import FamilyFactory, VisitFactory, as_user
 from visits.csv_export import safe_cell
 from visits.models import Outcome, VisitReport
 
-from .conftest import as_user
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 PAYLOADS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+44 sum", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 

@@ -10,7 +10,7 @@ from safety.models import SafeguardingConcern
 
 from .retention_world import SECRET, household, rows_mentioning_secret
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def test_it_erases_one_family_and_its_concerns_whatever_the_dates(school, people):

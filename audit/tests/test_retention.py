@@ -1,18 +1,18 @@
 """Retention (UK GDPR): exactly what is past due is anonymised, the figures for R-REVIEW stay, and
-everything else is left alone. The clock is fixed at 2026-11-24 (conftest)."""
+everything else is left alone. The clock stands at 2026-11-24 (clock_tuesday_gmt)."""
 
 import datetime
 
 import pytest
 
 from audit import retention
+from homevisits.factories import TUESDAY_GMT as NOW
 from safety.models import ContactAttempt, Escalation, SafeguardingConcern
 from visits.models import Carer, Child, Family, Hazard, Incident, Visit, VisitEvent, VisitReport, VisitState
 
-from .conftest import NOW
 from .retention_world import SECRET, household, rows_mentioning_secret
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def test_it_anonymises_a_family_whose_children_all_left_six_years_ago(school, people):

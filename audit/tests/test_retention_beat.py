@@ -6,11 +6,11 @@ from django.conf import settings
 
 from audit import tasks
 from homevisits.celery import app
+from homevisits.factories import TUESDAY_GMT as NOW
 
-from .conftest import NOW
 from .retention_world import household
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def test_it_is_on_the_beat_schedule_weekly():

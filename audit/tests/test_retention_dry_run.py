@@ -7,11 +7,11 @@ from django.apps import apps
 from django.core.management import call_command
 
 from audit import retention
+from homevisits.factories import TUESDAY_GMT as NOW
 
-from .conftest import NOW
 from .retention_world import household
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def snapshot():

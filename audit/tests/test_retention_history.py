@@ -6,13 +6,13 @@ import pytest
 
 from audit import retention
 from audit.history import tracked_models
+from homevisits.factories import TUESDAY_GMT as NOW
 from safety.models import SafeguardingConcern
 from visits.models import Carer, Child, Family, Visit
 
-from .conftest import NOW
 from .retention_world import SECRET, household
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def test_it_deletes_the_old_history_of_everything_it_anonymises(school, people):

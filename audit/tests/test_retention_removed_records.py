@@ -10,14 +10,15 @@ import pytest
 from django.apps import apps
 
 from audit import retention
+from homevisits.factories import TUESDAY_GMT as NOW
+from homevisits.factories import as_user
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from visits.assessments import ensure_risk_assessment
 from visits.models import Carer, Child, Family, Hazard, HazardKind, Incident, Outcome, Visit, VisitReport, VisitState
 
-from .conftest import NOW, as_user
 from .retention_world import household
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 # Only ever written on records that are then removed: any trace left is a leak.
 GONE = "Quokkaberry"

@@ -10,13 +10,12 @@ from django.conf import settings
 
 from audit import tasks
 from homevisits.celery import app
+from homevisits.factories import TUESDAY_GMT as NOW
 
-from .conftest import NOW
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
-def test_a_sign_in_is_recorded_and_forgotten_after_90_days(client, people, clock):
+def test_a_sign_in_is_recorded_and_forgotten_after_90_days(client, people, clock_tuesday_gmt):
     client.post("/accounts/login/", {"username": "teacher", "password": "correct-horse-battery"},
                 REMOTE_ADDR="192.0.2.10")
     assert AccessLog.objects.filter(username="teacher", ip_address="192.0.2.10").exists()

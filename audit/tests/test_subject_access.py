@@ -6,12 +6,11 @@ import json
 import pytest
 
 from audit.models import AccessKind, AccessLog
-from homevisits.factories import FamilyFactory
+from homevisits.factories import FamilyFactory, as_user
 
-from .conftest import as_user
 from .retention_world import SECRET, household
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import datetime
 import uuid
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -16,13 +15,7 @@ from safety.models import SafeguardingConcern
 from visits.assessments import ensure_risk_assessment
 from visits.models import VisitEvent, VisitState
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
 
 
 @pytest.fixture

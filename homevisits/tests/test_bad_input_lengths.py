@@ -10,7 +10,6 @@ import importlib
 import inspect
 
 import pytest
-import time_machine
 from django import forms
 from django.apps import apps
 from django.db import models
@@ -21,17 +20,11 @@ from homevisits.tests.formposts import NOW, family_data, incident_data, school_w
 from safety.models import SafeguardingConcern
 from visits.models import Family, Incident, VisitState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
 
 OUR_APPS = ("accounts", "notifications", "visits", "safety", "audit")
 FORM_MODULES = ("accounts.forms", "visits.forms", "visits.report_forms", "safety.forms", "safety.concern_forms",
                 "audit.forms")
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 # Written by the system, never typed by anyone: a notification's body is built from a template.

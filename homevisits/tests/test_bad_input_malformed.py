@@ -10,7 +10,6 @@ import datetime
 import uuid
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts import roles
@@ -36,13 +35,7 @@ TOO_BIG = [99999999999999999999, 2**63, 2**31, 0]
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def world(clock):
+def world(clock_tuesday_8am_gmt):
     school, people = school_with_people()
     family = FamilyFactory(school=school)
     family.shared_with.add(people["teacher"])
@@ -135,7 +128,7 @@ def test_the_timetable_shows_a_week_whatever_week_is_asked_for(client, world, we
 @pytest.mark.parametrize("week,monday", [("2026-11-26", "2026-11-23"), ("0001-01-01", "2026-11-23"),
                                          ("9999-12-31", "2026-11-23"), ("nonsense", "2026-11-23"),
                                          ("2031-01-01", "2030-12-30")])
-def test_a_week_out_of_reach_shows_this_week(week, monday, clock):
+def test_a_week_out_of_reach_shows_this_week(week, monday, clock_tuesday_8am_gmt):
     from visits.forms import asked_week
 
     assert asked_week(week) == datetime.date.fromisoformat(monday)
@@ -233,13 +226,13 @@ def test_a_bad_new_return_time_on_the_phone_is_a_message(client, world, time):
 
 
 @pytest.mark.parametrize("time", BAD_TIMES)
-def test_a_bad_new_return_time_on_a_contact_step_is_a_message(client, world, clock, time):
+def test_a_bad_new_return_time_on_a_contact_step_is_a_message(client, world, clock_tuesday_8am_gmt, time):
     _, people, _, visit = world
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
     scan(visit.expected_return + datetime.timedelta(minutes=20))
-    clock.move_to(visit.expected_return + datetime.timedelta(minutes=20))
+    clock_tuesday_8am_gmt.move_to(visit.expected_return + datetime.timedelta(minutes=20))
     esc = visit.escalations.get()
     client.force_login(people["office"])
     response = client.post(reverse("safety:escalation", args=[visit.pk]), {

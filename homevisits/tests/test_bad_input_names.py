@@ -5,14 +5,13 @@ into the edit form, and shown as typed (escaped) on the page."""
 import unicodedata
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
-from homevisits.tests.formposts import NOW, family_data, school_with_people
+from homevisits.tests.formposts import family_data, school_with_people
 from visits.models import Carer, Child, Family
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
 
 NAMES = {
     "diacritics and apostrophe": "Zoë O'Brien-Łukasiewicz",
@@ -23,12 +22,6 @@ NAMES = {
     "hebrew and niqqud": "שָׁלוֹם",
     "chinese": "王小明",
 }
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.mark.parametrize("label", NAMES)

@@ -5,25 +5,18 @@ Django admin page), with the Ofcom drama range 07700 900xxx that accounts/phone.
 """
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.models import StaffProfile
 from homevisits.factories import FamilyFactory, VisitFactory
-from homevisits.tests.formposts import NOW, family_data, school_with_people
+from homevisits.tests.formposts import family_data, school_with_people
 from visits.models import Carer, Family
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
 
 TYPED = ["07700 900123", "+44 7700 900123", "(07700) 900123", "07700900123", "+447700900123", "0044 7700 900123"]
 E164 = "+447700900123"
 READABLE = "07700 900123"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.mark.parametrize("typed", TYPED)

@@ -12,7 +12,6 @@ shown somewhere, escaped.
 import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -64,12 +63,6 @@ def ok(response, what):
     return response
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 def look(client, url, pages):
     """Read a page part-way through (what a state shows, e.g. the approval's reasons while approved)."""
     response = client.get(url)
@@ -77,7 +70,7 @@ def look(client, url, pages):
     pages.append((url, "mid-flow", response.content.decode()))
 
 
-def work_through_every_form(client, clock, payload, pages):
+def work_through_every_form(client, clock_tuesday_8am_gmt, payload, pages):
     school, people = school_with_people()
     teacher, ta, head, office, dsl = (people[k] for k in ("teacher", "ta", "head", "office", "dsl"))
     t = {f: typed(f, payload) for f in {*FAMILY_TEXT, *CHILD_TEXT, *CARER_TEXT, *VISIT_TEXT, *RISK_TEXT,
@@ -113,7 +106,7 @@ def work_through_every_form(client, clock, payload, pages):
     for data in ({"kind": "departed"}, {"kind": "ok", "note": t["checkin_note"]}):
         ok(client.post(checkin, {"idempotency_key": f"00000000-0000-4000-8000-00000000000{len(data)}", **data}),
            data["kind"])
-    clock.move_to(NOW + datetime.timedelta(hours=4, minutes=5))  # 12:05, due back 11:30
+    clock_tuesday_8am_gmt.move_to(NOW + datetime.timedelta(hours=4, minutes=5))  # 12:05, due back 11:30
     scan(NOW + datetime.timedelta(hours=4, minutes=5))
     esc = visit.escalations.order_by("-level").first()
     client.force_login(office)
@@ -197,10 +190,10 @@ def every_page(client, people, objects):
 
 
 @pytest.mark.parametrize("name", PAYLOADS)
-def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock, name):
+def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock_tuesday_8am_gmt, name):
     payload = PAYLOADS[name]
     pages = []
-    people, t, objects = work_through_every_form(client, clock, payload, pages)
+    people, t, objects = work_through_every_form(client, clock_tuesday_8am_gmt, payload, pages)
 
     changed = {key: value for key, (value, typed_value) in stored(t).items() if value != typed_value}
     assert not changed, f"not stored as typed: {changed}"
@@ -214,7 +207,7 @@ def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock,
 
 
 @pytest.mark.parametrize("name", PAYLOADS)
-def test_staff_and_school_details_typed_in_the_admin_are_shown_as_text(client, clock, name):
+def test_staff_and_school_details_typed_in_the_admin_are_shown_as_text(client, clock_tuesday_8am_gmt, name):
     from accounts import roles
     from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
     from safety.watchdog import check_in
@@ -233,7 +226,7 @@ def test_staff_and_school_details_typed_in_the_admin_are_shown_as_text(client, c
                          transport="car", vehicle_owner=driver, state=VisitState.APPROVED,
                          planned_start=NOW, expected_return=NOW + datetime.timedelta(minutes=60))
     check_in(visit, EventKind.DEPARTED, driver, now=NOW)
-    clock.move_to(NOW + datetime.timedelta(minutes=95))
+    clock_tuesday_8am_gmt.move_to(NOW + datetime.timedelta(minutes=95))
     scan(NOW + datetime.timedelta(minutes=95))
     pages = []
     for reader in (office, head, driver):

@@ -15,7 +15,6 @@ import importlib
 import uuid
 
 import pytest
-import time_machine
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
@@ -104,13 +103,7 @@ def test_every_date_field_of_every_form_is_tried_here():
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def world(clock):
+def world(clock_tuesday_8am_gmt):
     school, people = school_with_people()
     family = FamilyFactory(school=school)
     family.shared_with.add(people["teacher"])
@@ -238,7 +231,7 @@ TYPED = ["00:00", "00:05", "23:59"]
 
 
 @pytest.mark.parametrize("typed", TYPED)
-def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, world, clock, typed):
+def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, world, clock_tuesday_8am_gmt, typed):
     _, people, _, visit = world
     visit.state = VisitState.APPROVED
     visit.save()
@@ -253,7 +246,7 @@ def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, world, cl
     visit.refresh_from_db()
     due = visit.expected_return + datetime.timedelta(minutes=20)
     scan(due)
-    clock.move_to(due)
+    clock_tuesday_8am_gmt.move_to(due)
     escalation = visit.escalations.first()
     assert escalation is not None
     response = client.post(reverse("safety:escalation", args=[visit.pk]), {

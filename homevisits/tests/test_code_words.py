@@ -8,12 +8,10 @@ import re
 import uuid
 
 import pytest
-import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory
 from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 from notifications import sms
 from notifications.models import Notification
@@ -32,33 +30,13 @@ NOW = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+def people(people, other_teacher):
+    """The world's people, and a colleague who planned the visit for the others but does not go on it."""
+    return {**people, "planner": other_teacher}
 
 
 @pytest.fixture
-def school():
-    return SchoolFactory()
-
-
-@pytest.fixture
-def people(school):
-    people = {
-        "teacher": make_staff(school, roles.VISITING_STAFF, mobile="07700 900101"),
-        "ta": make_staff(school, roles.VISITING_STAFF, mobile="07700 900102"),
-        # Planned the visit for colleagues, but does not go on it.
-        "planner": make_staff(school, roles.VISITING_STAFF, mobile="07700 900103"),
-        "office": make_staff(school, roles.OFFICE, mobile="07700 900104"),
-        "head": make_staff(school, roles.HEAD, mobile="07700 900105"),
-        "dsl": make_staff(school, roles.DSL, mobile="07700 900106"),
-        "admin": make_staff(school, roles.SCHOOL_ADMIN, mobile="07700 900107"),
-    }
-    return people
-
-
-@pytest.fixture
-def visit(school, people, clock):
+def visit(school, people, clock_tuesday_gmt):
     start = NOW + datetime.timedelta(hours=2)
     v = VisitFactory(family=FamilyFactory(school=school), school=school, lead=people["teacher"],
                      created_by=people["planner"], staff=[people["teacher"], people["ta"]], code_word=WORD,
@@ -175,7 +153,7 @@ class Trail:
 
 
 def test_a_full_flow_never_puts_the_code_word_in_a_message_log_url_or_health(
-        client, people, school, clock, caplog, settings, django_capture_on_commit_callbacks):
+        client, people, school, clock_tuesday_gmt, caplog, settings, django_capture_on_commit_callbacks):
     from visits.tests.planning import plan_data
 
     settings.SMS_BACKEND = "notifications.sms.ConsoleSmsBackend"  # SMS bodies go to the log, as in production
@@ -222,7 +200,7 @@ def test_a_full_flow_never_puts_the_code_word_in_a_message_log_url_or_health(
         assert Escalation.objects.filter(visit=visit, reason="duress").exists()
 
         # Overdue too: the watchdog escalates; the office works the panel and the police pack.
-        clock.move_to(visit.expected_return + datetime.timedelta(minutes=31))
+        clock_tuesday_gmt.move_to(visit.expected_return + datetime.timedelta(minutes=31))
         scan(visit.expected_return + datetime.timedelta(minutes=31))
         client.force_login(office)
         trail.get(reverse("safety:board"))

@@ -18,11 +18,6 @@ NOW = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=datetime.UTC)  # a Tuesday
 
 
 @pytest.fixture
-def school():
-    return SchoolFactory()
-
-
-@pytest.fixture
 def staff(school):
     return {role: make_staff(school, role) for role in roles.ALL_ROLES} | {
         "colleague": make_staff(school, roles.VISITING_STAFF)}

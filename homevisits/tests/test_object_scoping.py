@@ -19,7 +19,6 @@ import re
 import uuid
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -121,13 +120,7 @@ def test_the_walk_found_the_pages():
 # --- The world --------------------------------------------------------------------------------
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def world(clock):
+def world(clock_tuesday_11am_gmt):
     home = SchoolFactory()
     people = {
         "teacher": make_staff(home, roles.VISITING_STAFF),

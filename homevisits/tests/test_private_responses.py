@@ -14,7 +14,6 @@ pytestmark = pytest.mark.django_db
 
 # The world of the scoping walk: a school with a person in each role, a family, visits in each
 # state (one escalated), a report, an incident and a concern.
-clock = scoping.clock
 world = scoping.world
 
 

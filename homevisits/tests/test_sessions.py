@@ -4,16 +4,15 @@ password change, and a form sent after the session ended is not lost silently.""
 import datetime
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 
 from accounts import roles
-from homevisits.factories import SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import VisitFactory, make_staff
 from homevisits.middleware import ABSOLUTE_LIMIT_MESSAGE, NOT_SAVED_MESSAGE
 from visits.models import VisitState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("real_idle_limit")]
 
 START = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
 PAGE = "/accounts/"  # any page that needs a login
@@ -21,26 +20,10 @@ FORM_PAGE = "/accounts/password/change/"
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def real_idle_limit(settings):
     # The general suite runs with a long idle limit (homevisits/testenv.py); here the real one.
     settings.SESSION_COOKIE_AGE = 30 * 60
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def school():
-    return SchoolFactory()
-
-
-@pytest.fixture
-def office(school):
-    return make_staff(school, roles.OFFICE)
 
 
 def minutes(n):
@@ -51,23 +34,23 @@ def signed_in(client):
     return client.get(PAGE).status_code == 200
 
 
-def test_30_idle_minutes_end_the_session_but_activity_keeps_it(client, office, clock):
+def test_30_idle_minutes_end_the_session_but_activity_keeps_it(client, office, clock_monday_8am_gmt):
     client.force_login(office)
-    clock.shift(minutes(29))
+    clock_monday_8am_gmt.shift(minutes(29))
     assert signed_in(client)
-    clock.shift(minutes(29))  # 58 minutes after signing in, 29 after the last page
+    clock_monday_8am_gmt.shift(minutes(29))  # 58 minutes after signing in, 29 after the last page
     assert signed_in(client)
-    clock.shift(minutes(31))
+    clock_monday_8am_gmt.shift(minutes(31))
     response = client.get(PAGE)
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/accounts/"
 
 
-def test_12_hours_after_signing_in_the_user_is_signed_out_however_busy(client, office, clock):
+def test_12_hours_after_signing_in_the_user_is_signed_out_however_busy(client, office, clock_monday_8am_gmt):
     client.force_login(office)
     for _ in range(35):  # a page every 20 minutes: never idle
-        clock.shift(minutes(20))
+        clock_monday_8am_gmt.shift(minutes(20))
         assert signed_in(client)
-    clock.shift(minutes(20) + datetime.timedelta(seconds=1))  # 12 h 0 min 1 s
+    clock_monday_8am_gmt.shift(minutes(20) + datetime.timedelta(seconds=1))  # 12 h 0 min 1 s
     response = client.get(PAGE)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     login_page = client.get(response["Location"])
@@ -75,24 +58,24 @@ def test_12_hours_after_signing_in_the_user_is_signed_out_however_busy(client, o
     assert not signed_in(client)
 
 
-def test_staff_out_on_a_visit_are_not_signed_out_while_idle_until_they_are_back(client, school, clock):
+def test_staff_out_on_a_visit_are_not_signed_out_while_idle_until_they_are_back(client, school, clock_monday_8am_gmt):
     teacher = make_staff(school, roles.VISITING_STAFF)
     visit = VisitFactory(school=school, lead=teacher, staff=[teacher, make_staff(school)],
                          state=VisitState.DEPARTED)
     client.force_login(teacher)
     assert signed_in(client)
-    clock.shift(minutes(100))  # a long visit without touching the phone
+    clock_monday_8am_gmt.shift(minutes(100))  # a long visit without touching the phone
     assert signed_in(client)
 
     visit.state = VisitState.RETURNED
     visit.save(update_fields=["state"])
     assert signed_in(client)  # the visit is over: the idle limit applies again
-    clock.shift(minutes(31))
+    clock_monday_8am_gmt.shift(minutes(31))
     assert not signed_in(client)
 
 
 @pytest.mark.parametrize("role", [roles.DSL, roles.OFFICE, roles.HEAD])
-def test_whoever_is_out_on_a_visit_stays_signed_in_whatever_their_role(client, school, clock, role):
+def test_whoever_is_out_on_a_visit_stays_signed_in_whatever_their_role(client, school, clock_monday_8am_gmt, role):
     """A DSL, head or office member on a visit must not meet a password and a code on a doorstep;
     once they themselves are back, the idle limit applies again, even while a colleague is out."""
     from safety.watchdog import check_in
@@ -104,12 +87,12 @@ def test_whoever_is_out_on_a_visit_stays_signed_in_whatever_their_role(client, s
     check_in(visit, EventKind.DEPARTED, colleague, now=START)
     client.force_login(person)
     assert signed_in(client)
-    clock.shift(minutes(100))  # a long visit without touching the phone
+    clock_monday_8am_gmt.shift(minutes(100))  # a long visit without touching the phone
     assert signed_in(client)
 
     check_in(visit, EventKind.RETURNED, person, now=START + minutes(100))  # back; the colleague is still out
     assert signed_in(client)
-    clock.shift(minutes(31))
+    clock_monday_8am_gmt.shift(minutes(31))
     assert not signed_in(client)
 
 
@@ -137,10 +120,11 @@ def test_changing_the_password_ends_the_users_other_sessions_and_keeps_this_one(
     assert signed_in(other_user)
 
 
-def test_a_form_sent_after_the_session_ended_goes_to_sign_in_and_back_to_the_page_it_was_on(client, office, clock):
+def test_a_form_sent_after_the_session_ended_goes_to_sign_in_and_back_to_the_page_it_was_on(
+        client, office, clock_monday_8am_gmt):
     client.force_login(office)
     assert client.get(FORM_PAGE).status_code == 200
-    clock.shift(minutes(45))
+    clock_monday_8am_gmt.shift(minutes(45))
     response = client.post(FORM_PAGE, {"old_password": PASSWORD, "new_password1": "x" * 14},
                            HTTP_REFERER="http://testserver/accounts/password/change/?from=account")
     assert response.status_code == 302

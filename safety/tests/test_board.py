@@ -22,7 +22,7 @@ def sign_out(world, n, start_hour=10):
     return visits
 
 
-def test_it_lists_the_visits_out_with_state_staff_return_level_and_last_event(client, world, clock):
+def test_it_lists_the_visits_out_with_state_staff_return_level_and_last_event(client, world, clock_june_bst):
     out, = sign_out(world, 1)
     planned = world.visit(state=VisitState.APPROVED, start=at(14), back=at(15))
     scan(at(11, 15))  # due 11:00: level 1 at 11:15 (R-LATE-15)
@@ -37,7 +37,7 @@ def test_it_lists_the_visits_out_with_state_staff_return_level_and_last_event(cl
     assert "last word: Left for the visit 10:00" in page and "Escalated by the watchdog" not in page
 
 
-def test_it_takes_the_same_number_of_queries_for_one_visit_or_many(client, world, clock):
+def test_it_takes_the_same_number_of_queries_for_one_visit_or_many(client, world, clock_june_bst):
     sign_out(world, 1)
     client.force_login(world.office)
     with CaptureQueriesContext(connection) as one:
@@ -50,12 +50,12 @@ def test_it_takes_the_same_number_of_queries_for_one_visit_or_many(client, world
 
 
 @pytest.mark.parametrize("who", ["teacher", "other_teacher"])
-def test_visiting_staff_get_404(client, world, clock, who):
+def test_visiting_staff_get_404(client, world, clock_june_bst, who):
     client.force_login(getattr(world, who))
     assert client.get(reverse("safety:board")).status_code == 404
 
 
-def test_the_nav_shows_each_role_its_pages(client, world, clock):
+def test_the_nav_shows_each_role_its_pages(client, world, clock_june_bst):
     # A planning page: home redirects the office to the board itself.
     client.force_login(world.teacher)
     page = client.get(reverse("visits:timetable")).content.decode()

@@ -6,21 +6,13 @@ from unittest import mock
 import pytest
 
 from notifications.models import DeliveryStatus, Notification
-from safety.tests.pages import World, at, frozen_clock
+from safety.tests.pages import at
 from safety.watchdog import check_in
 from visits.models import EventKind, VisitState
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits: alerts are handed over on commit
 
-clock = pytest.fixture(frozen_clock)
-
-
-@pytest.fixture
-def world():
-    return World()
-
-
-def test_a_code_word_is_saved_and_the_page_says_the_alert_is_waiting(client, world, clock):
+def test_a_code_word_is_saved_and_the_page_says_the_alert_is_waiting(client, world, clock_june_bst):
     visit = world.visit(state=VisitState.APPROVED)
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10, 2))
     client.force_login(world.teacher)
@@ -33,7 +25,7 @@ def test_a_code_word_is_saved_and_the_page_says_the_alert_is_waiting(client, wor
     assert Notification.objects.filter(visit=visit, status=DeliveryStatus.PENDING).exists()
 
 
-def test_no_warning_when_the_broker_takes_the_alert(client, world, clock):
+def test_no_warning_when_the_broker_takes_the_alert(client, world, clock_june_bst):
     visit = world.visit(state=VisitState.APPROVED)
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10, 2))
     client.force_login(world.teacher)

@@ -36,7 +36,7 @@ def kinds(visit):
         EventKind.ESCALATED, EventKind.RESOLVED)]).values_list("kind", flat=True))
 
 
-def test_it_offers_leaving_now_and_records_it_with_the_expected_return(client, world, clock):  # R-DEPART
+def test_it_offers_leaving_now_and_records_it_with_the_expected_return(client, world, clock_june_bst):  # R-DEPART
     visit = world.visit()
     client.force_login(world.teacher)
     page = client.get(url(visit))
@@ -56,26 +56,26 @@ def test_it_offers_leaving_now_and_records_it_with_the_expected_return(client, w
     assert event.actor == world.teacher and event.how == RecordedHow.SELF and event.at == at(10, 2)
 
 
-def test_it_records_each_check_in_through_the_page(client, world, clock):
+def test_it_records_each_check_in_through_the_page(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
-    clock.move_to(at(10, 15))
+    clock_june_bst.move_to(at(10, 15))
     page = tap(client, visit, EventKind.ARRIVED)
     assert "Arrival recorded at 10:15." in page_text(page)
     assert "Nobody answering?" in page_text(page)  # R-WAIT: the countdown box
-    clock.move_to(at(10, 40))
+    clock_june_bst.move_to(at(10, 40))
     assert "Check-in recorded at 10:40." in page_text(tap(client, visit, EventKind.OK))
-    clock.move_to(at(11, 0))
+    clock_june_bst.move_to(at(11, 0))
     page = tap(client, visit, EventKind.LATE, new_expected_return="11:45", note="Parent wants to talk")
     assert "Running late recorded at 11:00. Expected back 11:45." in page_text(page)
-    clock.move_to(at(11, 30))
+    clock_june_bst.move_to(at(11, 30))
     assert "Left the property at 11:30. Expected back 11:45." in page_text(tap(client, visit, EventKind.LEFT))
-    clock.move_to(at(11, 40))
+    clock_june_bst.move_to(at(11, 40))
     page = tap(client, visit, EventKind.RETURNED)
     assert "Back at school at 11:40. Still out: " in page_text(page)  # the TA signs themselves back in
     client.force_login(world.ta)
-    clock.move_to(at(11, 42))
+    clock_june_bst.move_to(at(11, 42))
     page = tap(client, visit, EventKind.RETURNED)
     assert "Back at school at 11:42. Everyone is back: the visit is closed." in page_text(page)
 
@@ -87,11 +87,11 @@ def test_it_records_each_check_in_through_the_page(client, world, clock):
     assert visit.events.get(kind=EventKind.LATE).note == "Parent wants to talk"
 
 
-def test_it_refuses_a_late_notice_with_a_time_in_the_past(client, world, clock):  # R-LATE-15
+def test_it_refuses_a_late_notice_with_a_time_in_the_past(client, world, clock_june_bst):  # R-LATE-15
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
-    clock.move_to(at(11, 0))
+    clock_june_bst.move_to(at(11, 0))
     response = tap(client, visit, EventKind.LATE, new_expected_return="10:30")
     assert response.status_code == 200
     # Beside the field: a time that has passed is not quietly taken as tomorrow's.
@@ -103,7 +103,7 @@ def test_it_refuses_a_late_notice_with_a_time_in_the_past(client, world, clock):
     assert not visit.events.filter(kind=EventKind.LATE).exists()
 
 
-def test_a_late_notice_needs_a_time(client, world, clock):  # R-LATE-15
+def test_a_late_notice_needs_a_time(client, world, clock_june_bst):  # R-LATE-15
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
@@ -112,7 +112,7 @@ def test_a_late_notice_needs_a_time(client, world, clock):  # R-LATE-15
     assert not visit.events.filter(kind=EventKind.LATE).exists()
 
 
-def test_a_check_in_on_someone_elses_visit_is_404(client, world, clock):
+def test_a_check_in_on_someone_elses_visit_is_404(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.other_teacher)
     assert client.get(url(visit)).status_code == 404
@@ -121,14 +121,14 @@ def test_a_check_in_on_someone_elses_visit_is_404(client, world, clock):
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_the_dsl_not_on_the_visit_gets_404(client, world, clock):
+def test_the_dsl_not_on_the_visit_gets_404(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.dsl)
     assert client.get(url(visit)).status_code == 404
 
 
 @pytest.mark.parametrize("state", [VisitState.SUBMITTED, VisitState.CANCELLED, VisitState.DRAFT])
-def test_a_departure_for_a_visit_that_is_not_approved_is_refused(client, world, clock, state):  # R-DEPART
+def test_a_departure_for_a_visit_that_is_not_approved_is_refused(client, world, clock_june_bst, state):  # R-DEPART
     visit = world.visit(state=state)
     client.force_login(world.teacher)
     assert ">Leaving now<" not in page_text(client.get(url(visit)))
@@ -140,7 +140,7 @@ def test_a_departure_for_a_visit_that_is_not_approved_is_refused(client, world, 
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_a_departure_on_another_day_is_refused(client, world, clock):  # R-DEPART
+def test_a_departure_on_another_day_is_refused(client, world, clock_june_bst):  # R-DEPART
     visit = world.visit(start=at(10, day=at(10).replace(day=11)))
     client.force_login(world.teacher)
     page = page_text(client.get(url(visit)))
@@ -151,19 +151,19 @@ def test_a_departure_on_another_day_is_refused(client, world, clock):  # R-DEPAR
     assert visit.state == VisitState.APPROVED
 
 
-def test_a_double_tap_with_the_same_key_records_once(client, world, clock):
+def test_a_double_tap_with_the_same_key_records_once(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.teacher)
     key = str(uuid.uuid4())
     first = tap(client, visit, EventKind.DEPARTED, key=key)
-    clock.move_to(at(10, 3))
+    clock_june_bst.move_to(at(10, 3))
     second = tap(client, visit, EventKind.DEPARTED, key=key)
     assert "On your way: left at 10:02." in page_text(first)
     assert "Already recorded: On your way: left at 10:02." in page_text(second)
     assert VisitEvent.objects.filter(visit=visit, kind=EventKind.DEPARTED).count() == 1
 
 
-def test_a_post_without_a_valid_key_is_refused_clearly(client, world, clock):
+def test_a_post_without_a_valid_key_is_refused_clearly(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.teacher)
     response = client.post(url(visit), {"kind": EventKind.DEPARTED, "idempotency_key": "not-a-uuid"})
@@ -172,7 +172,7 @@ def test_a_post_without_a_valid_key_is_refused_clearly(client, world, clock):
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_a_key_used_on_another_visit_records_nothing(client, world, clock):
+def test_a_key_used_on_another_visit_records_nothing(client, world, clock_june_bst):
     visit, other = world.visit(), world.visit(start=at(12), back=at(13))
     client.force_login(world.teacher)
     key = str(uuid.uuid4())
@@ -182,11 +182,11 @@ def test_a_key_used_on_another_visit_records_nothing(client, world, clock):
     assert not other.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_feeling_unsafe_alerts_the_head_and_tells_them_to_leave(client, world, clock):  # R-ARRIVE
+def test_feeling_unsafe_alerts_the_head_and_tells_them_to_leave(client, world, clock_june_bst):  # R-ARRIVE
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
-    clock.move_to(at(10, 15))
+    clock_june_bst.move_to(at(10, 15))
     response = tap(client, visit, EventKind.UNSAFE)
     text = page_text(response)
     assert "Leave now." in text
@@ -197,17 +197,17 @@ def test_feeling_unsafe_alerts_the_head_and_tells_them_to_leave(client, world, c
     assert Notification.objects.filter(visit=visit, recipient=world.head).exists()
 
 
-def test_the_arrived_page_counts_down_the_wait_then_no_one_home_is_recorded(client, world, clock):  # R-WAIT
+def test_the_arrived_page_counts_down_the_wait_then_no_one_home_is_recorded(client, world, clock_june_bst):  # R-WAIT
     world.school.max_wait_minutes = 20
     world.school.save()
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
-    clock.move_to(at(10, 15))
+    clock_june_bst.move_to(at(10, 15))
     tap(client, visit, EventKind.ARRIVED)
-    clock.move_to(at(10, 15).replace(second=2))
+    clock_june_bst.move_to(at(10, 15).replace(second=2))
     assert ">19 min 58 s left<" in page_text(client.get(url(visit)))  # not "19:58", a time of day
-    clock.move_to(at(10, 20))
+    clock_june_bst.move_to(at(10, 20))
     page = page_text(client.get(url(visit)))
     assert "Wait at most 20 minutes from arrival, until 10:35" in page
     # Time left in words, never like a clock time ("15:00" reads as three in the afternoon).
@@ -220,7 +220,7 @@ def test_the_arrived_page_counts_down_the_wait_then_no_one_home_is_recorded(clie
     if slip:
         assert f'href="{slip}"' in page  # R-NOTHOME
 
-    clock.move_to(at(10, 36))
+    clock_june_bst.move_to(at(10, 36))
     page = page_text(client.get(url(visit)))
     assert 'data-left-seconds="0"' in page and "Time is up" in page
     response = tap(client, visit, EventKind.NO_ONE_HOME)
@@ -229,7 +229,7 @@ def test_the_arrived_page_counts_down_the_wait_then_no_one_home_is_recorded(clie
     assert visit.state == VisitState.LEFT
 
 
-def test_abandoning_needs_a_reason_and_tells_the_head(client, world, clock):
+def test_abandoning_needs_a_reason_and_tells_the_head(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
@@ -241,7 +241,7 @@ def test_abandoning_needs_a_reason_and_tells_the_head(client, world, clock):
     assert Notification.objects.filter(visit=visit, recipient=world.head, subject__startswith="Visit abandoned").exists()
 
 
-def test_the_code_word_is_apart_confirmed_and_goes_to_the_top(client, world, clock):  # R-CODEWORD
+def test_the_code_word_is_apart_confirmed_and_goes_to_the_top(client, world, clock_june_bst):  # R-CODEWORD
     visit = world.visit()
     client.force_login(world.teacher)
     tap(client, visit, EventKind.DEPARTED)
@@ -257,7 +257,7 @@ def test_the_code_word_is_apart_confirmed_and_goes_to_the_top(client, world, clo
     assert {world.head.pk, world.dsl.pk, world.office.pk} <= recipients
 
 
-def test_the_office_opening_the_staff_page_is_sent_to_record_a_phone_call(client, world, clock):
+def test_the_office_opening_the_staff_page_is_sent_to_record_a_phone_call(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.office)
     response = client.get(url(visit))
@@ -265,7 +265,7 @@ def test_the_office_opening_the_staff_page_is_sent_to_record_a_phone_call(client
     assert response["Location"] == reverse("safety:record-call", args=[visit.pk])
 
 
-def test_my_visits_lists_todays_visits_with_their_check_in_page(client, world, clock):
+def test_my_visits_lists_todays_visits_with_their_check_in_page(client, world, clock_june_bst):
     today, tomorrow = world.visit(), world.visit(start=at(10, day=at(10).replace(day=11)))
     client.force_login(world.teacher)
     page = client.get(reverse("safety:my-visits")).content.decode()
@@ -273,7 +273,7 @@ def test_my_visits_lists_todays_visits_with_their_check_in_page(client, world, c
     assert reverse("safety:checkin", args=[tomorrow.pk]) not in page
 
 
-def test_back_at_school_prompts_for_the_visit_report(client, world, clock):  # R-REPORT
+def test_back_at_school_prompts_for_the_visit_report(client, world, clock_june_bst):  # R-REPORT
     from visits.models import Outcome, VisitReport
 
     visit = world.visit()
@@ -281,7 +281,7 @@ def test_back_at_school_prompts_for_the_visit_report(client, world, clock):  # R
     tap(client, visit, EventKind.DEPARTED)
     tap(client, visit, EventKind.RETURNED)
     client.force_login(world.teacher)
-    clock.move_to(at(11, 0))
+    clock_june_bst.move_to(at(11, 0))
     page = page_text(tap(client, visit, EventKind.RETURNED))
     report = reverse("reports:report", args=[visit.pk])
     assert "Everyone is back: the visit is closed." in page

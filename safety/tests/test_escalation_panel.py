@@ -27,13 +27,13 @@ def text(response):
 
 
 @pytest.fixture
-def overdue(world, clock):
+def overdue(world, clock_june_bst):
     """Signed out at 10:00, due back 11:15, and at 11:45 escalated to level 2 (R-RETURN-30)."""
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
     scan(at(11, 30))
     scan(at(11, 45))
-    clock.move_to(at(11, 50))
+    clock_june_bst.move_to(at(11, 50))
     visit.refresh_from_db()
     assert visit.escalation_level == EscalationLevel.CHASE
     return visit
@@ -148,7 +148,7 @@ def test_the_visit_page_offers_visiting_staff_their_check_in_page_and_no_panel(c
     assert 'data-testid="escalation-panel"' not in page
 
 
-def test_after_a_code_word_the_police_may_be_called_first(client, world, clock):  # R-CODEWORD
+def test_after_a_code_word_the_police_may_be_called_first(client, world, clock_june_bst):  # R-CODEWORD
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
     check_in(visit, EventKind.DURESS, world.teacher, now=at(10, 2))
@@ -160,7 +160,7 @@ def test_after_a_code_word_the_police_may_be_called_first(client, world, clock):
     assert list(ContactAttempt.objects.values_list("step", flat=True)) == [4]
 
 
-def test_step_2_lists_each_number_once(client, world, clock):  # R-CONTACT-STEPS
+def test_step_2_lists_each_number_once(client, world, clock_june_bst):  # R-CONTACT-STEPS
     """The contact number at the visit is often the family's own: one number, one line, one call."""
     visit = world.visit(contact_phone="07700 900999")  # the factory family's phone too
     visit.family.phone_alt = "01604 496111"

@@ -29,7 +29,7 @@ def school_20_40(world):
 
 
 @pytest.fixture
-def out(world, school_20_40, clock):
+def out(world, school_20_40, clock_june_bst):
     """Out from 10:00, expected back at 11:15."""
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
@@ -78,15 +78,15 @@ def test_the_board_names_the_schools_minutes(world, out):
     assert row.status == "Not back: 40-minute rule passed"
 
 
-def test_the_board_page_never_says_15_or_30_for_this_school(client, world, out, clock):
-    clock.move_to(at(11, 40))
+def test_the_board_page_never_says_15_or_30_for_this_school(client, world, out, clock_june_bst):
+    clock_june_bst.move_to(at(11, 40))
     client.force_login(world.office)
     page = re.sub(r"\s+", " ", client.get(reverse("safety:board")).content.decode())
     assert "20-minute rule passed" in page
     assert "15-minute" not in page and "30-minute" not in page
 
 
-def test_the_visit_form_says_20_minutes(client, world, school_20_40, clock):
+def test_the_visit_form_says_20_minutes(client, world, school_20_40, clock_june_bst):
     client.force_login(world.teacher)
     page = re.sub(r"\s+", " ", client.get(reverse("visits:visit-create")).content.decode())
     assert "The office is alerted if you are not back 20 minutes after this." in page

@@ -14,7 +14,7 @@ from .pages import at
 pytestmark = pytest.mark.django_db
 
 
-def test_it_orders_level_3_then_2_then_1_then_overdue_then_due_soon_then_on_time(client, world, clock):
+def test_it_orders_level_3_then_2_then_1_then_overdue_then_due_soon_then_on_time(client, world, clock_june_bst):
     on_time = signed_out(world, at(9), at(12))
     due_soon = signed_out(world, at(9), at(11))       # 10 minutes to go at 10:50
     overdue = signed_out(world, at(9), at(10, 45))    # 5 minutes over, not yet at the 15-minute rule
@@ -24,7 +24,7 @@ def test_it_orders_level_3_then_2_then_1_then_overdue_then_due_soon_then_on_time
     check_in(level_3, EventKind.DURESS, world.teacher, now=at(10, 40))
     scan(at(10, 50))
     scan(at(10, 50))  # one step per scan: level 2 needs a second one
-    clock.move_to(at(10, 50))
+    clock_june_bst.move_to(at(10, 50))
     client.force_login(world.office)
 
     html = client.get(BOARD).content.decode()
@@ -38,7 +38,7 @@ def test_it_orders_level_3_then_2_then_1_then_overdue_then_due_soon_then_on_time
     assert "Out, on time" in row_of(html, on_time)
 
 
-def test_it_turns_the_progress_bar_amber_after_15_and_red_after_30_minutes(client, world, clock):
+def test_it_turns_the_progress_bar_amber_after_15_and_red_after_30_minutes(client, world, clock_june_bst):
     visit = signed_out(world, at(10), at(11, 15))
     client.force_login(world.office)
     expected = [
@@ -50,7 +50,7 @@ def test_it_turns_the_progress_bar_amber_after_15_and_red_after_30_minutes(clien
         (at(11, 45), "chase", "overdue by 30 min"),  # R-RETURN-30: red
     ]
     for moment, state, label in expected:
-        clock.move_to(moment)
+        clock_june_bst.move_to(moment)
         row = row_of(text(poll(client)), visit)
         assert f'data-state="{state}"' in row and f"hv-bar-{state}" in row, moment
         assert label in row, moment
@@ -75,10 +75,10 @@ def test_the_bar_measures_from_departure_to_the_expected_return(world):
     assert progress(visit, at(12)).percent == 100
 
 
-def test_each_row_has_staff_to_call_family_address_times_and_last_event(client, world, clock):
+def test_each_row_has_staff_to_call_family_address_times_and_last_event(client, world, clock_june_bst):
     visit = signed_out(world, at(10), at(11, 15))
     check_in(visit, EventKind.ARRIVED, world.teacher, now=at(10, 20))
-    clock.move_to(at(10, 32))
+    clock_june_bst.move_to(at(10, 32))
     client.force_login(world.office)
     row = row_of(text(client.get(BOARD)), visit)
     assert 'href="tel:+447700900101"' in row and 'href="tel:+447700900102"' in row  # R-PHONE, tap to call
@@ -90,10 +90,10 @@ def test_each_row_has_staff_to_call_family_address_times_and_last_event(client, 
     assert "At the visit" in row
 
 
-def test_a_late_notice_moves_the_bar_to_the_new_time(client, world, clock):
+def test_a_late_notice_moves_the_bar_to_the_new_time(client, world, clock_june_bst):
     visit = signed_out(world, at(10), at(11))
     check_in(visit, EventKind.LATE, world.teacher, now=at(10, 50), new_expected_return=at(11, 40))
-    clock.move_to(at(11, 20))
+    clock_june_bst.move_to(at(11, 20))
     client.force_login(world.office)
     row = row_of(text(poll(client)), visit)
     assert "due back in 20 min" in row and 'data-state="ok"' in row and "back by <strong>11:40</strong>" in row

@@ -15,25 +15,24 @@ BANNER = "Overdue monitoring is not running"
 
 
 @pytest.fixture
-def office(client):
-    user = make_staff(SchoolFactory(), roles.OFFICE)
-    client.force_login(user)
+def office_client(client, office):
+    client.force_login(office)
     return client
 
 
-def test_office_sees_the_banner_when_scans_are_older_than_three_intervals(office, settings):
+def test_office_sees_the_banner_when_scans_are_older_than_three_intervals(office_client, settings):
     settings.WATCHDOG_INTERVAL_SECONDS = 10
     record_heartbeat(SCAN_HEARTBEAT, timezone.now() - datetime.timedelta(seconds=31))
-    assert BANNER in office.get("/", follow=True).content.decode()
+    assert BANNER in office_client.get("/", follow=True).content.decode()
 
 
-def test_office_sees_the_banner_when_no_scan_ever_ran(office):
-    assert BANNER in office.get("/", follow=True).content.decode()
+def test_office_sees_the_banner_when_no_scan_ever_ran(office_client):
+    assert BANNER in office_client.get("/", follow=True).content.decode()
 
 
-def test_no_banner_while_the_watchdog_is_scanning(office):
+def test_no_banner_while_the_watchdog_is_scanning(office_client):
     record_heartbeat(SCAN_HEARTBEAT, timezone.now() - datetime.timedelta(seconds=5))
-    assert BANNER not in office.get("/", follow=True).content.decode()
+    assert BANNER not in office_client.get("/", follow=True).content.decode()
 
 
 def test_the_head_sees_it_too(client):

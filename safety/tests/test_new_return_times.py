@@ -71,10 +71,10 @@ def levels_at(visit, *moments):
 
 # --- The phone page ------------------------------------------------------------------------------
 
-def test_inside_the_first_repeated_hour_a_new_time_is_watched_15_real_minutes_after_it(client, world, clock):
+def test_inside_the_first_repeated_hour_a_new_time_is_watched_15_real_minutes_after_it(client, world, clock_june_bst):
     """01:50 BST + 15 minutes is 01:05 GMT (15 minutes later), not 02:05 GMT (75 minutes later)."""
     visit = out_since(world, FIRST_0120 - datetime.timedelta(minutes=80), FIRST_0120 - datetime.timedelta(minutes=10))
-    clock.move_to(FIRST_0120)
+    clock_june_bst.move_to(FIRST_0120)
     client.force_login(world.teacher)
     response = running_late(client, visit, "01:50")
     assert "Expected back 01:50" in text(response)
@@ -86,9 +86,9 @@ def test_inside_the_first_repeated_hour_a_new_time_is_watched_15_real_minutes_af
                      new_return + 15 * MINUTE, new_return + 30 * MINUTE) == [[], [1], [1, 2]]
 
 
-def test_inside_the_second_repeated_hour_staff_can_give_a_time_before_0200(client, world, clock):
+def test_inside_the_second_repeated_hour_staff_can_give_a_time_before_0200(client, world, clock_june_bst):
     visit = out_since(world, SECOND_0120 - datetime.timedelta(minutes=80), SECOND_0120 - datetime.timedelta(minutes=5))
-    clock.move_to(SECOND_0120)
+    clock_june_bst.move_to(SECOND_0120)
     client.force_login(world.teacher)
     response = running_late(client, visit, "01:50")
     assert response.context.get("failed") is None, response.context["failed"].errors
@@ -97,19 +97,19 @@ def test_inside_the_second_repeated_hour_staff_can_give_a_time_before_0200(clien
     assert visit.next_check_at == SECOND_0120 + 45 * MINUTE
 
 
-def test_in_the_first_hour_a_time_already_passed_means_the_second_time_round(client, world, clock):
+def test_in_the_first_hour_a_time_already_passed_means_the_second_time_round(client, world, clock_june_bst):
     """At 01:20 BST, 01:10 has passed once and comes again at 01:10 GMT, in 50 minutes."""
     visit = out_since(world, FIRST_0120 - datetime.timedelta(minutes=80), FIRST_0120 - datetime.timedelta(minutes=10))
-    clock.move_to(FIRST_0120)
+    clock_june_bst.move_to(FIRST_0120)
     client.force_login(world.teacher)
     running_late(client, visit, "01:10")
     visit.refresh_from_db()
     assert visit.expected_return == FIRST_0120 + 50 * MINUTE
 
 
-def test_a_time_the_clocks_skip_is_refused_beside_the_field(client, world, clock):
+def test_a_time_the_clocks_skip_is_refused_beside_the_field(client, world, clock_june_bst):
     visit = out_since(world, SPRING_0030 - datetime.timedelta(minutes=60), SPRING_0030 + 10 * MINUTE)
-    clock.move_to(SPRING_0030)
+    clock_june_bst.move_to(SPRING_0030)
     client.force_login(world.teacher)
     response = running_late(client, visit, "01:30")
     assert response.status_code == 200
@@ -122,9 +122,9 @@ def test_a_time_the_clocks_skip_is_refused_beside_the_field(client, world, clock
     assert not visit.events.filter(kind=EventKind.LATE).exists()
 
 
-def test_after_the_spring_jump_the_time_as_the_clock_shows_it_is_taken(client, world, clock):
+def test_after_the_spring_jump_the_time_as_the_clock_shows_it_is_taken(client, world, clock_june_bst):
     visit = out_since(world, SPRING_0030 - datetime.timedelta(minutes=60), SPRING_0030 + 10 * MINUTE)
-    clock.move_to(SPRING_0030)
+    clock_june_bst.move_to(SPRING_0030)
     client.force_login(world.teacher)
     running_late(client, visit, "02:30")  # BST: 01:30 UTC, an hour from now
     visit.refresh_from_db()
@@ -132,9 +132,9 @@ def test_after_the_spring_jump_the_time_as_the_clock_shows_it_is_taken(client, w
     assert visit.next_check_at == SPRING_0030 + 75 * MINUTE
 
 
-def test_after_midnight_is_tomorrow_and_the_page_prefills_a_time_it_accepts(client, world, clock):
+def test_after_midnight_is_tomorrow_and_the_page_prefills_a_time_it_accepts(client, world, clock_june_bst):
     visit = out_since(world, SUMMER_2350 - datetime.timedelta(minutes=60), SUMMER_2350 - 5 * MINUTE)
-    clock.move_to(SUMMER_2350)
+    clock_june_bst.move_to(SUMMER_2350)
     client.force_login(world.teacher)
     page = client.get(reverse("safety:checkin", args=[visit.pk]))
     prefilled = page.context["forms"][EventKind.LATE]["new_expected_return"].value()
@@ -145,9 +145,9 @@ def test_after_midnight_is_tomorrow_and_the_page_prefills_a_time_it_accepts(clie
     assert visit.events.filter(kind=EventKind.LATE).count() == 1
 
 
-def test_on_the_autumn_night_the_prefilled_time_is_accepted_too(client, world, clock):
+def test_on_the_autumn_night_the_prefilled_time_is_accepted_too(client, world, clock_june_bst):
     visit = out_since(world, FIRST_0120 - datetime.timedelta(minutes=80), FIRST_0120 - datetime.timedelta(minutes=10))
-    clock.move_to(FIRST_0120 + 20 * MINUTE)  # 01:40 BST: half an hour on is 01:10 GMT
+    clock_june_bst.move_to(FIRST_0120 + 20 * MINUTE)  # 01:40 BST: half an hour on is 01:10 GMT
     client.force_login(world.teacher)
     page = client.get(reverse("safety:checkin", args=[visit.pk]))
     prefilled = page.context["forms"][EventKind.LATE]["new_expected_return"].value()
@@ -159,9 +159,9 @@ def test_on_the_autumn_night_the_prefilled_time_is_accepted_too(client, world, c
 
 # --- The office's phone form ---------------------------------------------------------------------
 
-def test_the_office_records_a_new_time_in_the_second_repeated_hour(client, world, clock):
+def test_the_office_records_a_new_time_in_the_second_repeated_hour(client, world, clock_june_bst):
     visit = out_since(world, SECOND_0120 - datetime.timedelta(minutes=80), SECOND_0120 - datetime.timedelta(minutes=5))
-    clock.move_to(SECOND_0120)
+    clock_june_bst.move_to(SECOND_0120)
     client.force_login(world.office)
     response = by_phone(client, visit, EventKind.LATE, world.teacher, "01:50")
     assert "Expected back 01:50" in text(response)
@@ -170,28 +170,28 @@ def test_the_office_records_a_new_time_in_the_second_repeated_hour(client, world
     assert visit.next_check_at == SECOND_0120 + 45 * MINUTE
 
 
-def test_the_office_phone_form_refuses_a_skipped_time_beside_the_field(client, world, clock):
+def test_the_office_phone_form_refuses_a_skipped_time_beside_the_field(client, world, clock_june_bst):
     visit = out_since(world, SPRING_0030 - datetime.timedelta(minutes=60), SPRING_0030 + 10 * MINUTE)
-    clock.move_to(SPRING_0030)
+    clock_june_bst.move_to(SPRING_0030)
     client.force_login(world.office)
     response = by_phone(client, visit, EventKind.LATE, world.teacher, "01:15")
     assert "01:15 does not exist tonight" in " ".join(response.context["form"].errors["new_expected_return"])
     assert not visit.events.filter(kind=EventKind.LATE).exists()
 
 
-def test_the_office_phone_form_takes_a_time_after_midnight(client, world, clock):
+def test_the_office_phone_form_takes_a_time_after_midnight(client, world, clock_june_bst):
     visit = out_since(world, SUMMER_2350 - datetime.timedelta(minutes=60), SUMMER_2350 - 5 * MINUTE)
-    clock.move_to(SUMMER_2350)
+    clock_june_bst.move_to(SUMMER_2350)
     client.force_login(world.office)
     by_phone(client, visit, EventKind.LATE, world.teacher, "00:40")
     visit.refresh_from_db()
     assert visit.expected_return == SUMMER_2350 + 50 * MINUTE
 
 
-def test_a_stale_prefilled_time_does_not_stop_the_office_recording_an_all_ok(client, world, clock):
+def test_a_stale_prefilled_time_does_not_stop_the_office_recording_an_all_ok(client, world, clock_june_bst):
     """The phone form carries the time field for every button; only "Running late" reads it."""
     visit = out_since(world, SUMMER_2350 - datetime.timedelta(minutes=60), SUMMER_2350 + 30 * MINUTE)
-    clock.move_to(SUMMER_2350)
+    clock_june_bst.move_to(SUMMER_2350)
     client.force_login(world.office)
     by_phone(client, visit, EventKind.OK, world.teacher, "23:00")  # drawn long ago; passed now
     assert visit.events.filter(kind=EventKind.OK).count() == 1
@@ -206,9 +206,9 @@ def escalated(world, back):
     return visit
 
 
-def test_reached_safe_with_a_new_time_in_the_first_repeated_hour_is_watched_on_time(client, world, clock):
+def test_reached_safe_with_a_new_time_in_the_first_repeated_hour_is_watched_on_time(client, world, clock_june_bst):
     visit = escalated(world, FIRST_0120 - 20 * MINUTE)
-    clock.move_to(FIRST_0120)
+    clock_june_bst.move_to(FIRST_0120)
     client.force_login(world.office)
     response = reached_safe(client, visit, "01:50")
     assert "Escalation resolved. Expected back 01:50." in text(response)
@@ -218,18 +218,18 @@ def test_reached_safe_with_a_new_time_in_the_first_repeated_hour_is_watched_on_t
     assert visit.state in (VisitState.DEPARTED, VisitState.ON_SITE)
 
 
-def test_reached_safe_in_the_second_repeated_hour_takes_a_time_before_0200(client, world, clock):
+def test_reached_safe_in_the_second_repeated_hour_takes_a_time_before_0200(client, world, clock_june_bst):
     visit = escalated(world, SECOND_0120 - 20 * MINUTE)
-    clock.move_to(SECOND_0120)
+    clock_june_bst.move_to(SECOND_0120)
     client.force_login(world.office)
     reached_safe(client, visit, "01:45")
     visit.refresh_from_db()
     assert visit.expected_return == SECOND_0120 + 25 * MINUTE
 
 
-def test_reached_safe_refuses_a_skipped_time_beside_the_field(client, world, clock):
+def test_reached_safe_refuses_a_skipped_time_beside_the_field(client, world, clock_june_bst):
     visit = escalated(world, SPRING_0030 - 20 * MINUTE)
-    clock.move_to(SPRING_0030)
+    clock_june_bst.move_to(SPRING_0030)
     client.force_login(world.office)
     response = reached_safe(client, visit, "01:30")
     form = response.context["panel"]["contact_form"]
@@ -237,9 +237,9 @@ def test_reached_safe_refuses_a_skipped_time_beside_the_field(client, world, clo
     assert Escalation.objects.open_alerts().filter(visit=visit).exists()  # still open: nothing half-saved
 
 
-def test_reached_safe_takes_a_time_after_midnight(client, world, clock):
+def test_reached_safe_takes_a_time_after_midnight(client, world, clock_june_bst):
     visit = escalated(world, SUMMER_2350 - 20 * MINUTE)
-    clock.move_to(SUMMER_2350)
+    clock_june_bst.move_to(SUMMER_2350)
     client.force_login(world.office)
     reached_safe(client, visit, "00:30")
     visit.refresh_from_db()

@@ -13,10 +13,10 @@ from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clean_outbox")]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _clean_outbox():
     sms.outbox.clear()
     yield

@@ -29,7 +29,7 @@ def text(response):
 
 
 @pytest.fixture
-def three_at_level_2(world, clock):
+def three_at_level_2(world, clock_june_bst):
     """Three visits out from 10:00, due back 11:15, not back: level 1 at 11:30, level 2 at 11:45."""
     visits = []
     for _ in range(3):
@@ -38,7 +38,7 @@ def three_at_level_2(world, clock):
         visits.append(visit)
     scan(at(11, 30))
     scan(at(11, 45))
-    clock.move_to(at(11, 50))
+    clock_june_bst.move_to(at(11, 50))
     assert Escalation.objects.filter(level=EscalationLevel.CHASE).count() == 3
     return visits
 
@@ -120,7 +120,7 @@ def test_the_database_refuses_a_second_open_escalation_for_a_visit(three_at_leve
                                   reason="late_return")
 
 
-def test_contact_steps_go_on_across_the_raise(world, clock):  # R-CONTACT-STEPS
+def test_contact_steps_go_on_across_the_raise(world, clock_june_bst):  # R-CONTACT-STEPS
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
     scan(at(11, 30))
@@ -133,7 +133,7 @@ def test_contact_steps_go_on_across_the_raise(world, clock):  # R-CONTACT-STEPS
     assert list(ContactAttempt.objects.values_list("step", flat=True)) == [1, 2]
 
 
-def test_a_code_word_raises_the_alert_to_level_3_and_keeps_it_there(world, clock):  # R-CODEWORD
+def test_a_code_word_raises_the_alert_to_level_3_and_keeps_it_there(world, clock_june_bst):  # R-CODEWORD
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
     scan(at(11, 30))
@@ -164,7 +164,7 @@ def test_acknowledging_the_one_alert_stops_it_repeating_for_every_audience(world
         f"visit {v.pk}" for v in three_at_level_2[1:]]
 
 
-def test_the_migration_links_earlier_levels_to_the_level_they_were_raised_to(world, clock):
+def test_the_migration_links_earlier_levels_to_the_level_they_were_raised_to(world, clock_june_bst):
     """Escalations from before: level 1 and 2 of a round, both closed at the return, count once."""
     import importlib
 

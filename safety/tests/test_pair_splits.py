@@ -36,7 +36,7 @@ def link(visit, person):
 
 
 @pytest.fixture
-def out(world, clock):
+def out(world, clock_june_bst):
     """The teacher and the TA left at 10:00, due back 11:15."""
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
@@ -110,15 +110,15 @@ def test_the_office_records_one_of_them_back_after_a_call(client, world, out):
     assert out.state == VisitState.RETURNED
 
 
-def test_the_page_of_someone_back_says_who_is_still_out_and_offers_no_more_check_ins(client, world, out, clock):
+def test_the_page_of_someone_back_says_who_is_still_out_and_offers_no_more_check_ins(client, world, out, clock_june_bst):
     client.force_login(world.teacher)
     response = tap(client, out, EventKind.RETURNED)
     page = text(response)
     assert f"Back at school at 10:02. Still out: {world.ta.get_full_name()}. The visit stays open" in page
     assert 'data-testid="you-are-back"' in page and world.ta.get_full_name() in page
-    clock.move_to(at(11, 30))  # past the expected return: nothing for them to tell school any more
+    clock_june_bst.move_to(at(11, 30))  # past the expected return: nothing for them to tell school any more
     assert 'data-testid="overdue"' not in text(client.get(reverse("safety:checkin", args=[out.pk])))
-    clock.move_to(at(10, 2))
+    clock_june_bst.move_to(at(10, 2))
     assert 'href="tel:+447700900102"' in page  # call the one still out
     assert 'name="kind" value="ok"' not in page and 'name="kind" value="returned"' not in page
     # ...and a check-in posted anyway is refused: their word no longer stands for the one still out.

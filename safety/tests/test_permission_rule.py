@@ -20,7 +20,7 @@ WATCH_PAGES = ["safety:escalation", "safety:police-pack", "safety:record-call"]
 
 
 @pytest.fixture
-def overdue(world, clock):
+def overdue(world, clock_june_bst):
     visit = world.visit()
     check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
     scan(at(11, 46))

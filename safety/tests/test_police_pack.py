@@ -18,7 +18,7 @@ def url(visit):
 
 
 @pytest.fixture
-def out_by_car(world, clock):
+def out_by_car(world, clock_june_bst):
     visit = world.visit(transport="car", vehicle_owner=world.teacher, address="14 Elm Road, Northampton, NN4 9BX")
     visit.family.dangerous_animals = True
     visit.family.animals_details = "Large dog"
@@ -49,7 +49,7 @@ def test_it_has_what_the_police_ask_for(client, world, out_by_car, who):
     assert "<img" not in page  # photo-free
 
 
-def test_it_says_so_when_no_car_is_used(client, world, clock):
+def test_it_says_so_when_no_car_is_used(client, world, clock_june_bst):
     visit = world.visit(transport="foot")
     client.force_login(world.office)
     assert "No car used" in client.get(url(visit)).content.decode()

@@ -26,7 +26,7 @@ def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def test_it_stores_how_phone_and_on_behalf_of(client, world, clock):
+def test_it_stores_how_phone_and_on_behalf_of(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.office)
     page = client.get(url(visit))
@@ -34,7 +34,7 @@ def test_it_stores_how_phone_and_on_behalf_of(client, world, clock):
     response = record(client, visit, EventKind.DEPARTED, world.ta)
     assert (f"Recorded for {world.ta.get_full_name()}: left for the visit at 10:02. Expected back 11:15."
             in text(response))
-    clock.move_to(at(11, 0))
+    clock_june_bst.move_to(at(11, 0))
     record(client, visit, EventKind.LATE, world.teacher, new_expected_return="11:40", note="Rang from the car")
     visit.refresh_from_db()
     assert visit.state == VisitState.DEPARTED and visit.expected_return == at(11, 40)
@@ -45,14 +45,14 @@ def test_it_stores_how_phone_and_on_behalf_of(client, world, clock):
         assert event.actor == world.office
 
 
-def test_the_head_may_record_a_call_too(client, world, clock):
+def test_the_head_may_record_a_call_too(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.head)
     record(client, visit, EventKind.DEPARTED, world.teacher)
     assert visit.events.get(kind=EventKind.DEPARTED).how == RecordedHow.PHONE
 
 
-def test_it_needs_to_know_who_called(client, world, clock):
+def test_it_needs_to_know_who_called(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.office)
     response = record(client, visit, EventKind.DEPARTED, None)
@@ -60,7 +60,7 @@ def test_it_needs_to_know_who_called(client, world, clock):
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_only_staff_on_the_visit_can_be_chosen(client, world, clock):
+def test_only_staff_on_the_visit_can_be_chosen(client, world, clock_june_bst):
     visit = world.visit()
     client.force_login(world.office)
     response = record(client, visit, EventKind.DEPARTED, world.other_teacher)
@@ -68,7 +68,7 @@ def test_only_staff_on_the_visit_can_be_chosen(client, world, clock):
     assert not visit.events.filter(kind=EventKind.DEPARTED).exists()
 
 
-def test_a_code_word_said_on_the_phone_goes_to_the_top(client, world, clock):  # R-CODEWORD
+def test_a_code_word_said_on_the_phone_goes_to_the_top(client, world, clock_june_bst):  # R-CODEWORD
     visit = world.visit()
     client.force_login(world.office)
     record(client, visit, EventKind.DEPARTED, world.teacher)
@@ -79,7 +79,7 @@ def test_a_code_word_said_on_the_phone_goes_to_the_top(client, world, clock):  #
 
 
 @pytest.mark.parametrize("who", ["teacher", "dsl", "other_teacher"])
-def test_people_who_do_not_keep_watch_get_404(client, world, clock, who):
+def test_people_who_do_not_keep_watch_get_404(client, world, clock_june_bst, who):
     visit = world.visit()
     client.force_login(getattr(world, who))
     assert client.get(url(visit)).status_code == 404

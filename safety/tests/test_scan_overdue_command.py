@@ -33,13 +33,13 @@ def signed_out(world):
     return visit
 
 
-def test_it_says_when_nothing_is_due(world, clock):
+def test_it_says_when_nothing_is_due(world, clock_june_bst):
     assert "nothing due" in run()
 
 
-def test_it_escalates_and_prints_what_it_did(world, clock):
+def test_it_escalates_and_prints_what_it_did(world, clock_june_bst):
     visit = signed_out(world)
-    clock.move_to(at(11, 40))
+    clock_june_bst.move_to(at(11, 40))
     # Due 11:15 London time: +15 minutes is 11:30 BST = 10:30 UTC (earlier than now: allowed).
     output = run("--now", "2026-06-10T10:30:00+00:00")
     assert "Scan at 2026-06-10 11:30:00 BST" in output
@@ -48,16 +48,16 @@ def test_it_escalates_and_prints_what_it_did(world, clock):
     assert Escalation.objects.filter(visit=visit).count() == 1
 
 
-def test_a_time_without_an_offset_is_london_time(world, clock):
+def test_a_time_without_an_offset_is_london_time(world, clock_june_bst):
     visit = signed_out(world)
-    clock.move_to(at(11, 40))
+    clock_june_bst.move_to(at(11, 40))
     assert "nothing due" in run("--now", "2026-06-10T11:29:00")
     assert f"visit {visit.pk} level 1" in run("--now", "2026-06-10T11:30:00")
 
 
-def test_it_runs_at_the_current_time_without_now(world, clock):
+def test_it_runs_at_the_current_time_without_now(world, clock_june_bst):
     visit = signed_out(world)
-    clock.move_to(at(11, 45))
+    clock_june_bst.move_to(at(11, 45))
     output = run()
     assert "Scan at 2026-06-10 11:45:00 BST" in output and f"visit {visit.pk} level 1" in output
 
@@ -73,7 +73,7 @@ def _everything(visit):
             list(Heartbeat.objects.values_list("last_seen", flat=True)))
 
 
-def test_a_time_later_than_now_is_refused_without_dry_run(world, clock):
+def test_a_time_later_than_now_is_refused_without_dry_run(world, clock_june_bst):
     """The drill that escalated visits not yet due and texted the office and head."""
     visit = signed_out(world)
     before = _everything(visit)
@@ -85,7 +85,7 @@ def test_a_time_later_than_now_is_refused_without_dry_run(world, clock):
     assert not handed_over.called and mail.outbox == []
 
 
-def test_a_dry_run_prints_what_would_happen_and_changes_nothing(world, clock):
+def test_a_dry_run_prints_what_would_happen_and_changes_nothing(world, clock_june_bst):
     visit = signed_out(world)
     run()  # a real scan at 10:02: the heartbeat
     before = _everything(visit)
@@ -100,9 +100,9 @@ def test_a_dry_run_prints_what_would_happen_and_changes_nothing(world, clock):
     assert not handed_over.called and mail.outbox == []
 
 
-def test_a_dry_run_shows_a_repeat_and_who_hears_it(world, clock):
+def test_a_dry_run_shows_a_repeat_and_who_hears_it(world, clock_june_bst):
     visit = signed_out(world)
-    clock.move_to(at(11, 50))
+    clock_june_bst.move_to(at(11, 50))
     scan(at(11, 30))
     scan(at(11, 45))  # level 2 now, due to repeat at 11:55
     output = run("--now", "2026-06-10T12:00", "--dry-run")
@@ -111,12 +111,12 @@ def test_a_dry_run_shows_a_repeat_and_who_hears_it(world, clock):
     assert Escalation.objects.get(visit=visit, level=2).alert_count == 1
 
 
-def test_a_drill_never_stamps_the_heartbeat(world, clock, client):
+def test_a_drill_never_stamps_the_heartbeat(world, clock_june_bst, client):
     """A scan two hours ahead made /health/ 200 and removed the red banner while beat was stopped;
     one in the past made the heartbeat look older than it was."""
     signed_out(world)
     run()  # the last real scan, at 10:02; then beat stops
-    clock.move_to(at(10, 10))
+    clock_june_bst.move_to(at(10, 10))
     run("--now", "2026-06-10T12:10", "--dry-run")
     scan(at(12, 10))  # a drill calling the scan itself, at a time ahead
     scan(at(9, 0))  # and one in the past
@@ -126,8 +126,8 @@ def test_a_drill_never_stamps_the_heartbeat(world, clock, client):
     assert 'data-testid="monitoring-banner"' in client.get("/out/live/").content.decode()
 
 
-def test_a_real_time_scan_stamps_the_heartbeat(world, clock, client):  # the control for the test above
-    clock.move_to(at(10, 10))
+def test_a_real_time_scan_stamps_the_heartbeat(world, clock_june_bst, client):  # the control for the test above
+    clock_june_bst.move_to(at(10, 10))
     run()
     assert list(Heartbeat.objects.values_list("last_seen", flat=True)) == [at(10, 10)]
 

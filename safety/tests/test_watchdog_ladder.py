@@ -16,7 +16,7 @@ from visits.models import EventKind, VisitState
 pytestmark = pytest.mark.django_db
 
 
-def at(visit, minutes, seconds=0):
+def past_due(visit, minutes, seconds=0):
     """`minutes` after the visit's expected return."""
     return visit.expected_return + datetime.timedelta(minutes=minutes, seconds=seconds)
 
@@ -27,33 +27,33 @@ def levels(visit):
 
 def test_on_time_nothing_happens(out_visit):
     visit = out_visit()
-    scan(at(visit, -30))
-    scan(at(visit, 0))
+    scan(past_due(visit, -30))
+    scan(past_due(visit, 0))
     assert levels(visit) == []
 
 
 def test_at_14_minutes_59_nothing_happens(out_visit):  # R-LATE-15
     visit = out_visit()
-    scan(at(visit, 14, 59))
+    scan(past_due(visit, 14, 59))
     assert levels(visit) == []
 
 
 def test_at_15_minutes_the_office_is_flagged_and_nothing_more(out_visit, people):  # R-LATE-15
     visit = out_visit()
-    scan(at(visit, 15))
+    scan(past_due(visit, 15))
     assert levels(visit) == [EscalationLevel.LATE]
     esc = Escalation.objects.get(visit=visit)
     assert esc.reason == EscalationReason.LATE_RETURN
     recipients = set(Notification.objects.filter(escalation=esc).values_list("recipient", flat=True))
     assert recipients == {people["office"].pk}  # the head is not alerted yet
-    scan(at(visit, 29, 59))
+    scan(past_due(visit, 29, 59))
     assert levels(visit) == [EscalationLevel.LATE]
 
 
 def test_at_30_minutes_the_office_must_chase_and_the_head_is_alerted(out_visit, people):  # R-RETURN-30
     visit = out_visit()
-    scan(at(visit, 15))
-    scan(at(visit, 30))
+    scan(past_due(visit, 15))
+    scan(past_due(visit, 30))
     assert levels(visit) == [EscalationLevel.LATE, EscalationLevel.CHASE]
     chase = Escalation.objects.get(visit=visit, level=EscalationLevel.CHASE)
     recipients = set(Notification.objects.filter(escalation=chase).values_list("recipient", flat=True))
@@ -65,26 +65,26 @@ def test_at_30_minutes_the_office_must_chase_and_the_head_is_alerted(out_visit, 
 def test_a_scan_after_a_long_outage_catches_up_one_step_per_pass(out_visit):
     """Beat down for an hour: the next ticks escalate what became due, once each, no storm."""
     visit = out_visit()
-    scan(at(visit, 60))
-    scan(at(visit, 60, 10))
+    scan(past_due(visit, 60))
+    scan(past_due(visit, 60, 10))
     assert levels(visit) == [EscalationLevel.LATE, EscalationLevel.CHASE]
     for seconds in (20, 30, 40):
-        scan(at(visit, 60, seconds))
+        scan(past_due(visit, 60, seconds))
     assert levels(visit) == [EscalationLevel.LATE, EscalationLevel.CHASE]
 
 
 def test_scanning_twice_at_the_same_moment_escalates_once(out_visit):
     visit = out_visit()
-    scan(at(visit, 15))
-    scan(at(visit, 15))
+    scan(past_due(visit, 15))
+    scan(past_due(visit, 15))
     assert Escalation.objects.filter(visit=visit).count() == 1
     assert visit.events.filter(kind=EventKind.ESCALATED).count() == 1
 
 
 def test_a_late_notice_at_plus_10_moves_the_ladder(out_visit, people):  # R-LATE-15
     visit = out_visit()
-    old_plus_15, old_plus_30, new_return = at(visit, 15), at(visit, 30), at(visit, 45)
-    check_in(visit, EventKind.LATE, people["teacher"], now=at(visit, 10), new_expected_return=new_return)
+    old_plus_15, old_plus_30, new_return = past_due(visit, 15), past_due(visit, 30), past_due(visit, 45)
+    check_in(visit, EventKind.LATE, people["teacher"], now=past_due(visit, 10), new_expected_return=new_return)
     visit.refresh_from_db()
     assert visit.expected_return == new_return
     scan(old_plus_15)
@@ -98,20 +98,20 @@ def test_a_late_notice_at_plus_10_moves_the_ladder(out_visit, people):  # R-LATE
 
 def test_a_return_at_plus_20_closes_the_escalation(out_visit, people):  # R-RETURN
     visit = out_visit()
-    scan(at(visit, 15))
-    check_in(visit, EventKind.RETURNED, people["teacher"], now=at(visit, 19))
-    check_in(visit, EventKind.RETURNED, people["ta"], now=at(visit, 20))  # each signs themselves back in
+    scan(past_due(visit, 15))
+    check_in(visit, EventKind.RETURNED, people["teacher"], now=past_due(visit, 19))
+    check_in(visit, EventKind.RETURNED, people["ta"], now=past_due(visit, 20))  # each signs themselves back in
     visit.refresh_from_db()
     assert visit.state == VisitState.RETURNED
     assert visit.next_check_at is None and visit.escalation_level == 0
     assert not Escalation.objects.filter(visit=visit, resolved_at__isnull=True).exists()
-    scan(at(visit, 40))
+    scan(past_due(visit, 40))
     assert levels(visit) == [EscalationLevel.LATE]
 
 
 def test_a_code_word_goes_straight_to_the_top_with_head_and_dsl(out_visit, people):  # R-CODEWORD
     visit = out_visit()
-    check_in(visit, EventKind.DURESS, people["ta"], now=at(visit, -40))
+    check_in(visit, EventKind.DURESS, people["ta"], now=past_due(visit, -40))
     esc = Escalation.objects.get(visit=visit)
     assert esc.level == EscalationLevel.EMERGENCY and esc.reason == EscalationReason.DURESS
     recipients = set(Notification.objects.filter(escalation=esc).values_list("recipient", flat=True))
@@ -122,7 +122,7 @@ def test_a_code_word_goes_straight_to_the_top_with_head_and_dsl(out_visit, peopl
 
 def test_feeling_unsafe_on_arrival_is_an_emergency(out_visit, people):  # R-ARRIVE
     visit = out_visit()
-    check_in(visit, EventKind.UNSAFE, people["teacher"], now=at(visit, -60))
+    check_in(visit, EventKind.UNSAFE, people["teacher"], now=past_due(visit, -60))
     assert levels(visit) == [EscalationLevel.EMERGENCY]
     visit.refresh_from_db()
     assert visit.state == VisitState.LEFT
@@ -130,18 +130,18 @@ def test_feeling_unsafe_on_arrival_is_an_emergency(out_visit, people):  # R-ARRI
 
 def test_an_unacknowledged_top_alert_repeats_every_10_minutes_until_acknowledged(out_visit, people):
     visit = out_visit()
-    scan(at(visit, 15))
-    scan(at(visit, 30))
-    scan(at(visit, 39, 59))
+    scan(past_due(visit, 15))
+    scan(past_due(visit, 30))
+    scan(past_due(visit, 39, 59))
     chase = Escalation.objects.get(visit=visit, level=EscalationLevel.CHASE)
     assert chase.alert_count == 1
-    scan(at(visit, 40))
+    scan(past_due(visit, 40))
     chase.refresh_from_db()
     assert chase.alert_count == 2
     assert Notification.objects.filter(escalation=chase, subject__startswith="REPEAT 2").exists()
-    acknowledge(chase, people["office"], now=at(visit, 41))
-    scan(at(visit, 50))
-    scan(at(visit, 70))
+    acknowledge(chase, people["office"], now=past_due(visit, 41))
+    scan(past_due(visit, 50))
+    scan(past_due(visit, 70))
     chase.refresh_from_db()
     assert chase.alert_count == 2
     assert chase.resolved_at is None  # acknowledged alerts stay visible until resolved
@@ -199,6 +199,6 @@ def test_a_scan_at_the_real_time_records_a_heartbeat(out_visit):
     from safety.models import Heartbeat
 
     visit = out_visit()
-    with time_machine.travel(at(visit, 1), tick=False):
-        scan(at(visit, 1))
-    assert Heartbeat.objects.get(name="watchdog-scan").last_seen == at(visit, 1)
+    with time_machine.travel(past_due(visit, 1), tick=False):
+        scan(past_due(visit, 1))
+    assert Heartbeat.objects.get(name="watchdog-scan").last_seen == past_due(visit, 1)

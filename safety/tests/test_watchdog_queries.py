@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from safety.models import Escalation
 from safety.watchdog import scan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_broker_takes_everything")]
 
 START = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _broker_takes_everything():
     """Notifications are handed to a (mock) broker after each commit, as in production, so that
     none is left to be handed over again by a later scan of these measurements."""

@@ -1,4 +1,4 @@
-"""Helpers for the visit planning tests (fixtures are in conftest.py)."""
+"""Helpers for the visit planning tests (the fixtures are the root conftest.py's test world)."""
 
 import datetime
 

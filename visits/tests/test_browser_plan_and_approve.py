@@ -14,12 +14,6 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def clock():
-    """Real time here: the browser and the live server run on their own clocks."""
-    return None
-
-
-@pytest.fixture
 def page():
     need_chromium()
     from playwright.sync_api import sync_playwright

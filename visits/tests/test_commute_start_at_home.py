@@ -10,13 +10,8 @@ from visits.models import Gate, Visit, VisitState
 
 from .planning import login, make_ready, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt", "shared_family")]
 CREATE = reverse("visits:visit-create")
-
-
-@pytest.fixture(autouse=True)
-def shared(family, teacher):
-    family.shared_with.add(teacher)
 
 
 @pytest.mark.parametrize("starts,ends,gated", [(False, False, False), (True, False, True), (False, True, True),

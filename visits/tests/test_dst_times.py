@@ -13,14 +13,8 @@ from visits.models import Visit
 
 from .planning import login, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt", "shared_family")]
 CREATE = reverse("visits:visit-create")
-
-
-@pytest.fixture(autouse=True)
-def shared(family, teacher):
-    """Visiting staff plan visits for families the head has shared with them (R-CONFIDENTIAL)."""
-    family.shared_with.add(teacher)
 
 
 def test_an_ordinary_local_time_becomes_the_right_utc_instant():
@@ -42,8 +36,8 @@ def test_a_time_in_the_autumn_overlap_is_ambiguous():
     assert exc.value.code == "dst_ambiguous"
 
 
-def test_it_refuses_a_start_in_the_dst_gap_with_a_form_error(client, clock, teacher, ta, family):
-    clock.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
+def test_it_refuses_a_start_in_the_dst_gap_with_a_form_error(client, clock_tuesday_gmt, teacher, ta, family):
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
     response = login(client, teacher).post(
         CREATE, plan_data(family, teacher, [ta], day="2026-03-29", start="01:30", back="03:30"))
     assert response.status_code == 200
@@ -51,8 +45,8 @@ def test_it_refuses_a_start_in_the_dst_gap_with_a_form_error(client, clock, teac
     assert not Visit.objects.exists()
 
 
-def test_it_refuses_a_return_in_the_dst_gap_with_a_form_error(client, clock, teacher, ta, family):
-    clock.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
+def test_it_refuses_a_return_in_the_dst_gap_with_a_form_error(client, clock_tuesday_gmt, teacher, ta, family):
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
     response = login(client, teacher).post(
         CREATE, plan_data(family, teacher, [ta], day="2026-03-29", start="00:15", back="01:45"))
     assert response.status_code == 200
@@ -60,8 +54,8 @@ def test_it_refuses_a_return_in_the_dst_gap_with_a_form_error(client, clock, tea
     assert not Visit.objects.exists()
 
 
-def test_it_refuses_an_ambiguous_start_with_a_form_error(client, clock, teacher, ta, family):
-    clock.move_to(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC))
+def test_it_refuses_an_ambiguous_start_with_a_form_error(client, clock_tuesday_gmt, teacher, ta, family):
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC))
     response = login(client, teacher).post(
         CREATE, plan_data(family, teacher, [ta], day="2026-10-25", start="01:30", back="03:30"))
     assert response.status_code == 200
@@ -69,8 +63,8 @@ def test_it_refuses_an_ambiguous_start_with_a_form_error(client, clock, teacher,
     assert not Visit.objects.exists()
 
 
-def test_a_visit_on_the_day_the_clocks_change_keeps_its_local_times(client, clock, teacher, ta, family):
-    clock.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
+def test_a_visit_on_the_day_the_clocks_change_keeps_its_local_times(client, clock_tuesday_gmt, teacher, ta, family):
+    clock_tuesday_gmt.move_to(datetime.datetime(2026, 3, 20, 9, tzinfo=datetime.UTC))
     response = login(client, teacher).post(
         CREATE, plan_data(family, teacher, [ta], day="2026-03-29", start="10:00", back="11:30"))
     assert response.status_code == 302

@@ -9,7 +9,7 @@ from visits.models import EventKind, VisitState
 
 from .planning import login, make_ready, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture

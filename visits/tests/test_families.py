@@ -9,7 +9,7 @@ from visits.models import Carer, Child, Family
 
 from .planning import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 CREATE = reverse("visits:family-create")
 
 

@@ -13,7 +13,7 @@ from visits.models import Gate, Purpose, VisitState
 
 from .planning import login, make_ready, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 HEAD_ONLY = "Only the head of school can approve"
 

@@ -19,7 +19,7 @@ from visits.models import Purpose
 
 from .planning import NOW, login, make_ready, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 NOT_YET = "not yet approved"
 

@@ -9,7 +9,7 @@ from visits.models import Carer
 
 from .planning import login, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from visits.models import VisitState
 
 from .planning import TOMORROW, login, make_ready, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 def queries_for(client, url):

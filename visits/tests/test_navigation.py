@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from .planning import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 APPROVALS, VISITS, FAMILIES, TIMETABLE = (reverse("visits:approvals"), reverse("visits:visit-list"),
                                           reverse("visits:family-list"), reverse("visits:timetable"))

@@ -12,7 +12,7 @@ from visits.models import RiskAssessment, Visit, VisitState
 
 from .planning import TOMORROW, login, make_ready, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture

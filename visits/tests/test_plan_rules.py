@@ -11,14 +11,8 @@ from visits.models import Gate, RiskAssessment, Visit, VisitState
 
 from .planning import TOMORROW, login, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt", "shared_family")]
 CREATE = reverse("visits:visit-create")
-
-
-@pytest.fixture(autouse=True)
-def shared(family, teacher):
-    """Visiting staff plan visits for families the head has shared with them (R-CONFIDENTIAL)."""
-    family.shared_with.add(teacher)
 
 
 def errors_of(response, field):

@@ -16,17 +16,12 @@ from visits.models import EventKind, Gate, Purpose, SafetyChecklist, Visit, Visi
 
 from .planning import TOMORROW, local, login, make_ready, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt", "shared_family")]
 CREATE = reverse("visits:visit-create")
 
 
 def text(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-@pytest.fixture(autouse=True)
-def shared(family, teacher):
-    family.shared_with.add(teacher)
 
 
 # --- R-REASON: a purpose from the known reasons (policies 001, 003), "other" with its text ---------

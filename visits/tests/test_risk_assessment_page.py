@@ -8,7 +8,7 @@ from visits.models import HazardKind, SafetyChecklist, VisitState
 
 from .planning import login, make_ready, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 
 @pytest.fixture

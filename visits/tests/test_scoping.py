@@ -8,7 +8,7 @@ from homevisits.factories import FamilyFactory, SchoolFactory, make_staff
 
 from .planning import login, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 FAMILY_PAGES = ["visits:family-detail", "visits:family-edit"]
 VISIT_PAGES = ["visits:visit-detail", "visits:visit-edit", "visits:visit-plan-again", "visits:visit-cancel",

@@ -18,7 +18,7 @@ from visits.services import submit
 
 from .planning import make_ready, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 NOW = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=datetime.UTC)  # a Tuesday, 10:00 in London
 LATER = NOW + datetime.timedelta(hours=7)  # the next `make run`, the same afternoon

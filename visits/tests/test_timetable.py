@@ -11,7 +11,7 @@ from homevisits.factories import FamilyFactory, make_staff
 
 from .planning import TOMORROW, login, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 TIMETABLE = reverse("visits:timetable")
 
 

@@ -14,7 +14,7 @@ from visits.models import Visit
 
 from .planning import login, plan, plan_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 CREATE = reverse("visits:visit-create")
 

@@ -14,7 +14,7 @@ from visits.models import EventKind, VisitState
 
 from .planning import NOW, TOMORROW, local, login, make_ready, plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 AMBER = "Needs the approver's explicit decision"
 

@@ -12,7 +12,7 @@ from notifications.models import Notification
 from visits.models import Incident, Purpose, VisitReport, VisitState
 from visits.reports import reports_overdue, school_days_between
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt")]
 
 NOW = datetime.datetime(2026, 11, 24, 15, 0, tzinfo=datetime.UTC)  # Tuesday
 

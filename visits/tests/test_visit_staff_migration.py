@@ -11,6 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 BEFORE = [("visits", "0004_encrypt_code_words")]
 AFTER = [("visits", "0005_visitstaff_where_each_person_is")]
 
+pytestmark = pytest.mark.usefixtures("clock_tuesday_gmt")
+
 
 def with_accounts_as_now(targets):
     """Accounts sits below visits and is never unapplied with it: the rows this test makes must
