@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "visits",
     "safety",
     "audit",
+    "misimport",
 ]
 
 MIDDLEWARE = [

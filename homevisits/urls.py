@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("visits.report_urls")),
     path("", include("safety.concern_urls")),
     path("", include("audit.urls")),
+    path("", include("misimport.urls")),
 ]
