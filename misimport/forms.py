@@ -4,7 +4,7 @@ from . import columns, reading
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=columns.KINDS, widget=forms.RadioSelect,
+    kind = forms.ChoiceField(label="What the file holds", choices=columns.KINDS,
                              initial=columns.PUPILS)
     source = forms.ChoiceField(label="Exported from", choices=columns.SOURCES, initial=columns.SIMS,
                                help_text="The columns are matched by their headings; you can check and change the "
