@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "safety",
     "audit",
     "misimport",
+    "governors",
 ]
 
 MIDDLEWARE = [

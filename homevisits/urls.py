@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("safety.concern_urls")),
     path("", include("audit.urls")),
     path("", include("misimport.urls")),
+    path("", include("governors.urls")),
 ]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "governors"
+
+urlpatterns = [
+    path("governors/", views.current, name="current"),
+    path("governors/<int:year>/", views.year, name="year"),
+    path("governors/<int:year>/figures.csv", views.year_csv, name="csv"),
+    path("governors/<int:year>/chart-<slug:name>.svg", views.chart, name="chart"),
+]
