@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 
 from accounts import roles
-from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
 from governors import figures
+from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from visits.models import OfferStatus, Outcome, Purpose, VisitReport, VisitState
 
