@@ -14,9 +14,12 @@ STYLE = Style(background="white", plot_background="white", foreground="#212529",
 def _bars(title, labels, this_year, last_year, this_label, last_label, height):
     chart = pygal.HorizontalBar(js=[], style=STYLE, width=760, height=height, print_values=True,
                                 show_y_guides=False, legend_at_bottom=True, truncate_label=-1,
-                                disable_xml_declaration=False, explicit_size=False,
-                                value_formatter=lambda v: f"{v:.0f}", min_scale=2, max_scale=6)
+                                disable_xml_declaration=False, explicit_size=False)
     chart.title = title
+    # Whole numbers on the axis: counts, not fractions of a visit.
+    top = max([1, *this_year, *last_year])
+    step = -(-top // 6)
+    chart.y_labels = list(range(0, top + step, step))
     chart.x_labels = labels
     chart.add(this_label, this_year)
     chart.add(last_label, last_year)

@@ -6,11 +6,12 @@ import datetime
 from csp.decorators import csp_replace
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from visits.csv_export import csv_response
 
-from . import charts, figures
+from . import charts, figures, pdf
 from .access import report_school
 
 FIRST_YEAR = 2000
@@ -34,9 +35,7 @@ def current(request):
     return redirect("governors:year", year=figures.academic_year_of(timezone.localdate()))
 
 
-def year(request, year):
-    school = _school(request)
-    year = _year(year)
+def _context(school, year, *, inline_charts=False):
     this, last = figures.compared(school, year)
     sections = []
     for section, measure, a, b in figures.rows(this, last):
@@ -44,12 +43,32 @@ def year(request, year):
             sections.append((section, []))
         sections[-1][1].append((measure, a, b))
     now_year = figures.academic_year_of(timezone.localdate())
-    return render(request, "governors/year.html", {
+    return {
         "school": school, "this": this, "last": last, "sections": sections,
         "years": [(y, figures.year_label(y)) for y in range(now_year, max(FIRST_YEAR, now_year - 6) - 1, -1)],
         "start": datetime.date(year, 9, 1), "end": datetime.date(year + 1, 8, 31),
         "generated": timezone.localtime(), "in_progress": year == now_year,
-    })
+        "chart_src": {name: pdf.data_url(draw(this, last)) if inline_charts else
+                      reverse("governors:chart", args=[year, name]) for name, draw in charts.CHARTS.items()},
+        "pdf_available": pdf.available(),
+    }
+
+
+def year(request, year):
+    school = _school(request)
+    year = _year(year)
+    return render(request, "governors/year.html", _context(school, year))
+
+
+def year_pdf(request, year):
+    school = _school(request)
+    year = _year(year)
+    if not pdf.available():
+        raise Http404("No PDF on this server.")
+    context = _context(school, year, inline_charts=True)
+    response = HttpResponse(pdf.render(context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="governors-year-{context["this"].label.replace("/", "-")}.pdf"'
+    return response
 
 
 def year_csv(request, year):

@@ -160,3 +160,41 @@ def test_the_dsl_reads_their_own_school_only(client, school, year_data):
     response = client.get(reverse("governors:year", args=[2025]))
     assert response.status_code == 200
     assert response.context["this"].visits_made == 0
+
+
+def test_the_pdf_is_made_on_the_server_when_weasyprint_is_here(client, head, year_data):
+    from governors import pdf
+
+    client.force_login(head)
+    page = client.get(reverse("governors:year", args=[2025])).content.decode()
+    if not pdf.available():
+        assert 'data-testid="pdf-missing"' in page
+        assert client.get(reverse("governors:pdf", args=[2025])).status_code == 404
+        return
+    assert 'data-testid="pdf-link"' in page
+    response = client.get(reverse("governors:pdf", args=[2025]))
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    from homevisits.tests.browser import out_dir
+
+    (out_dir("pdf") / "governors-year-server.pdf").write_bytes(response.content)
+
+
+def test_without_weasyprint_the_page_says_why_and_still_prints(client, head, year_data, monkeypatch):
+    from governors import pdf
+
+    monkeypatch.setattr(pdf, "weasyprint", None)
+    client.force_login(head)
+    page = client.get(reverse("governors:year", args=[2025])).content.decode()
+    assert "can't be made on this server" in page and "data-print" in page
+    assert client.get(reverse("governors:pdf", args=[2025])).status_code == 404
+
+
+def test_the_pdf_fetches_nothing_from_outside(monkeypatch):
+    from governors import pdf
+
+    if not pdf.available():
+        pytest.skip("WeasyPrint is not installed here")
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        pdf.url_fetcher().fetch("http://127.0.0.1:1/secret")
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        pdf.url_fetcher().fetch("file:///etc/passwd")
