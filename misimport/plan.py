@@ -395,6 +395,9 @@ def plan_staff(school, rows) -> Plan:
             row.problem("email", f"“{row.text('email')}” is not an email address." if email
                         else "Enter the email address: the invitation to set a password goes there.")
             email = ""
+        if len(email) > 150:  # it becomes the username
+            row.problem("email", "An email address to sign in with has at most 150 characters.")
+            email = ""
         if email and email in seen:
             row.problem("email", f"Duplicate: {email} is also on line {seen[email]}.")
             email = ""

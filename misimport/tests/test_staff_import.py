@@ -83,8 +83,9 @@ def test_unknown_roles_bad_emails_phones_and_duplicates_are_named(admin_client):
     rows[1]["Work Email"] = "not an address"
     rows[2]["Mobile"] = "0123"
     rows[4]["Work Email"] = rows[3]["Work Email"]
+    rows[5]["Work Email"] = "k" * 140 + "@school.example"
     plan = upload(admin_client, _staff_csv(rows), kind="staff").context["plan"]
     assert [(p.line, p.column) for p in plan.problems] == [
-        (2, "Role in Home Visits"), (3, "Email address"), (4, "Mobile"), (6, "Email address")]
+        (2, "Role in Home Visits"), (3, "Email address"), (4, "Mobile"), (6, "Email address"), (7, "Email address")]
     assert "Unknown role “Caretaker”" in plan.problems[0].message
     assert not StaffProfile.objects.exclude(user__username="schooladmin").exists()
