@@ -52,3 +52,29 @@ def test_upload_preview_fix_and_import(live_server, school_admin, school, files,
         shot(page, f"mis-import-done-{name}")
     assert Child.objects.filter(family__school=school).count() == 40
     assert not small, f"smaller than 44 px: {small}"
+
+
+def test_the_column_matching_page_on_a_phone(live_server, school_admin, school, tmp_path):
+    rows = [{"Pupil ID": r["UPN"], "Given": r["Legal Forename"], "Family name": r["Legal Surname"],
+             "Born": r["DOB"], "Street": r["Address Line 1"], "PC": r["Postcode"]} for r in samples.pupil_rows(5)]
+    export = tmp_path / "other-system.csv"
+    export.write_bytes(samples.to_csv(rows))
+    with chromium() as browser:
+        page = page_for(browser, live_server, school_admin, **PHONE)
+        page.goto(live_server.url + "/school/import/")
+        page.select_option("select[name=source]", "other")
+        page.set_input_files("input[type=file]", str(export))
+        page.get_by_role("button", name="Upload and check").click()
+        page.get_by_test_id("mapping-form").wait_for()
+        for field, heading in (("upn", "Pupil ID"), ("first_name", "Given"), ("last_name", "Family name"),
+                               ("date_of_birth", "Born"), ("address_line1", "Street"), ("postcode", "PC")):
+            page.select_option(f"select[name={field}]", heading)
+        small = small_targets(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        shot(page, "mis-import-columns-phone")
+        page.get_by_role("button", name="Check the file").click()
+        page.get_by_test_id("confirm-form").wait_for()
+        page.get_by_role("button", name="Import now").click()
+        page.get_by_test_id("done-counts").wait_for()
+    assert Child.objects.filter(family__school=school).count() == 5
+    assert not small, f"smaller than 44 px: {small}"
