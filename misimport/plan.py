@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts import account_audit, roles
+from accounts import account_audit, remit
 from accounts.models import AccountChangeKind, School, StaffProfile
 from accounts.phone import to_uk_phone
 from visits.models import Carer, Child, Family
@@ -373,12 +373,30 @@ def plan_pupils(school, rows) -> Plan:
 
 
 # --- Staff --------------------------------------------------------------------------------------
+# Whoever imports is held to the one remit for accounts (accounts.remit), the same as in the Django
+# admin: they give only the roles it lets them give, and an account it puts out of their reach (a
+# superuser's, a Django admin user's, a senior role's or their own) keeps its roles. The import
+# never sets a password, the active flag or an account's school, and never changes an email.
 
-def _role_words() -> str:
-    return ", ".join(roles.ALL_ROLES)
+def _role_words(actor) -> str:
+    return ", ".join(sorted(remit.grantable_roles(actor)))
 
 
-def plan_staff(school, rows) -> Plan:
+def _expected(before, role, school):
+    """The account snapshot (accounts.account_audit) the import would leave: `before` with the role
+    added (a new account: just that role, no password, in the importing school)."""
+    if before is None:
+        return {"is_superuser": False, "is_staff": False, "is_active": True, "password": "!", "username": "",
+                "email": "", "permissions": frozenset(), "roles": frozenset({role}), "school": school.pk}
+    return {**before, "roles": before["roles"] | {role}}
+
+
+def _holds(school, email, role) -> bool:
+    return bool(email) and get_user_model().objects.filter(email__iexact=email, groups__name=role,
+                                                           profile__school=school).exists()
+
+
+def plan_staff(school, rows, actor) -> Plan:
     plan = Plan(columns.STAFF)
     User = get_user_model()
     seen = {}
@@ -405,8 +423,11 @@ def plan_staff(school, rows) -> Plan:
             seen[email] = row.line
         role = columns.role_for(row.text("role"))
         if role is None:
-            row.problem("role", f"Unknown role “{row.text('role')}”: use one of {_role_words()}, or a job "
-                                "such as teacher, teaching assistant, office manager or headteacher.")
+            row.problem("role", f"Unknown role “{row.text('role')}”: use one of {_role_words(actor)}, or a job "
+                                "such as teacher, teaching assistant or office manager.")
+        elif remit.role_refusal(actor, role) and not _holds(school, email, role):
+            # (The school's head in the file as its head is no grant: that row goes through.)
+            row.problem("role", remit.role_refusal(actor, role))
         mobile = row.text("mobile")
         if mobile:
             number = to_uk_phone(mobile)
@@ -418,12 +439,21 @@ def plan_staff(school, rows) -> Plan:
         accounts = list(User.objects.filter(email__iexact=email).select_related("profile__school")[:2])
         user = accounts[0] if len(accounts) == 1 else None
         profile = getattr(user, "profile", None) if user else None
-        if accounts and (user is None or user.is_superuser or profile is None or profile.school_id != school.pk):
+        if accounts and (user is None or profile is None or profile.school_id != school.pk):
             row.problem("email", "This email address belongs to an account outside this school: it can't be "
                                  "imported here. Ask whoever runs Home Visits for your trust.")
             continue
+        if user is not None and (user.is_superuser or user.is_staff):
+            row.problem("email", "This email address belongs to an account that only a superuser changes (in the "
+                                 "Django admin): leave it out of the file.")
+            continue
         if not accounts and User.objects.filter(username__iexact=email).exists():
             row.problem("email", "An account with this email as its username belongs to someone else.")
+            continue
+        before = account_audit.snapshot(user) if user else None
+        refused = remit.refusals(actor, user or User(username=email), before, _expected(before, role, school))
+        if refused:
+            row.problem("role", " ".join(refused))
             continue
         values = {"first_name": first, "last_name": last, "mobile": mobile,
                   "job_title": row.text("job_title")[:100] if row.has("job_title") else None, "role": role}
@@ -439,7 +469,7 @@ def plan_staff(school, rows) -> Plan:
             changed.append("mobile")
         if values["job_title"] is not None and profile.job_title != values["job_title"]:
             changed.append("job title")
-        if not user.groups.filter(name=role).exists():
+        if role not in before["roles"]:
             changed.append(f"role {role}")
         action = "updated" if changed else "unchanged"
         plan.counted("staff").add(action)
@@ -452,9 +482,10 @@ def plan_staff(school, rows) -> Plan:
     return plan
 
 
-def make_plan(kind, school, table, mapping) -> Plan:
+def make_plan(kind, school, table, mapping, actor) -> Plan:
+    """`actor` is who imports: a staff file is held to their remit (accounts.remit)."""
     rows, blank = rows_of(kind, table, mapping)
-    plan = (plan_pupils if kind == columns.PUPILS else plan_staff)(school, rows)
+    plan = plan_pupils(school, rows) if kind == columns.PUPILS else plan_staff(school, rows, actor)
     plan.blank_rows = blank
     return plan
 
@@ -471,7 +502,7 @@ def run(kind, school, table, mapping, actor, invite) -> Plan:
     with transaction.atomic():
         # One import at a time per school: the second waits, then sees what the first wrote.
         School.objects.select_for_update().get(pk=school.pk)
-        plan = make_plan(kind, school, table, mapping)
+        plan = make_plan(kind, school, table, mapping, actor)
         if not plan.ok:
             raise NotImported(plan)
         for what, obj, action in plan._saves:
@@ -497,7 +528,7 @@ def _create_staff(school, email, values, actor, invite):
     user.groups.add(Group.objects.get(name=values["role"]))
     StaffProfile.objects.create(user=user, school=school, mobile=values["mobile"] or "",
                                 job_title=values["job_title"] or "")
-    account_audit.record_differences(actor, user, None, account_audit.snapshot(user))
+    _check_and_record(actor, user, None)
     invite(user)
     account_audit.record(actor, user, AccountChangeKind.PASSWORD_RESET_SENT, new=email, school=school)
 
@@ -513,4 +544,14 @@ def _update_staff(user, values, actor):
         profile.job_title = values["job_title"]
     profile.save(update_fields=["mobile", "job_title"])
     user.groups.add(Group.objects.get(name=values["role"]))
-    account_audit.record_differences(actor, user, before, account_audit.snapshot(user))
+    _check_and_record(actor, user, before)
+
+
+def _check_and_record(actor, user, before):
+    """The remit checked again on what was actually written (inside the import's transaction, so a
+    refusal undoes the whole import), then the account's changes recorded for the audit page."""
+    after = account_audit.snapshot(user)
+    problems = remit.refusals(actor, user, before, after)
+    if problems:
+        raise PermissionDenied(" ".join(problems))
+    account_audit.record_differences(actor, user, before, after)

@@ -103,7 +103,7 @@ def columns_view(request, token):
 def preview(request, token):
     school, item = _pending(request, token)
     table = _table(request, token, item)
-    plan = make_plan(item["kind"], school, table, item["mapping"])
+    plan = make_plan(item["kind"], school, table, item["mapping"], request.user)
     return render(request, "misimport/preview.html", _preview_context(school, item, token, plan))
 
 

@@ -25,18 +25,19 @@ def test_staff_are_created_with_roles_and_invited_to_set_a_password(admin_client
     assert plan.ok and plan.counts["staff"].created == 6
     with run_tasks():
         confirm(admin_client, token_of(response))
-    head = User.objects.get(email="sam.carter@school.example")
-    assert not head.has_usable_password()
-    assert has_role(head, roles.HEAD) and head.profile.school == school
-    assert str(head.profile.mobile) == "+447700900200" and head.profile.job_title == "Head teacher"
+    sam = User.objects.get(email="sam.carter@school.example")
+    assert not sam.has_usable_password()
+    assert has_role(sam, roles.OFFICE) and sam.profile.school == school
+    assert str(sam.profile.mobile) == "+447700900200" and sam.profile.job_title == "Receptionist"
+    assert has_role(User.objects.get(email="priya.shah@school.example"), roles.VISITING_STAFF)
     assert has_role(User.objects.get(email="kim.moss@school.example"), roles.VISITING_STAFF)
     assert has_role(User.objects.get(email="tom.reid@school.example"), roles.OFFICE)
     assert len(mail.outbox) == 6
     invitation = next(m for m in mail.outbox if m.to == ["sam.carter@school.example"])
     assert "Hunsbury Park Primary" in invitation.subject and "/accounts/password/reset/" in invitation.body
-    assert AccountChange.objects.filter(account=head, kind=AccountChangeKind.CREATED, actor=school_admin,
+    assert AccountChange.objects.filter(account=sam, kind=AccountChangeKind.CREATED, actor=school_admin,
                                         school=school).exists()
-    assert AccountChange.objects.filter(account=head, kind=AccountChangeKind.PASSWORD_RESET_SENT).exists()
+    assert AccountChange.objects.filter(account=sam, kind=AccountChangeKind.PASSWORD_RESET_SENT).exists()
 
 
 def test_the_invitation_link_sets_the_first_password(admin_client, client, school, run_tasks):
