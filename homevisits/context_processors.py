@@ -1,5 +1,6 @@
 from accounts import roles
 from accounts.models import primary_role, role_names, school_of
+from misimport.access import import_school
 
 
 def school_and_role(request):
@@ -17,6 +18,7 @@ def school_and_role(request):
         "is_school_admin": roles.SCHOOL_ADMIN in names or user.is_superuser,
         "is_approver": bool(names & set(roles.APPROVERS)),
         "is_watcher": bool(names & set(roles.WATCHERS)),
+        "may_import": import_school(user) is not None,
     }
 
 

@@ -93,3 +93,19 @@ def test_an_admin_moved_to_another_school_cannot_confirm_an_earlier_upload(admin
     school_admin.profile.save()
     assert admin_client.post(reverse("misimport:confirm", args=[token])).status_code == 404
     assert not Child.objects.exists()
+
+
+@pytest.mark.parametrize(("role", "shown"), [(roles.HEAD, True), (roles.SCHOOL_ADMIN, True),
+                                             (roles.DSL, False), (roles.OFFICE, False), (roles.VISITING_STAFF, False)])
+def test_the_import_is_in_the_menu_of_those_who_may_import(client, school, role, shown):
+    client.force_login(make_staff(school, role))
+    page = client.get(reverse("home"), follow=True)
+    assert page.status_code == 200
+    assert ('class="nav-link" href="/school/import/"' in page.content.decode()) is shown
+
+
+def test_a_superuser_outside_a_school_has_no_import_link(client):
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "x-long-password-1"))
+    page = client.get(reverse("home"), follow=True)
+    assert page.status_code == 200 and 'href="/school/import/"' not in page.content.decode()
+    assert client.get(reverse("misimport:start")).status_code == 404
