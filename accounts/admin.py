@@ -292,7 +292,7 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if not _unrestricted(request):
             if db_field.name == "groups":
-                kwargs["queryset"] = Group.objects.filter(name__in=remit.GRANTABLE_ROLES).order_by("name")
+                kwargs["queryset"] = Group.objects.filter(name__in=remit.grantable_roles(request.user)).order_by("name")
             elif db_field.name == "user_permissions":
                 kwargs["queryset"] = Permission.objects.none()
         return super().formfield_for_manytomany(db_field, request, **kwargs)

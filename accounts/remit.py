@@ -28,6 +28,21 @@ def is_unrestricted(actor) -> bool:
     return bool(getattr(actor, "is_superuser", False))
 
 
+def grantable_roles(actor) -> frozenset:
+    """The roles `actor` may give or take away: every role for a superuser, Office and Visiting
+    staff for anyone else who manages a school's accounts (the Django admin, the MIS import)."""
+    return frozenset(roles.ALL_ROLES) if is_unrestricted(actor) else GRANTABLE_ROLES
+
+
+def role_refusal(actor, role) -> str:
+    """What to tell `actor` asking to give `role` outside their remit ("" if they may give it)."""
+    if role in grantable_roles(actor):
+        return ""
+    allowed = " and ".join(sorted(grantable_roles(actor)))
+    return (f"Only {allowed} can be given here; ask a superuser (whoever runs Home Visits for your school "
+            f"or trust) to give {role}.")
+
+
 def is_senior_account(actor, target) -> bool:
     """An account whose roles, email and active status a school admin must leave alone."""
     return (target.pk == actor.pk or target.is_superuser or target.is_staff
@@ -66,7 +81,7 @@ def refusals(actor, target, before, after) -> list[str]:
     if before is None and after["password"] and not after["password"].startswith("!"):
         problems.append("A school admin sends a password reset email instead of setting a password.")
     changed_roles = base["roles"] ^ after["roles"]
-    if changed_roles - GRANTABLE_ROLES:
+    if changed_roles - grantable_roles(actor):
         problems.append("Only a superuser can grant or remove the roles Head of school, DSL and School admin.")
     senior = before is not None and (_senior_snapshot(before) or target.pk == actor.pk)
     if senior:

@@ -1,5 +1,6 @@
 from accounts import permissions, roles
 from accounts.models import primary_role, role_names, school_of
+from misimport.access import import_school
 from safety.health import monitoring_is_down
 
 
@@ -18,6 +19,7 @@ def school_and_role(request):
         "is_school_admin": roles.SCHOOL_ADMIN in names or user.is_superuser,
         "is_approver": bool(names & set(permissions.LEADS)),
         "is_watcher": bool(names & set(permissions.CALL_TAKERS)),
+        "may_import": import_school(user) is not None,
     }
 
 

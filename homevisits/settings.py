@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "visits",
     "safety",
     "audit",
+    "misimport",
+    "governors",
 ]
 
 MIDDLEWARE = [
@@ -408,5 +410,7 @@ LOGGING = {
     "filters": {"scrub_paths": {"()": "homevisits.logredact.ScrubPathsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_paths"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every step of every PDF at INFO; its warnings (a stylesheet it cannot read) still show.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }

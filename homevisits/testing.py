@@ -21,6 +21,12 @@ def need(available: bool, what: str) -> None:
     pytest.skip(message)
 
 
+def require_pdf() -> bool:
+    """REQUIRE_PDF=1 (set by CI, which installs WeasyPrint's system libraries): the server PDF must be
+    made, not just the note saying why it can't be."""
+    return os.environ.get("REQUIRE_PDF", "") in ("1", "true", "yes")
+
+
 def postgres_configured() -> bool:
     return connection.vendor == "postgresql"
 

@@ -26,4 +26,6 @@ urlpatterns = [
     path("", include("visits.report_urls")),
     path("", include("safety.concern_urls")),
     path("", include("audit.urls")),
+    path("", include("misimport.urls")),
+    path("", include("governors.urls")),
 ]

@@ -132,6 +132,12 @@ class Child(models.Model):
     date_of_birth = models.DateField(
         validators=[DateWithin(back=30, ahead=0, too_late="The date of birth can't be in the future.")])
     class_name = models.CharField("class", max_length=50, blank=True)
+    # The school's MIS identifiers: a re-import (misimport) updates the pupil they name. A reception
+    # intake pupil may have an admission number before a UPN.
+    upn = models.CharField("UPN", max_length=13, blank=True, db_index=True)
+    admission_number = models.CharField(max_length=20, blank=True, db_index=True)
+    # On roll from (a reception intake before September is visited before this date).
+    on_roll_from = models.DateField("on roll from", null=True, blank=True, validators=[DateWithin(back=30, ahead=2)])
     left_school_on = models.DateField(null=True, blank=True, help_text="Starts the retention clock.",
                                       validators=[DateWithin(back=50, ahead=2)])
 
@@ -152,7 +158,10 @@ class Carer(models.Model):
     name = models.CharField(max_length=150)
     relationship = models.CharField(max_length=60)
     phone = UKPhoneNumberField(region="GB", blank=True)
+    phone_alt = UKPhoneNumberField("other phone", region="GB", blank=True)
     parental_responsibility = models.BooleanField(default=True)
+    # From the MIS (a court order or the school's own record): staff must not contact this person.
+    must_not_contact = models.BooleanField("must not be contacted", default=False)
 
     history = HistoricalRecords(bases=[SchoolStampedHistory])
 

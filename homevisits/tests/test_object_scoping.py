@@ -38,7 +38,11 @@ KIND_BY_PREFIX = {"visits": "visit", "out": "visit", "families": "family", "conc
 # Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
 # elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
 # visits/tests/test_visit_form_scales.py).
-NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-enrol", "visits:visit-form-part"}
+NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-enrol", "visits:visit-form-part",
+                  # An upload's random name, bound to its uploader's session: misimport/tests/test_import_scoping.py
+                  "misimport:columns", "misimport:preview", "misimport:confirm", "misimport:cancel",
+                  # An academic year and a chart's name: governors/tests/test_governors_year.py
+                  "governors:year", "governors:csv", "governors:chart", "governors:pdf"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the world fixture.
