@@ -5,6 +5,7 @@ behind these fixtures are plain functions in homevisits/factories.py, for tests 
 
 import contextlib
 import datetime
+import zoneinfo
 
 import pytest
 import time_machine
@@ -13,6 +14,8 @@ from homevisits import factories
 from homevisits.celery import app
 from safety.watchdog import check_in
 from visits.models import EventKind
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +65,19 @@ def clock_monday_gmt():
 def clock_monday_8am_gmt():
     """Monday 2 March 2026, 08:00 in London (GMT), a session's first sign-in of the day."""
     yield from _frozen(factories.MONDAY_GMT - datetime.timedelta(hours=1))
+
+
+@pytest.fixture
+def clock_tomorrow_afternoon_ticking():
+    """Tomorrow at 14:00 in London, and running: for browser tests of a working day, whatever the hour
+    of the run (at 00:30 "signed out two hours ago" would be yesterday). Tomorrow rather than today,
+    because the browser keeps cookies by its own, real clock: a session that expires hours after a
+    moment in the past would already be gone. Give the browser the same moment with
+    `context.clock.install(time=...)` before its first page."""
+    day = datetime.datetime.now(LONDON).date() + datetime.timedelta(days=1)
+    moment = datetime.datetime.combine(day, datetime.time(14, 0), tzinfo=LONDON)
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 # --- Schools and people --------------------------------------------------------------------------
