@@ -23,7 +23,7 @@ from visits.models import RecordedHow, Visit
 
 from . import ladder
 from .alerts import notify_escalation
-from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
+from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 
 def _round_escalations(visit: Visit) -> list[Escalation]:
@@ -80,6 +80,8 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
     current = open_alert(visit, lock=True)
     if current is not None and current.level > level:
         return None
+    if current is not None and current.level == level == EscalationLevel.EMERGENCY:
+        return _sound_again(current, reason, now)
     if current is not None:
         current.visit = visit
     try:
@@ -97,6 +99,21 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
                  note=esc.get_level_display(), data={"level": level, "reason": reason})
     notify_escalation(esc, 1, now)
     return esc
+
+
+def _sound_again(alert: Escalation, reason, now) -> Escalation:
+    """A code word, duress or "not safe" while the visit's top-level alert is already open (R-CODEWORD):
+    a new signal from someone in danger, never absorbed by the first. It goes out again to everyone
+    at once, and whoever had acknowledged the first must acknowledge again, so it repeats until then."""
+    alert.alert_count += 1
+    alert.last_alert_at = now
+    alert.acknowledged_at, alert.acknowledged_by = None, None
+    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by"])
+    record_event(alert.visit, EventKind.ALERT_REPEATED, None, at=now, how=RecordedHow.SYSTEM,
+                 note=alert.get_level_display(), data={"level": alert.level, "alert": alert.alert_count,
+                                                       "reason": reason})
+    notify_escalation(alert, alert.alert_count, now)
+    return alert
 
 
 def raised_note(level: int) -> str:

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from homevisits.home import twelve_weeks
+from notifications.models import Notification
 from safety.board import live_board
 from safety.models import ContactAttempt, ContactOutcome, Escalation, EscalationLevel
 from safety.watchdog import acknowledge, check_in, record_contact, scan
@@ -180,3 +181,28 @@ def test_the_migration_links_earlier_levels_to_the_level_they_were_raised_to(wor
     chase.refresh_from_db()
     assert late.raised_to == chase and chase.raised_to is None
     assert late.resolved_at == at(12)  # its own closing time kept
+
+
+def test_a_second_code_word_after_the_first_was_acknowledged_sounds_the_alert_again(world, clock_june_bst):
+    # R-CODEWORD: each signal from someone in danger reaches people; an acknowledged alert does not
+    # swallow the next one.
+    visit = world.visit()
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10))
+    check_in(visit, EventKind.DURESS, world.teacher, now=at(10, 20))
+    first = Escalation.objects.get(visit=visit)
+    acknowledge(first, world.office, now=at(10, 21))
+    sent_before = Notification.objects.filter(escalation=first).count()
+    assert sent_before > 0
+
+    check_in(visit, EventKind.DURESS, world.ta, now=at(10, 40))
+    alert = Escalation.objects.get(visit=visit)  # still the one alert, at the top level
+    assert (alert.pk, alert.level, alert.alert_count) == (first.pk, EscalationLevel.EMERGENCY, 2)
+    assert alert.acknowledged_at is None and alert.last_alert_at == at(10, 40)
+    again = Notification.objects.filter(escalation=alert).exclude(pk__in=Notification.objects.filter(
+        escalation=first, created_at__lt=at(10, 40)).values("pk"))
+    assert again.count() == sent_before  # everyone who heard the first hears this one
+    assert all(n.subject.startswith("REPEAT 2:") for n in again)
+    assert visit.events.filter(kind=EventKind.ALERT_REPEATED, at=at(10, 40)).exists()
+    visit.refresh_from_db()
+    # Unacknowledged again: it repeats until someone takes it (R-RETURN-30's repeat).
+    assert visit.next_check_at == at(10, 40) + datetime.timedelta(minutes=visit.school.alert_repeat_minutes)
