@@ -154,7 +154,7 @@ PLAN_FIELD_MAP = {"planned_start": "start_time", "expected_return": "return_time
 
 # How many families one search offers (a school has hundreds; typing more narrows it).
 FAMILY_RESULTS = 15
-# The parts of the plan form that are drawn again as it is filled in (visits.views.visit_form_part).
+# The parts of the plan form that are drawn again as it is filled in (visits.views.plans.visit_form_part).
 FORM_PARTS = ("family", "children", "other_staff")
 # A visit is planned within two years of today (either way): beyond that it is a typing slip, and next
 # to the ends of the calendar (9999-12-31) the times can't even be reckoned.

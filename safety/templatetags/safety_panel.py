@@ -6,7 +6,7 @@ from accounts.permissions import may_keep_watch, may_record_calls
 
 from .. import checkins
 from ..models import Escalation
-from ..views import escalation_panel
+from ..presenters import escalation_panel
 
 register = template.Library()
 

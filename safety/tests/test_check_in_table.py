@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from safety.models import Escalation, EscalationLevel, EscalationReason
-from safety.views import offered_kinds
+from safety.presenters import offered_kinds
 from safety.watchdog import check_in
 from visits import lifecycle
 from visits.lifecycle import OUT_STATES, EventKind, VisitState

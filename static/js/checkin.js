@@ -9,7 +9,7 @@
   var button = box.querySelector("[data-wait-button]");
   var deadline = Date.now() + parseInt(box.getAttribute("data-left-seconds"), 10) * 1000;
 
-  // In words, never like a clock time: "19 min 58 s left" (as safety.views.wait_left_text says it).
+  // In words, never like a clock time: "19 min 58 s left" (as safety.presenters.wait_left_text says it).
   function words(left) {
     var mins = Math.floor(left / 60), secs = left % 60;
     return mins ? mins + " min " + secs + " s left" : secs + " s left";

@@ -5,11 +5,11 @@ import datetime
 
 from django.http import Http404
 
-from .csv_export import REPORTS_HEADER, TIMETABLE_HEADER, csv_response, report_rows, timetable_rows
-from .forms import asked_week
-from .localtime import combine_local
-from .models import VisitReport
-from .scoping import may_export_csv, visible_visits
+from ..csv_export import REPORTS_HEADER, TIMETABLE_HEADER, csv_response, report_rows, timetable_rows
+from ..forms import asked_week
+from ..localtime import combine_local
+from ..models import VisitReport
+from ..scoping import may_export_csv, visible_visits
 
 
 def _week(request):

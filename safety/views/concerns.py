@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from homevisits.forms import add_service_errors
 from visits.scoping import AccessKind, note_read, visible_families, visible_visits
 
-from . import concerns
-from .concern_forms import ConcernForm, ConcernUpdateForm
+from .. import concerns
+from ..concern_forms import ConcernForm, ConcernUpdateForm
 
 
 def concern_create(request, family_pk):

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from homevisits.forms import add_service_errors
 
-from . import reports
-from .models import VisitReport
-from .report_forms import FollowUpFormSet, IncidentForm, VisitReportForm
-from .scoping import visible_visits
+from .. import reports
+from ..models import VisitReport
+from ..report_forms import FollowUpFormSet, IncidentForm, VisitReportForm
+from ..scoping import visible_visits
 
 
 def report_form(request, pk):

@@ -1,0 +1,196 @@
+"""What the safety pages and template tags show, worked out once: the check-ins a page offers, the
+sentence after a check-in, the call page's buttons, the R-WAIT countdown, the escalation panel and the
+police pack's last known location. Views and template tags (safety_panel) both call these; nothing
+here reads a request or changes anything."""
+
+import datetime
+
+from django.utils import timezone
+
+from accounts import roles
+from accounts.permissions import may_keep_watch
+from notifications.outbox import school_people
+from visits import lifecycle
+from visits.lifecycle import EventKind
+from visits.models import RecordedHow, Visit, VisitEvent, VisitState
+
+from . import checkins
+from .escalations import next_contact_step
+from .forms import ContactAttemptForm
+from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
+
+
+def hhmm(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%H:%M") if moment else "?"
+
+
+def duration(delta: datetime.timedelta) -> str:
+    total = max(0, int(delta.total_seconds() // 60))
+    hours, mins = divmod(total, 60)
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def offered_kinds(visit: Visit, now: datetime.datetime) -> list[str]:
+    """The check-ins the service accepts from the visit's state (the one table in
+    visits.lifecycle), in the order the pages show them; the service still checks every one."""
+    if visit.state == VisitState.APPROVED and timezone.localdate(visit.planned_start) != timezone.localdate(now):
+        return []  # R-DEPART: only on the day of the visit.
+    return lifecycle.kinds_accepted_from(visit.state)
+
+
+def _returned_text(event: VisitEvent, visit: Visit, who: str) -> str:
+    """R-RETURN: one person back; the visit is over only when everyone is."""
+    at = hhmm(event.at)
+    back = "Home safe" if visit.ends_at_home else "Back at school"
+    if visit.state == VisitState.RETURNED:
+        return f"{back}{who} at {at}. Everyone is back: the visit is closed."
+    still_out = ", ".join(p.get_full_name() or p.get_username() for p in visit.staff_out())
+    return (f"{back}{who} at {at}. Still out: {still_out}. The visit stays open, and watched, "
+            "until everyone is back.")
+
+
+def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
+    """What the page says once an event is recorded ("On your way: left at 10:02. Expected back 11:15.")."""
+    at, back = hhmm(event.at), hhmm(visit.expected_return)
+    who = ""
+    if event.how == RecordedHow.PHONE and event.on_behalf_of:
+        who = f" for {event.on_behalf_of.get_full_name() or event.on_behalf_of.get_username()}"
+    text = {
+        EventKind.DEPARTED: (f"Recorded{who}: left for the visit at {at}. Expected back {back}." if who
+                             else f"On your way: left at {at}. Expected back {back}."),
+        EventKind.ARRIVED: f"Arrival recorded{who} at {at}.",
+        EventKind.UNSAFE: f"Recorded{who} at {at}: does not feel safe. The head of school has been alerted.",
+        EventKind.OK: f"Check-in recorded{who} at {at}. Expected back {back}.",
+        EventKind.LATE: f"Running late recorded{who} at {at}. Expected back {back}.",
+        EventKind.NO_ONE_HOME: f"No one home recorded{who} at {at}. Expected back {back}.",
+        EventKind.LEFT: f"Left the property{who} at {at}. Expected back {back}.",
+        EventKind.ABANDONED: f"Visit abandoned{who} at {at}. The head of school has been told.",
+        EventKind.RETURNED: _returned_text(event, visit, who),
+        EventKind.DURESS: f"CODE WORD recorded{who} at {at}. The office, head and DSL have been alerted.",
+    }.get(event.kind, f"{event.get_kind_display()} recorded{who} at {at}.")
+    if duplicate:
+        text = f"Already recorded: {text}"
+    return text
+
+
+def call_button_label(kind, visit) -> str:
+    if kind == EventKind.DEPARTED:
+        return visit.departure_label
+    if kind == EventKind.RETURNED:
+        return "Home safe" if visit.ends_at_home else "Back at school (or accounted for)"
+    if kind == EventKind.UNSAFE and visit.state == VisitState.ON_SITE:
+        return "Does NOT feel safe: leaving"
+    return EventKind(kind).label
+
+
+def last_checkin(visit):
+    return (visit.events.filter(kind__in=checkins.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
+            .order_by("-at", "-pk").first())
+
+
+def wait_countdown(visit, now):
+    """R-WAIT: on arrival, how long staff wait at the door at most (the school's max_wait_minutes)."""
+    if visit.state != VisitState.ON_SITE:
+        return None
+    arrived = visit.events.filter(kind=EventKind.ARRIVED).order_by("-at", "-pk").first()
+    if arrived is None:
+        return None
+    until = arrived.at + datetime.timedelta(minutes=visit.school.max_wait_minutes)
+    left = until - now
+    seconds = max(0, int(left.total_seconds()))
+    return {"until": until, "minutes": visit.school.max_wait_minutes, "over": seconds == 0,
+            "left_seconds": seconds, "left_text": wait_left_text(seconds)}
+
+
+def wait_left_text(seconds: int) -> str:
+    """The R-WAIT countdown in words, never like a clock time: "19 min 58 s left" (static/js/checkin.js
+    says it the same way)."""
+    minutes_left, seconds_left = divmod(max(0, seconds), 60)
+    return f"{minutes_left} min {seconds_left} s left" if minutes_left else f"{seconds_left} s left"
+
+
+def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
+    """Everything the office, head or DSL need on an escalated visit (R-CONTACT-STEPS)."""
+    now = now or timezone.now()
+    escalations = list(visit.escalations.select_related("acknowledged_by", "resolved_by"))
+    # The visit's alert: its one open escalation, at its highest level (Escalation.objects.open_alerts).
+    open_escalations = list(Escalation.objects.open_alerts().filter(visit=visit)
+                            .select_related("acknowledged_by", "resolved_by"))
+    for esc in open_escalations:
+        if esc.reason in (EscalationReason.DURESS, EscalationReason.UNSAFE):
+            esc.age_text = f"Raised {duration(now - esc.created_at)} ago"
+        else:
+            esc.age_text = f"Overdue by {duration(now - esc.anchor)}" if esc.anchor else ""
+    attempts = list(ContactAttempt.objects.filter(escalation__visit=visit).select_related("by", "escalation"))
+    # The office works the steps on the highest open escalation (Escalation's ordering: -level first).
+    target = open_escalations[0] if open_escalations else None
+    next_step = None
+    if target is not None:
+        next_step = next_contact_step(target)
+        if contact_form is None:
+            contact_form = ContactAttemptForm(initial={"escalation": target.pk, "step": next_step},
+                                              auto_id="id_contact_%s")
+        contact_form.fields["step"].choices = [
+            (s, label) for s, label in ContactStep.choices
+            if s <= next_step or (s == ContactStep.POLICE and target.reason == EscalationReason.DURESS)]
+    links = visit.staff_links_with_people()
+    # Step 1 is whoever is still out (R-RETURN); once the visit is over, everyone who went.
+    staff = [link.user for link in links if link.is_out or not visit.is_out]
+    leaders = school_people(visit.school, roles.HEAD, roles.DSL)
+    steps = [
+        {"number": ContactStep.WORKER, "label": ContactStep.WORKER.label,
+         "numbers": [(p.get_full_name() or p.get_username(), getattr(getattr(p, "profile", None), "mobile", ""))
+                     for p in staff]},
+        {"number": ContactStep.LOCATION, "label": ContactStep.LOCATION.label, "numbers": location_numbers(visit)},
+        {"number": ContactStep.LEADERSHIP, "label": ContactStep.LEADERSHIP.label,
+         "numbers": [(f"{p.get_full_name() or p.get_username()}"
+                      + (f" ({p.profile.job_title})" if p.profile.job_title else ""), p.profile.mobile)
+                     for p in leaders]},
+        {"number": ContactStep.POLICE, "label": ContactStep.POLICE.label, "numbers": [("Police", "999")]},
+    ]
+    for step in steps:
+        step["attempts"] = [a for a in attempts if a.step == step["number"]]
+        step["is_next"] = step["number"] == next_step
+    return {
+        "visit": visit,
+        "now": now,
+        "escalations": escalations,
+        "open_escalations": open_escalations,
+        "target": target,
+        "next_step": next_step,
+        "steps": steps,
+        "attempts": attempts,
+        "contact_form": contact_form,
+        "next_url": next_url,
+        "may_keep_watch": may_keep_watch(user),
+        "links": links,
+        "staff_out": [link for link in links if link.is_out] if visit.is_out else [],
+        "staff_back": [link for link in links if not link.is_out] if visit.is_out else [],
+        "reached_safe": ContactOutcome.REACHED_SAFE,
+        # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
+        "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
+    }
+
+
+def location_numbers(visit) -> list[tuple[str, object]]:
+    """The numbers for contact step 2 (the location of the visit), each once: the contact number
+    at the visit is often the family's own, and one number is one call (R-CONTACT-STEPS)."""
+    numbers: dict[str, tuple[list[str], object]] = {}
+    for label, number in (("Contact at the visit", visit.contact_phone), ("Family", visit.family.phone),
+                          ("Family (other)", visit.family.phone_alt)):
+        if number:
+            numbers.setdefault(str(number), ([], number))[0].append(label)
+    return [(" / ".join([labels[0], *(label.lower() for label in labels[1:])]), number)
+            for labels, number in numbers.values()]
+
+
+def last_known_location(visit) -> str:
+    if visit.state == VisitState.ON_SITE:
+        return f"At the visit: {visit.address}"
+    if visit.state == VisitState.DEPARTED:
+        return f"On the way from {'home' if visit.starts_at_home else 'school'} to {visit.address}"  # R-COMMUTE
+    if visit.state == VisitState.LEFT:
+        return f"Left {visit.address}, on the way back" + (" home" if visit.ends_at_home else " to school")
+    if visit.state == VisitState.RETURNED:
+        return "Back at school"
+    return "Not out (visit not signed out)"

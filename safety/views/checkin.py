@@ -1,0 +1,187 @@
+"""The phone check-in page (R-DEPART .. R-RETURN), the office's phone recording of what staff said, and
+visiting staff's visits of the day."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from accounts.permissions import may_record_calls
+from homevisits.forms import add_service_errors
+from notifications import outbox
+from visits.lifecycle import OUT_STATES, EventKind
+from visits.localtime import local_day_bounds
+from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
+from visits.reports import may_file_report
+from visits.scoping import visible_visits
+
+from .. import checkins
+from ..forms import CheckInForm, PhoneCheckInForm, suggested_return_time
+from ..presenters import call_button_label, confirmation, last_checkin, offered_kinds, wait_countdown
+
+
+def _on_staff(user, visit) -> bool:
+    return visit.staff.filter(pk=user.pk).exists()
+
+
+class _CheckInBase(View):
+    by_phone = False
+
+    def get_visit(self, request, pk) -> Visit:
+        visit = get_object_or_404(
+            visible_visits(request.user).select_related("school", "family", "lead"), pk=pk
+        )
+        # Only staff on the visit, or the office and head after a phone call (R-CONFIDENTIAL).
+        if not checkins.may_record_for(request.user, visit):
+            raise Http404("No such visit")
+        if self.by_phone and not may_record_calls(request.user):
+            raise Http404("No such visit")
+        return visit
+
+    def make_form(self, visit, now, data=None, kind=None):
+        form_class = PhoneCheckInForm if self.by_phone else CheckInForm
+        kwargs = {"now": now}
+        if self.by_phone:
+            kwargs["visit"] = visit
+        if data is not None:
+            form = form_class(data, **kwargs)
+        else:
+            initial = {"kind": kind or "", "idempotency_key": uuid.uuid4()}
+            if kind in (EventKind.LATE, None):
+                initial["new_expected_return"] = suggested_return_time(visit.expected_return, now)
+            form = form_class(initial=initial, auto_id=f"id_{kind or 'checkin'}_%s", **kwargs)
+        kind = kind or (data or {}).get("kind")
+        if kind == EventKind.ABANDONED:
+            form.fields["note"].label = "Why are you abandoning the visit? (required)"
+        elif not self.by_phone:
+            form.fields["note"].label = "Note (optional)"
+        return form
+
+    def post(self, request, pk):
+        now = timezone.now()
+        visit = self.get_visit(request, pk)
+        if not self.by_phone and not _on_staff(request.user, visit):
+            return redirect("safety:record-call", pk=visit.pk)
+        form = self.make_form(visit, now, data=request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            key = str(data["idempotency_key"])
+            # Only for the message: the service itself records a key once (and on its own visit only).
+            duplicate = VisitEvent.objects.filter(idempotency_key=key, visit=visit).exists()
+            failures_before = outbox.broker_failures()
+            try:
+                event = checkins.check_in(
+                    visit, data["kind"], request.user, now=now, note=data["note"],
+                    new_expected_return=data["new_expected_return_at"],
+                    how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
+                    on_behalf_of=data.get("on_behalf_of"), idempotency_key=key,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                raise Http404("No such visit") from exc
+            else:
+                visit.refresh_from_db()
+                messages.success(request, confirmation(event, visit, duplicate=duplicate))
+                if outbox.broker_failures() > failures_before:
+                    # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
+                    messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
+                                              "and head have not been messaged yet: it will send as soon as it is "
+                                              f"back. Ring the school office on {visit.school.office_phone.as_national}.")
+                return redirect(request.path)
+        if any(name in form.errors for name in ("kind", "idempotency_key")):
+            # Hidden fields: say something the person can act on.
+            form.add_error(None, "This page is out of date: reload it and tap again.")
+        return self.render_page(request, visit, now, failed=form)
+
+
+class CheckInView(_CheckInBase):
+    """R-DEPART .. R-RETURN from the phone of a member of staff on the visit: one big button each."""
+
+    template_name = "safety/checkin.html"
+
+    def get(self, request, pk):
+        visit = self.get_visit(request, pk)
+        if not _on_staff(request.user, visit):
+            # The office and head are not on the visit: they record what staff tell them by phone.
+            return redirect("safety:record-call", pk=visit.pk)
+        return self.render_page(request, visit, timezone.now())
+
+    def render_page(self, request, visit, now, failed=None):
+        links = visit.staff_links_with_people()
+        mine = next((link for link in links if link.user_id == request.user.pk), None)
+        # Someone already back gives no more word for the visit (R-RETURN, R-CHECKIN).
+        offered = offered_kinds(visit, now) if mine is None or mine.is_out else []
+        forms = {kind: self.make_form(visit, now, kind=kind) for kind in offered}
+        failed_kind = failed.data.get("kind") if failed is not None else None
+        if failed is not None and failed_kind in forms:
+            forms[failed_kind] = failed
+        context = {
+            "visit": visit,
+            "school": visit.school,
+            "now": now,
+            "offered": offered,
+            "forms": forms,
+            "failed": failed,
+            "last_word": last_checkin(visit),
+            "wait": wait_countdown(visit, now),
+            "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
+            "me_back": mine is not None and not mine.is_out,
+            "my_link": mine,
+            "others_out": [link for link in links if link.is_out and link.user_id != request.user.pk],
+            "others_back": [link for link in links if not link.is_out and link.user_id != request.user.pk],
+            # R-REPORT: once everyone is back, the next thing to do is the report.
+            "report_due": (visit.state == VisitState.RETURNED and may_file_report(request.user, visit)
+                           and not VisitReport.objects.filter(visit=visit).exists()),
+        }
+        return render(request, self.template_name, context)
+
+
+class RecordCallView(_CheckInBase):
+    """The office or head records an event a member of staff gave by phone (how=phone, on_behalf_of)."""
+
+    by_phone = True
+    template_name = "safety/record_call.html"
+
+    def get(self, request, pk):
+        return self.render_page(request, self.get_visit(request, pk), timezone.now())
+
+    def render_page(self, request, visit, now, failed=None):
+        offered = offered_kinds(visit, now)
+        # A refused post recorded nothing, so its key may be used again for the retry.
+        form = failed if failed is not None else self.make_form(visit, now)
+        context = {
+            "visit": visit,
+            "school": visit.school,
+            "now": now,
+            "offered": offered,
+            "form": form,
+            "buttons": [(kind, call_button_label(kind, visit)) for kind in offered if kind != EventKind.DURESS],
+            "duress_offered": EventKind.DURESS in offered,
+            "last_word": last_checkin(visit),
+            "links": visit.staff_links_with_people(),
+        }
+        return render(request, self.template_name, context)
+
+
+class MyVisitsView(View):
+    """Visiting staff: today's visits they are on, each a tap away from its check-in page."""
+
+    def get(self, request):
+        today = timezone.localdate()
+        start, end = local_day_bounds(today)
+        visits = (
+            visible_visits(request.user).filter(staff=request.user)
+            .filter(Q(planned_start__gte=start, planned_start__lt=end, state=VisitState.APPROVED)
+                    | Q(state__in=OUT_STATES))
+            .select_related("family").order_by("planned_start", "pk")
+            # R-RETURN: a visit they are back from while colleagues are still out says so.
+            .annotate(me_back=Exists(VisitStaff.objects.filter(visit=OuterRef("pk"), user=request.user,
+                                                               returned_at__isnull=False)))
+        )
+        return render(request, "safety/my_visits.html", {"visits": visits, "today": today})
