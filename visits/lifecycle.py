@@ -7,7 +7,7 @@ check-in does to a visit that is out.
              refused       submitted      for approval)
 
 Planning moves (submit, approve, refuse, cancel, send back) are checked by visits.services.
-Check-ins from staff who are out are checked by the watchdog (safety.watchdog.check_in) against
+Check-ins from staff who are out are checked by the watchdog (safety.checkins.check_in) against
 `CHECK_INS` below, and the phone page and the office's call page (safety.presenters.offered_kinds)
 offer exactly what that table accepts, so a button never leads to a refusal and no service
 accepts what no page offers. Each row: the states a check-in is accepted from, and the state it
