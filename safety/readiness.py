@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -204,6 +204,24 @@ def readiness(school, now=None) -> Readiness:
                           people=[people[u.pk] for u in everyone if roles_of[u.pk] & audience]))
     return Readiness(school=school, now=now, rungs=rungs, people=list(people.values()), settings_gaps=gaps,
                      production=production)
+
+
+def preflight_lines() -> list[tuple[bool, str]]:
+    """For `manage.py preflight`: (serious, line) per gap. The settings' gaps are serious only in
+    production (on a laptop the log is where messages are meant to go); each school's people gaps
+    always. Before the first migration (a fresh laptop) there are no schools to read yet."""
+    production = in_production()
+    where = "" if production else " (fine on this computer, a gap in production)"
+    lines = [(production, f"Alerts: {text}{where}") for text in settings_gaps()]
+    needed = {School._meta.db_table, Notification._meta.db_table, TestAlert._meta.db_table}
+    try:
+        if not needed <= set(connection.introspection.table_names()):
+            return lines
+        for school in School.objects.order_by("name"):
+            lines += [(True, f"Alerts at {school}: {gap}") for gap in readiness(school).people_gaps]
+    except DatabaseError as exc:  # a database mid-upgrade: the settings' lines still stand
+        lines.append((False, f"Alerts: the schools' alert chains were not checked ({type(exc).__name__})."))
+    return lines
 
 
 # --- Test alerts ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 test alerts marked TEST, recorded, throttled and shown once they have gone through."""
 
 import datetime
+import io
 import re
 
 import pytest
@@ -183,3 +184,33 @@ def test_test_alerts_are_append_only(world):
         alert.save()
     with pytest.raises(TypeError):
         alert.delete()
+
+
+def preflight():
+    out = io.StringIO()
+    call_command("preflight", stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_preflight_on_a_laptop_names_the_log_only_providers_as_fine_here(settings, world):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.SMS_PROVIDER = "console"
+    lines = preflight()
+    sms_line = [line for line in lines if "Text messages are only written to the server's log" in line]
+    assert len(sms_line) == 1 and "fine on this computer" in sms_line[0]
+    assert not any(world.school.name in line for line in lines)  # the demo chain has no gaps
+
+
+def test_preflight_in_production_reports_each_gap_on_one_line(settings, world):
+    settings.SITE_URL = "https://visits.example.org"
+    settings.SMS_PROVIDER = "console"
+    world.head.profile.mobile = ""
+    world.head.profile.save()
+    lines = preflight()
+    assert lines[0].startswith("Database and broker are reachable")
+    assert any(line.startswith("Alerts: Text messages are only written") and "fine on" not in line
+               for line in lines)
+    head = [line for line in lines if world.head.get_full_name() in line]
+    assert any(f"Alerts at {world.school.name}: {world.head.get_full_name()}: no mobile number" in line
+               for line in head)
+    assert all("\n" not in line for line in lines)
