@@ -214,3 +214,19 @@ def test_preflight_in_production_reports_each_gap_on_one_line(settings, world):
     assert any(f"Alerts at {world.school.name}: {world.head.get_full_name()}: no mobile number" in line
                for line in head)
     assert all("\n" not in line for line in lines)
+
+
+BOARD = reverse("safety:board")
+
+
+def test_the_board_warns_while_there_are_gaps_and_links_for_the_head(client, world):
+    client.force_login(world.office)
+    assert 'data-testid="readiness-warning"' not in text(client.get(BOARD))
+    world.office.profile.mobile = ""
+    world.office.profile.save()
+    page = text(client.get(BOARD))
+    assert 'data-testid="readiness-warning"' in page and "1 gap in the alert chain" in page
+    assert URL not in page  # the office may not open the readiness page: no dead link
+    client.force_login(world.head)
+    page = text(client.get(BOARD))
+    assert f'href="{URL}" id="readiness-link"' in page
