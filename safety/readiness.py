@@ -71,6 +71,8 @@ class Route:
     address: str = ""
     problem: str = ""
     last_test_at: datetime.datetime | None = None
+    # The problem is the settings' (a log-only provider), already one line of Readiness.settings_gaps.
+    from_settings: bool = False
 
     @property
     def ok(self) -> bool:
@@ -86,7 +88,7 @@ class PersonReadiness:
 
     @property
     def gaps(self) -> list[str]:
-        return [f"{self.name}: {route.problem}" for route in self.routes if route.problem]
+        return [f"{self.name}: {route.problem}" for route in self.routes if route.problem and not route.from_settings]
 
     @property
     def reachable(self) -> bool:
@@ -171,7 +173,7 @@ def person_readiness(user, role_names, failed, tests, sms_log_only: bool) -> Per
         sms.problem = (f"the last text message failed ({_when(failed[user.pk, Channel.SMS])}): "
                        "check the number.")
     elif sms_log_only:
-        sms.problem = "text messages are only written to the server's log."
+        sms.problem, sms.from_settings = "text messages are only written to the server's log.", True
     name = user.get_full_name() or user.get_username()
     return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=[email, sms])
 
