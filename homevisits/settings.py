@@ -379,6 +379,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # when the last scan is older than WATCHDOG_STALE_INTERVALS of these.
 WATCHDOG_INTERVAL_SECONDS = env.int("WATCHDOG_INTERVAL_SECONDS", default=10)
 WATCHDOG_STALE_INTERVALS = env.int("WATCHDOG_STALE_INTERVALS", default=3)
+# The watchdog watched from outside (safety.pings): after each scan the worker GETs this URL (a
+# healthchecks-compatible check; URL + "/fail" when the scan raised). Empty: no ping. The ping
+# waits at most HEARTBEAT_PING_TIMEOUT_SECONDS, kept below WATCHDOG_INTERVAL_SECONDS.
+HEARTBEAT_PING_URL = env.str("HEARTBEAT_PING_URL", default="")
+HEARTBEAT_PING_TIMEOUT_SECONDS = env.float("HEARTBEAT_PING_TIMEOUT_SECONDS", default=5.0)
 # How often the office's live board (/out/) asks the server for its body (seconds).
 BOARD_POLL_SECONDS = env.int("BOARD_POLL_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {

@@ -169,3 +169,34 @@ CONCERN_BADGES = {
     ConcernStatus.REFERRED: "hv-badge-waiting",
     ConcernStatus.CLOSED: "hv-badge-off",
 }
+
+
+class TestAlertScope(models.TextChoices):
+    ME = "me", "Just me"
+    CHAIN = "chain", "Everyone in the alert chain"
+
+
+class TestAlert(AppendOnly, models.Model):
+    """A test of the alert chain sent from the readiness page (safety.readiness): who sent it, to whom
+    and when, kept as the record of it. Its messages are ordinary outbox rows, each marked TEST in
+    its subject and its first word, and linked here, so the readiness page can show each person's
+    last test that went through."""
+
+    append_only_label = "Test alerts"
+    __test__ = False  # not a test case, whatever pytest makes of the name
+
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="test_alerts")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                related_name="test_alerts_sent")
+    scope = models.CharField(max_length=10, choices=TestAlertScope.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    # How many people it was addressed to (those with an email or a mobile).
+    people_count = models.PositiveSmallIntegerField(default=0)
+    notifications = models.ManyToManyField("notifications.Notification", blank=True, related_name="test_alerts")
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["school", "sent_at"])]
+
+    def __str__(self):
+        return f"Test alert ({self.get_scope_display()}) at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, checkin, escalation, police
+from .views import board, checkin, escalation, police, readiness
 
 app_name = "safety"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("out/<int:pk>/escalation/", escalation.EscalationView.as_view(), name="escalation"),
     # Police pack, printable (R-POLICE).
     path("out/<int:pk>/police/", police.PolicePackView.as_view(), name="police-pack"),
+    # Who would hear an alert now, the gaps, and test alerts (head of school, school admin).
+    path("out/readiness/", readiness.ReadinessView.as_view(), name="readiness"),
 ]

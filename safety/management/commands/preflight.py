@@ -1,5 +1,6 @@
 """Checks the database, the key for code words at rest and the broker before the stack starts, with one
-clear line if one of them is wrong (a first start generates the key)."""
+clear line if one of them is wrong (a first start generates the key); then reports, one line each,
+what would stop an alert reaching someone (safety.readiness), without stopping the start."""
 
 from urllib.parse import urlsplit
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from safety.health import check_broker, check_database
+from safety.readiness import preflight_lines
 from visits.code_words import check_keys
 
 
@@ -41,3 +43,6 @@ class Command(BaseCommand):
                 "or unset it to use the embedded broker."
             )
         self.stdout.write(self.style.SUCCESS("Database and broker are reachable; the code-word key opens the code words."))
+        # Who would not hear an alert, one line each: reported, never a reason not to start.
+        for serious, line in preflight_lines():
+            self.stdout.write(self.style.WARNING(line) if serious else line)

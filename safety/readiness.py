@@ -1,0 +1,274 @@
+"""Readiness: "if an alert were raised now, who would hear it?" For each rung of a visit's ladder
+(R-LATE-15, R-RETURN-30, R-CODEWORD) the people safety.alerts would alert, on which channels, and
+what would stop an alert reaching them (the gaps), with each person's last test that went through.
+The readiness page, `manage.py preflight` and the board's warning all read it from here.
+
+Test alerts ("Send a test alert") are ordinary outbox messages marked TEST in their subject and
+first word, recorded as a TestAlert (who sent it, when, to whom) and throttled per school.
+
+The school has no office hours on record, so the chain is the same at any hour: this is the chain
+as it stands now.
+"""
+
+import dataclasses
+import datetime
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import permissions, roles
+from accounts.models import School, has_role, school_of
+from notifications.models import Channel, DeliveryStatus, Notification
+from notifications.outbox import both_channels, queue, school_people
+from notifications.providers.readiness import LOCAL_HOSTS, configuration_gaps
+
+from .alerts import escalation_audience
+from .models import EscalationLevel, TestAlert, TestAlertScope
+
+logger = logging.getLogger(__name__)
+
+# One test alert a school per this long, so the button cannot flood the chain's phones.
+TEST_ALERT_INTERVAL = datetime.timedelta(seconds=60)
+# The outbox's last word on a message that went through (the provider took it).
+DELIVERED = DeliveryStatus.SENT
+
+RUNG_TITLES = {
+    EscalationLevel.LATE: "Level 1: a visitor is late and has not called in",
+    EscalationLevel.CHASE: "Level 2: the visit is overdue",
+    EscalationLevel.EMERGENCY: "Level 3: a code word, duress or unsafe",
+}
+
+
+def may_check_readiness(user) -> bool:
+    """The head of school and the school admin see their school's readiness and send test alerts."""
+    return school_of(user) is not None and has_role(user, *permissions.AUDITORS)
+
+
+def in_production() -> bool:
+    """The site is served on a public https address: a log-only provider there is a gap; on a
+    laptop (http, loopback) it is what one expects."""
+    parts = urlsplit(settings.SITE_URL)
+    return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
+
+
+def settings_gaps() -> list[str]:
+    """The delivery settings' gaps (notifications.providers.readiness), one sentence each."""
+    return [gap.text for gap in configuration_gaps()]
+
+
+@dataclasses.dataclass
+class Route:
+    """One way of reaching one person: their email or their mobile."""
+
+    channel: str
+    label: str
+    address: str = ""
+    problem: str = ""
+    last_test_at: datetime.datetime | None = None
+    # The problem is the settings' (a log-only provider), already one line of Readiness.settings_gaps.
+    from_settings: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.address) and not self.problem
+
+
+@dataclasses.dataclass
+class PersonReadiness:
+    user: object
+    name: str
+    role: str
+    routes: list[Route]
+
+    @property
+    def gaps(self) -> list[str]:
+        return [f"{self.name}: {route.problem}" for route in self.routes if route.problem and not route.from_settings]
+
+    @property
+    def reachable(self) -> bool:
+        return any(route.ok for route in self.routes)
+
+
+@dataclasses.dataclass
+class Rung:
+    level: int
+    title: str
+    people: list[PersonReadiness]
+
+    @property
+    def gaps(self) -> list[str]:
+        if not any(person.reachable for person in self.people):
+            who = "nobody" if not self.people else "nobody who can be reached"
+            return [f"{self.title}: {who} would be alerted."]
+        return []
+
+
+@dataclasses.dataclass
+class Readiness:
+    school: School
+    now: datetime.datetime
+    rungs: list[Rung]
+    people: list[PersonReadiness]
+    settings_gaps: list[str]
+    production: bool
+
+    @property
+    def people_gaps(self) -> list[str]:
+        lines = [gap for rung in self.rungs for gap in rung.gaps]
+        return lines + [gap for person in self.people for gap in person.gaps]
+
+    @property
+    def gaps(self) -> list[str]:
+        """Everything that would stop an alert reaching someone: the settings count only in
+        production (on a laptop the log is where messages are meant to go)."""
+        return self.people_gaps + (self.settings_gaps if self.production else [])
+
+    @property
+    def has_gaps(self) -> bool:
+        return bool(self.gaps)
+
+
+def _role_label(user, role_names) -> str:
+    held = [name for name in (roles.HEAD, roles.OFFICE, roles.DSL) if name in role_names]
+    return ", ".join(held)
+
+
+def _history(school, user_ids):
+    """Per (person, channel): whether the last message that finished failed, and the last test
+    that went through."""
+    rows = (Notification.objects.filter(recipient_id__in=user_ids).values("recipient_id", "channel")
+            .annotate(last_failed=Max("created_at", filter=Q(status=DeliveryStatus.FAILED)),
+                      last_sent=Max("created_at", filter=Q(status=DELIVERED))))
+    failed = {(r["recipient_id"], r["channel"]): r["last_failed"] for r in rows
+              if r["last_failed"] and (r["last_sent"] is None or r["last_failed"] > r["last_sent"])}
+    tests = (Notification.objects.filter(recipient_id__in=user_ids, status=DELIVERED, test_alerts__school=school)
+             .values("recipient_id", "channel").annotate(last=Max("sent_at")))
+    return failed, {(r["recipient_id"], r["channel"]): r["last"] for r in tests}
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+
+
+def person_readiness(user, role_names, failed, tests, sms_log_only: bool) -> PersonReadiness:
+    mobile = getattr(getattr(user, "profile", None), "mobile", None)
+    email = Route(Channel.EMAIL, "Email", address=user.email or "",
+                  last_test_at=tests.get((user.pk, Channel.EMAIL)))
+    sms = Route(Channel.SMS, "Text message", address=mobile.as_national if mobile else "",
+                last_test_at=tests.get((user.pk, Channel.SMS)))
+    if not email.address:
+        email.problem = "no email address on record."
+    elif (user.pk, Channel.EMAIL) in failed:
+        email.problem = (f"the last email failed ({_when(failed[user.pk, Channel.EMAIL])}): "
+                         "check the address.")
+    if not sms.address:
+        sms.problem = "no mobile number on record, so no text message."
+    elif (user.pk, Channel.SMS) in failed:
+        sms.problem = (f"the last text message failed ({_when(failed[user.pk, Channel.SMS])}): "
+                       "check the number.")
+    elif sms_log_only:
+        sms.problem, sms.from_settings = "text messages are only written to the server's log.", True
+    name = user.get_full_name() or user.get_username()
+    return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=[email, sms])
+
+
+def chain_roles() -> tuple[str, ...]:
+    """Every role some rung alerts."""
+    out = []
+    for level in EscalationLevel:
+        out += [name for name in escalation_audience(level) if name not in out]
+    return tuple(out)
+
+
+def readiness(school, now=None) -> Readiness:
+    """The chain of `school` as it stands at `now` (the same at any hour: no office hours on record)."""
+    now = now or timezone.now()
+    everyone = school_people(school, *chain_roles())
+    roles_of = {u.pk: set() for u in everyone}
+    memberships = get_user_model().groups.through.objects.filter(user_id__in=roles_of)
+    for user_id, name in memberships.values_list("user_id", "group__name"):
+        roles_of[user_id].add(name)
+    failed, tests = _history(school, [u.pk for u in everyone])
+    production = in_production()
+    gaps = settings_gaps()
+    sms_log_only = production and any(gap.channel == Channel.SMS for gap in configuration_gaps())
+    people = {u.pk: person_readiness(u, roles_of[u.pk], failed, tests, sms_log_only) for u in everyone}
+    rungs = []
+    for level in EscalationLevel:
+        audience = set(escalation_audience(level))
+        rungs.append(Rung(level=level, title=RUNG_TITLES[level],
+                          people=[people[u.pk] for u in everyone if roles_of[u.pk] & audience]))
+    return Readiness(school=school, now=now, rungs=rungs, people=list(people.values()), settings_gaps=gaps,
+                     production=production)
+
+
+def preflight_lines() -> list[tuple[bool, str]]:
+    """For `manage.py preflight`: (serious, line) per gap. The settings' gaps are serious only in
+    production (on a laptop the log is where messages are meant to go); each school's people gaps
+    always. Before the first migration (a fresh laptop) there are no schools to read yet."""
+    production = in_production()
+    where = "" if production else " (fine on this computer, a gap in production)"
+    lines = [(production, f"Alerts: {text}{where}") for text in settings_gaps()]
+    needed = {School._meta.db_table, Notification._meta.db_table, TestAlert._meta.db_table}
+    try:
+        if not needed <= set(connection.introspection.table_names()):
+            return lines
+        for school in School.objects.order_by("name"):
+            lines += [(True, f"Alerts at {school}: {gap}") for gap in readiness(school).people_gaps]
+    except DatabaseError as exc:  # a database mid-upgrade: the settings' lines still stand
+        lines.append((False, f"Alerts: the schools' alert chains were not checked ({type(exc).__name__})."))
+    return lines
+
+
+# --- Test alerts ------------------------------------------------------------------------------
+
+class AlertTestRefused(Exception):
+    """A test alert that was not sent, with the reason to show the person."""
+
+
+def messages_for_test(alert, people, sender_name) -> list[dict]:
+    at = timezone.localtime(alert.sent_at).strftime("%H:%M")
+    subject = "TEST alert from Home Visits: no action needed"
+    body = (f"TEST alert from Home Visits, sent by {sender_name} at {at} to check that alerts reach you. "
+            f"No action is needed. {settings.SITE_URL.rstrip('/')}{reverse('safety:readiness')}")
+    return both_channels(f"test:{alert.pk}", people, subject, body)
+
+
+def send_test_alert(user, scope, now=None) -> TestAlert:
+    """Send a TEST alert to `user` alone or to everyone in the chain, at most once a
+    TEST_ALERT_INTERVAL per school (the school row is locked, so two clicks send one)."""
+    now = now or timezone.now()
+    school = school_of(user)
+    scope = TestAlertScope(scope)
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        last = TestAlert.objects.filter(school=school).order_by("-sent_at").first()
+        if last is not None and now - last.sent_at < TEST_ALERT_INTERVAL:
+            wait = int((TEST_ALERT_INTERVAL - (now - last.sent_at)).total_seconds()) + 1
+            raise AlertTestRefused(f"A test alert was sent less than a minute ago. Try again in {wait} seconds.")
+        people = [user] if scope == TestAlertScope.ME else school_people(school, *chain_roles())
+        people = [p for p in people
+                  if p.email or getattr(getattr(p, "profile", None), "mobile", None)]
+        if not people:
+            raise AlertTestRefused("You have no email address or mobile number on record, so a test "
+                                   "cannot reach you." if scope == TestAlertScope.ME else
+                                   "Nobody in the alert chain has an email address or a mobile number.")
+        alert = TestAlert.objects.create(school=school, sent_by=user, scope=scope, sent_at=now,
+                                         people_count=len(people))
+        sender = user.get_full_name() or user.get_username()
+        queue(messages_for_test(alert, people, sender), now)
+        alert.notifications.set(Notification.objects.filter(dedupe_key__startswith=f"test:{alert.pk}:"))
+    logger.info("Test alert %s sent by user %s to %s person(s) of school %s (%s)", alert.pk, user.pk,
+                len(people), school.pk, scope)
+    return alert
+
+
+def recent_tests(school, limit=5):
+    return list(TestAlert.objects.filter(school=school).select_related("sent_by")
+                .prefetch_related("notifications__recipient")[:limit])

@@ -1,0 +1,235 @@
+"""Readiness: who would hear an alert now (R-LATE-15, R-RETURN-30, R-CODEWORD rungs), the gaps, and
+test alerts marked TEST, recorded, throttled and shown once they have gone through."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from notifications import sms
+from notifications.models import DeliveryStatus, Notification
+from safety.models import TestAlert
+from safety.readiness import AlertTestRefused, readiness, send_test_alert
+
+from .pages import at
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_clean_outbox")]
+
+URL = reverse("safety:readiness")
+
+
+@pytest.fixture
+def _clean_outbox(settings):
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def text(response):
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.mark.parametrize("who", ["head", "admin"])
+def test_the_head_and_the_school_admin_see_their_chain(client, world, who):
+    client.force_login(getattr(world, who))
+    page = text(client.get(URL))
+    rungs = re.findall(r'data-testid="rung" data-level="(\d)"', page)
+    assert rungs == ["1", "2", "3"]
+    assert world.office.get_full_name() in page and world.head.get_full_name() in page
+    assert "07700 900001" in page  # the head's mobile
+    assert "no office hours on record" in page
+
+
+@pytest.mark.parametrize("who", ["office", "dsl", "teacher"])
+def test_others_get_404(client, world, who):
+    client.force_login(getattr(world, who))
+    assert client.get(URL).status_code == 404
+    assert client.post(URL, {"scope": "me"}).status_code == 404
+    assert not TestAlert.objects.exists()
+
+
+def test_another_schools_people_are_not_in_the_chain(client, world, other_head, other_dsl):
+    client.force_login(world.head)
+    page = text(client.get(URL))
+    assert other_head.email and other_head.email not in page and other_dsl.email not in page
+    ready = readiness(world.school)
+    everyone = {p.user.pk for rung in ready.rungs for p in rung.people}
+    assert other_head.pk not in everyone and other_dsl.pk not in everyone
+
+
+def test_rungs_follow_the_escalation_audience(world):
+    ready = readiness(world.school)
+    names = [{p.user.pk for p in rung.people} for rung in ready.rungs]
+    assert names[0] == {world.office.pk}  # R-LATE-15: the office
+    assert names[1] == {world.office.pk, world.head.pk}  # R-RETURN-30: office and head
+    assert names[2] == {world.office.pk, world.head.pk, world.dsl.pk}  # R-CODEWORD: and the DSL
+
+
+def test_a_missing_mobile_and_an_empty_rung_are_gaps(client, world):
+    world.office.profile.mobile = ""
+    world.office.profile.save()
+    client.force_login(world.head)
+    page = text(client.get(URL))
+    assert "no mobile number on record" in page.lower()
+    world.office.is_active = False
+    world.office.save()
+    ready = readiness(world.school)
+    assert any("Level 1" in gap and "nobody would be alerted" in gap for gap in ready.gaps)
+
+
+def test_a_failed_last_email_is_a_gap_until_one_goes_through(world):
+    Notification.objects.create(dedupe_key="x:1", recipient=world.head, channel="email", subject="s", body="b",
+                                status=DeliveryStatus.FAILED, created_at=at(9))
+    gaps = readiness(world.school).gaps
+    assert any(world.head.get_full_name() in g and "last email failed" in g for g in gaps)
+    Notification.objects.create(dedupe_key="x:2", recipient=world.head, channel="email", subject="s", body="b",
+                                status=DeliveryStatus.SENT, created_at=at(10))
+    assert not any("last email failed" in g for g in readiness(world.school).gaps)
+
+
+def test_a_log_only_sms_provider_is_a_gap_in_production_only(settings, world):
+    settings.SMS_PROVIDER = "console"
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    laptop = readiness(world.school)
+    assert not any("log" in g for g in laptop.gaps)
+    assert any("only written to the server's log" in g for g in laptop.settings_gaps)
+    settings.SITE_URL = "https://visits.example.org"
+    production = readiness(world.school)
+    assert any("Text messages are only written to the server's log" in g for g in production.gaps)
+    head = next(p for p in production.rungs[1].people if p.user == world.head)
+    assert head.routes[1].problem == "text messages are only written to the server's log."
+    # One line for the setting, not one more per person.
+    assert len([g for g in production.gaps if "ext messages are only written to the server's log" in g]) == 1
+
+
+def test_a_test_alert_to_me_is_marked_test_recorded_and_shown(client, world, run_tasks):
+    client.force_login(world.head)
+    with run_tasks():
+        response = client.post(URL, {"scope": "me"})
+    assert response.status_code == 302
+    alert = TestAlert.objects.get()
+    assert alert.sent_by == world.head and alert.people_count == 1
+    [email] = mail.outbox
+    assert email.to == [world.head.email]
+    assert email.subject.startswith("TEST") and "no action" in email.body.lower()
+    [(number, body)] = sms.outbox
+    assert number == str(world.head.profile.mobile) and body.split()[0] == "TEST"
+    assert "No action is needed" in body
+    assert set(alert.notifications.values_list("channel", "status")) == {("email", "sent"), ("sms", "sent")}
+    page = text(client.get(URL))
+    assert page.count('data-testid="last-test"') == 2 * 2  # email and SMS, on the two rungs the head is on
+    assert "Test alert sent to 1 person" in page
+
+
+def test_a_test_to_the_chain_reaches_everyone_in_it(client, world, run_tasks):
+    client.force_login(world.admin)
+    with run_tasks():
+        client.post(URL, {"scope": "chain"})
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in (world.office, world.head, world.dsl))
+    assert len(sms.outbox) == 3
+    assert all(m.subject.startswith("TEST") for m in mail.outbox)
+
+
+def test_a_test_that_failed_is_not_shown_as_gone_through(settings, client, world, run_tasks):
+    settings.SMS_BACKEND = "notifications.sms.FailingSmsBackend"
+    with run_tasks():
+        send_test_alert(world.head, "me", now=at(9))
+    Notification.objects.filter(channel="sms").update(status=DeliveryStatus.FAILED)
+    person = next(p for p in readiness(world.school).rungs[1].people if p.user == world.head)
+    email, text_message = person.routes
+    assert email.last_test_at is not None and text_message.last_test_at is None
+    assert "last text message failed" in text_message.problem
+
+
+def test_test_alerts_are_throttled_per_school(world, run_tasks):
+    with run_tasks():
+        send_test_alert(world.head, "me", now=at(9))
+        with pytest.raises(AlertTestRefused, match="less than a minute ago"):
+            send_test_alert(world.admin, "chain", now=at(9) + datetime.timedelta(seconds=30))
+        send_test_alert(world.admin, "chain", now=at(9) + datetime.timedelta(seconds=61))
+    assert TestAlert.objects.count() == 2
+
+
+def test_the_throttle_is_a_message_on_the_page(client, world):
+    client.force_login(world.head)
+    client.post(URL, {"scope": "me"})
+    page = text(client.post(URL, {"scope": "chain"}, follow=True))
+    assert "less than a minute ago" in page
+    assert TestAlert.objects.count() == 1
+
+
+def test_a_test_to_me_without_email_or_mobile_is_refused(client, world):
+    client.force_login(world.admin)
+    world.admin.email = ""
+    world.admin.save()
+    world.admin.profile.mobile = ""
+    world.admin.profile.save()
+    page = text(client.post(URL, {"scope": "me"}, follow=True))
+    assert "no email address or mobile number" in page
+    assert not TestAlert.objects.exists()
+
+
+def test_a_bad_scope_sends_nothing(client, world):
+    client.force_login(world.head)
+    page = text(client.post(URL, {"scope": "everyone-in-town"}, follow=True))
+    assert "Choose who the test alert goes to" in page
+    assert not TestAlert.objects.exists() and not Notification.objects.exists()
+
+
+def test_test_alerts_are_append_only(world):
+    alert = send_test_alert(world.head, "me")
+    with pytest.raises(TypeError):
+        alert.save()
+    with pytest.raises(TypeError):
+        alert.delete()
+
+
+def preflight():
+    out = io.StringIO()
+    call_command("preflight", stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_preflight_on_a_laptop_names_the_log_only_providers_as_fine_here(settings, world):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.SMS_PROVIDER = "console"
+    lines = preflight()
+    sms_line = [line for line in lines if "Text messages are only written to the server's log" in line]
+    assert len(sms_line) == 1 and "fine on this computer" in sms_line[0]
+    assert not any(world.school.name in line for line in lines)  # the demo chain has no gaps
+
+
+def test_preflight_in_production_reports_each_gap_on_one_line(settings, world):
+    settings.SITE_URL = "https://visits.example.org"
+    settings.SMS_PROVIDER = "console"
+    world.head.profile.mobile = ""
+    world.head.profile.save()
+    lines = preflight()
+    assert lines[0].startswith("Database and broker are reachable")
+    assert any(line.startswith("Alerts: Text messages are only written") and "fine on" not in line
+               for line in lines)
+    head = [line for line in lines if world.head.get_full_name() in line]
+    assert any(f"Alerts at {world.school.name}: {world.head.get_full_name()}: no mobile number" in line
+               for line in head)
+    assert all("\n" not in line for line in lines)
+
+
+BOARD = reverse("safety:board")
+
+
+def test_the_board_warns_while_there_are_gaps_and_links_for_the_head(client, world):
+    client.force_login(world.office)
+    assert 'data-testid="readiness-warning"' not in text(client.get(BOARD))
+    world.office.profile.mobile = ""
+    world.office.profile.save()
+    page = text(client.get(BOARD))
+    assert 'data-testid="readiness-warning"' in page and "1 gap in the alert chain" in page
+    assert URL not in page  # the office may not open the readiness page: no dead link
+    client.force_login(world.head)
+    page = text(client.get(BOARD))
+    assert f'href="{URL}" id="readiness-link"' in page
