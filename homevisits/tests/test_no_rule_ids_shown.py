@@ -28,7 +28,9 @@ from visits.models import Family, Visit
 
 pytestmark = pytest.mark.django_db
 
-RULE_ID = re.compile(r"R-[A-Z]")
+# A rule ID as one is written (R-PAIR, R-LATE-15), standing on its own: not the inside of a random
+# token such as a calendar link's ("...xR-Qa...", which matched now and then).
+RULE_ID = re.compile(r"(?<![A-Za-z0-9_-])R-[A-Z]{2,}")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 APPS = ("accounts", "audit", "homevisits", "notifications", "safety", "visits")
 
