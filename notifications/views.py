@@ -1,12 +1,20 @@
-"""The service worker at the site's root and the VAPID public key browsers subscribe with."""
+"""The service worker at the site's root, the VAPID public key browsers subscribe with, and the
+providers' delivery callbacks."""
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
-from django.http import HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from .providers import vapid
+from . import receipts
+from .models import Channel
+from .providers import CallbackRefused, govuk_notify, push_receipts, twilio_provider, vapid
+
+logger = logging.getLogger(__name__)
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "serviceworker.js"
 
@@ -31,3 +39,70 @@ def service_worker(request):
 def push_public_key(request):
     """The VAPID public key (applicationServerKey) for PushManager.subscribe(), for signed-in users."""
     return JsonResponse({"publicKey": vapid.public_key()})
+
+
+# --- Providers' callbacks ------------------------------------------------------------------------
+# Public (no session: the provider calls them) and exempt from CSRF; each checks its own credential
+# (Notify's bearer token, Twilio's request signature, the push receipt's signed token). A callback
+# that fails its check is logged, answered 403, and changes nothing.
+
+def _refused(request, exc) -> HttpResponse:
+    logger.warning("Refused a delivery callback to %s from %s: %s", request.path,
+                   request.META.get("REMOTE_ADDR", "?"), exc)
+    return HttpResponseForbidden("Refused.", content_type="text/plain")
+
+
+def _site_url(request) -> str:
+    """The address the provider called, as we gave it (SITE_URL), which Twilio's signature covers."""
+    return f"{settings.SITE_URL.rstrip('/')}{request.get_full_path()}"
+
+
+@csrf_exempt
+@require_POST
+def notify_receipt(request):
+    """GOV.UK Notify's delivery-receipt callback (JSON, Authorization: Bearer <NOTIFY_CALLBACK_TOKEN>)."""
+    try:
+        receipt = govuk_notify.parse_receipt(request.headers.get("Authorization"), request.body)
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.SMS, Channel.EMAIL))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """Twilio's status callback for a message or a call (form-encoded, X-Twilio-Signature)."""
+    try:
+        receipt = twilio_provider.parse_status(_site_url(request), request.POST,
+                                               request.headers.get("X-Twilio-Signature"))
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.SMS, Channel.VOICE))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_gather(request):
+    """The key press of a call (its Gather's action): 1 from a person is the proof the alert was
+    heard; the answer is TwiML for the rest of the call."""
+    try:
+        receipt = twilio_provider.parse_gather(_site_url(request), request.POST,
+                                               request.headers.get("X-Twilio-Signature"))
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.VOICE,))
+    return HttpResponse(twilio_provider.gather_reply_twiml(receipt.heard), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def push_receipt(request, token):
+    """The service worker's report that a push was shown on the device (the token in the URL)."""
+    try:
+        receipt = push_receipts.read_token(token)
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.PUSH,))
+    return HttpResponse(status=204)
