@@ -7,12 +7,14 @@ import base64
 import datetime
 import hashlib
 import hmac
+import importlib
 import json
 import uuid
 from unittest import mock
 from urllib.parse import parse_qs
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 from werkzeug import Response
 
@@ -354,3 +356,18 @@ def test_at_level_3_a_call_follows_an_sms_nobody_confirmed(office, settings):
 def test_messages_without_a_level_never_fall_back(office):
     note_for(office, Channel.EMAIL, key="submitted:1:1", status=DeliveryStatus.PERMANENT_FAILURE)
     assert outbox.fall_back(T0 + datetime.timedelta(hours=1)) == 0
+
+
+def test_rows_from_before_receipts_take_the_new_statuses(office):
+    """notifications 0003: "pending" is waiting to send, "failed" given up after the retries."""
+    waiting, given_up, sent = (note_for(office, Channel.EMAIL, key=f"old:{n}") for n in range(3))
+    Notification.objects.filter(pk=waiting.pk).update(status="pending")
+    Notification.objects.filter(pk=given_up.pk).update(status="failed")
+    Notification.objects.filter(pk=sent.pk).update(status="sent")
+    statuses = importlib.import_module("notifications.migrations.0003_delivery_statuses")
+    statuses.forward(django_apps, None)
+    assert dict(Notification.objects.values_list("pk", "status")) == {
+        waiting.pk: DeliveryStatus.QUEUED, given_up.pk: DeliveryStatus.TEMPORARY_FAILURE, sent.pk: DeliveryStatus.SENT}
+    statuses.backward(django_apps, None)
+    assert dict(Notification.objects.values_list("pk", "status")) == {
+        waiting.pk: "pending", given_up.pk: "failed", sent.pk: "sent"}
