@@ -148,15 +148,13 @@ def enqueue(pks, now=None) -> None:
     handed = []
     try:
         channels = dict(Notification.objects.filter(pk__in=pks).values_list("pk", "channel"))
-    except DatabaseError as exc:  # the rows stay not handed over: the next scan hands them over
-        logger.warning("Notifications %s kept for later: database unavailable (%s)", pks, type(exc).__name__)
-        return
+    except DatabaseError as exc:  # the database away for a moment: hand them over on the default queue
+        logger.warning("Channels of %s notification(s) not read (%s)", len(pks), type(exc).__name__)
+        channels = {}
     for pk in pks:
-        if pk not in channels:
-            handed.append(pk)
-            continue
         try:
-            deliver_notification.apply_async((pk,), retry=False, queue=queue_for(channels[pk]))
+            deliver_notification.apply_async((pk,), retry=False, **(
+                {"queue": queue_for(channels[pk])} if pk in channels else {}))
         except Exception as exc:  # the broker being away must never undo the saved event
             logger.warning("Notification %s kept for later: broker unavailable (%s)", pk, type(exc).__name__)
             _broker_failures.set(_broker_failures.get() + 1)

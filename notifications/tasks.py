@@ -81,10 +81,12 @@ def _record_result(pk, result: SendResult, message_id: str) -> None:
     if status == DeliveryStatus.QUEUED:
         status = DeliveryStatus.SENT  # the provider has it: it is no longer ours to send
     now = timezone.now()
-    Notification.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
-        status=status, sent_at=now, last_error="", sending_since=None, provider=result.provider[:40],
-        provider_reference=(result.reference or message_id)[:200],
-        delivered_at=now if status == DeliveryStatus.DELIVERED else None)
+    fields = dict(sent_at=now, last_error="", sending_since=None, provider=result.provider[:40],
+                  provider_reference=(result.reference or message_id)[:200])
+    if not Notification.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
+            status=status, delivered_at=now if status == DeliveryStatus.DELIVERED else None, **fields):
+        # A receipt (found by our reference) came back before this: it has the last word on the status.
+        Notification.objects.filter(pk=pk, provider="").update(**fields)
 
 
 def _record_failure(pk, exc: ProviderError) -> None:

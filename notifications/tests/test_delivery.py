@@ -18,9 +18,9 @@ from django.apps import apps as django_apps
 from django.test import Client
 from werkzeug import Response
 
-from notifications import outbox
+from notifications import outbox, receipts
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
-from notifications.providers import push_receipts
+from notifications.providers import Delivery, Receipt, SendResult, push_receipts
 from notifications.signals import alert_heard
 from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification, queue_for
 from notifications.tests.test_webpush import Browser
@@ -371,3 +371,20 @@ def test_rows_from_before_receipts_take_the_new_statuses(office):
     statuses.backward(django_apps, None)
     assert dict(Notification.objects.values_list("pk", "status")) == {
         waiting.pk: "pending", given_up.pk: "failed", sent.pk: "sent"}
+
+
+class QuickReceiptSms:
+    """A provider whose delivery receipt arrives before its answer to the send (it can)."""
+
+    name, channel, real = "quick", "sms", False
+
+    def send(self, message):
+        receipts.apply(Receipt("quick", "", message.reference, Delivery.DELIVERED))
+        return SendResult("quick", "Q-1", Delivery.SENT)
+
+
+def test_a_receipt_that_beats_the_providers_answer_keeps_its_status(office, settings):
+    settings.SMS_PROVIDER, settings.SMS_BACKEND = f"{__name__}.QuickReceiptSms", ""
+    note = deliver(note_for(office, Channel.SMS))
+    assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.DELIVERED, "quick", "Q-1")
+    assert note.sending_since is None
