@@ -1,18 +1,20 @@
 """The service worker at the site's root, the VAPID public key browsers subscribe with, and the
 providers' delivery callbacks."""
 
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import receipts
-from .models import Channel
-from .providers import CallbackRefused, govuk_notify, push_receipts, twilio_provider, vapid
+from .models import Channel, PushSubscription
+from .providers import CallbackRefused, ProviderError, govuk_notify, push_receipts, twilio_provider, vapid, webpush
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +108,43 @@ def push_receipt(request, token):
         return _refused(request, exc)
     receipts.apply(receipt, channels=(Channel.PUSH,))
     return HttpResponse(status=204)
+
+
+# --- Devices that take push alerts -----------------------------------------------------------------
+
+@require_POST
+def push_subscribe(request):
+    """Keep the subscription a signed-in person's browser made (PushSubscription.toJSON(), as JSON):
+    one row per endpoint; a device that changed hands moves to whoever subscribed it last."""
+    try:
+        data = json.loads(request.body)
+        subscription = webpush.check_subscription(data)
+    except ValueError:
+        return JsonResponse({"error": "The subscription is not JSON."}, status=400)
+    except ProviderError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    device, created = PushSubscription.objects.update_or_create(
+        endpoint=subscription["endpoint"],
+        defaults={"user": request.user, "p256dh": subscription["keys"]["p256dh"][:200],
+                  "auth": subscription["keys"]["auth"][:100],
+                  "user_agent": device_label(request.headers.get("User-Agent", ""))})
+    return JsonResponse({"id": device.pk}, status=201 if created else 200)
+
+
+@require_POST
+def push_unsubscribe(request, pk):
+    """Remove one of the person's own devices (another person's is not found)."""
+    device = get_object_or_404(PushSubscription, pk=pk, user=request.user)
+    device.delete()
+    return HttpResponse(status=204)
+
+
+def device_label(user_agent: str) -> str:
+    """A short name for a browser a person recognises ("Chrome on Android"), not the whole string."""
+    browsers = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("SamsungBrowser/", "Samsung Internet"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+               ("Mac OS X", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+    browser = next((name for token, name in browsers if token in user_agent), "A browser")
+    system = next((name for token, name in systems if token in user_agent), "")
+    return f"{browser} on {system}" if system else browser

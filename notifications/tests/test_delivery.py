@@ -388,3 +388,43 @@ def test_a_receipt_that_beats_the_providers_answer_keeps_its_status(office, sett
     note = deliver(note_for(office, Channel.SMS))
     assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.DELIVERED, "quick", "Q-1")
     assert note.sending_since is None
+
+
+# --- Devices --------------------------------------------------------------------------------------
+
+def test_a_signed_in_person_saves_their_device_and_removes_only_their_own(push, office, head, client):
+    sub = Browser().subscription(push.url_for("/wpush/phone"))
+    client.force_login(office)
+    response = client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json",
+                           HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36")
+    assert response.status_code == 201
+    device = PushSubscription.objects.get()
+    assert (device.user, device.user_agent, device.as_webpush()) == (office, "Chrome on Android",
+                                                                     {k: sub[k] for k in ("endpoint", "keys")})
+    assert outbox.reachable(office, Channel.PUSH)
+    client.force_login(head)  # the phone changed hands: it is the head's now, still one row
+    assert client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json").status_code == 200
+    assert PushSubscription.objects.get().user == head
+    client.force_login(office)
+    assert client.post(f"/notifications/push/devices/{device.pk}/remove/").status_code == 404
+    client.force_login(head)
+    assert client.post(f"/notifications/push/devices/{device.pk}/remove/").status_code == 204
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize("body", [
+    "not json",
+    json.dumps({"endpoint": "https://evil.example/x", "keys": {"p256dh": "a", "auth": "b"}}),
+    json.dumps({"endpoint": "http://localhost/x"}),
+])
+def test_a_bad_subscription_is_refused_and_nothing_saved(push, office, client, body):
+    client.force_login(office)
+    response = client.post("/notifications/push/devices/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_saving_a_device_needs_a_session(push, client):
+    sub = Browser().subscription(push.url_for("/wpush/phone"))
+    response = client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json")
+    assert response.status_code in (302, 403) and not PushSubscription.objects.exists()
