@@ -67,22 +67,30 @@ def reachable(person, channel) -> bool:
 
 def channel_order(level) -> list[Channel]:
     """The channels a person is reached through at an alert level, first to last (setting
-    NOTIFICATION_CHANNEL_ORDER; the highest level's order above the levels it names)."""
+    NOTIFICATION_CHANNEL_ORDER; the highest level's order above the levels it names). A name that is
+    no channel is left out (and logged), never an error in the scan."""
     orders = settings.NOTIFICATION_CHANNEL_ORDER
     level = min(max(int(level), min(orders)), max(orders))
-    return [Channel(c.strip()) for c in orders[level] if c.strip()]
+    out = []
+    for name in orders[level]:
+        try:
+            out.append(Channel(name.strip().lower()))
+        except ValueError:
+            logger.warning("NOTIFICATION_CHANNEL_ORDER names %r, which is no channel; left out.", name)
+    return out
 
 
 def _next_channel(person, level, after=None) -> Channel | None:
-    """The person's first channel at `level` after `after` (from the start when None) they can be reached on."""
+    """The person's first channel at `level` after `after` (from the start when None) they can be
+    reached on; None when there is none (or `after` is not in the level's order)."""
     order = channel_order(level)
-    start = order.index(Channel(after)) + 1 if after is not None and Channel(after) in order else 0
-    if after is not None and Channel(after) not in order:
-        start = len(order)
-    for channel in order[start:]:
-        if reachable(person, channel):
-            return channel
-    return None
+    if after is None:
+        later = order
+    elif Channel(after) in order:
+        later = order[order.index(Channel(after)) + 1:]
+    else:
+        later = []
+    return next((channel for channel in later if reachable(person, channel)), None)
 
 
 def in_order(key, people, subject, body, level, **extra) -> list[dict]:

@@ -428,3 +428,13 @@ def test_saving_a_device_needs_a_session(push, client):
     sub = Browser().subscription(push.url_for("/wpush/phone"))
     response = client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json")
     assert response.status_code in (302, 403) and not PushSubscription.objects.exists()
+
+
+def test_a_misspelt_channel_order_leaves_the_name_out_and_the_scan_carries_on(office, settings, caplog):
+    settings.NOTIFICATION_CHANNEL_ORDER = {1: ["pager", "SMS", "email"], 2: ["sms", "email"], 3: ["sms", "email"]}
+    assert outbox.channel_order(1) == [Channel.SMS, Channel.EMAIL] and "pager" in caplog.text
+    assert outbox.channel_order(7) == [Channel.SMS, Channel.EMAIL]  # above the top level: the top level's
+    note_for(office, Channel.SMS, key="esc:11:1", level=1, status=DeliveryStatus.PERMANENT_FAILURE)
+    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
+        assert outbox.fall_back(T0) == 1
+    assert Notification.objects.filter(dedupe_key=f"esc:11:1:{office.pk}:email").exists()
