@@ -45,7 +45,7 @@ def deliver_notification(self, pk: int):
     except DatabaseError as exc:
         # The database is away for a moment: try again soon rather than wait for the scan's hand-over.
         logger.warning("Notification %s not claimed (%s); retrying.", pk, type(exc).__name__)
-        raise self.retry(countdown=10, exc=exc, queue=queue_for(Channel.EMAIL)) from exc
+        raise self.retry(countdown=10, exc=exc) from exc  # to the queue it came from (its routing key)
     if note is None:
         return
     try:
