@@ -438,3 +438,9 @@ def test_a_misspelt_channel_order_leaves_the_name_out_and_the_scan_carries_on(of
     with mock.patch("notifications.tasks.deliver_notification.apply_async"):
         assert outbox.fall_back(T0) == 1
     assert Notification.objects.filter(dedupe_key=f"esc:11:1:{office.pk}:email").exists()
+
+
+@pytest.mark.parametrize("path", [NOTIFY_URL, STATUS_URL, GATHER_URL, "/notifications/receipts/push/abc/"])
+def test_the_callbacks_are_public_but_take_only_a_checked_post(client, path):
+    assert client.get(path).status_code == 405  # not a login redirect: providers have no session
+    assert client.post(path).status_code == 403
