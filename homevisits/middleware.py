@@ -19,7 +19,8 @@ from .redirects import own_site_path
 # Paths that must answer without a login: signing in itself, resetting a forgotten password, the
 # health probe, static files, the personal calendar feed (authenticated by its own secret token), and
 # the service worker (a browser checks it for updates whether or not a session is still open).
-PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/health/", "/static/", "/calendar/", "/sw.js")
+PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/health/", "/static/", "/calendar/", "/sw.js",
+                   "/notifications/receipts/")
 
 # Where a signed-in user who still owes a second factor may go: the two-factor pages themselves,
 # signing out, and what needs no login anyway.

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HOMEVISITS_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -225,7 +226,9 @@ _WEB_HOST = "127.0.0.1" if _WEB_HOST in ("", "0.0.0.0") else ("localhost" if _WE
 if ":" in _WEB_HOST:
     _WEB_HOST = f"[{_WEB_HOST}]"
 SITE_URL = env.str("SITE_URL", default="") or f"http://{_WEB_HOST}:{WEB_PORT}"
-SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+# The SMS backend from before SMS_PROVIDER (a class with send(to, body, reference)); when set while
+# SMS_PROVIDER is "console" it carries SMS (notifications.sms.BackendSms). Empty: SMS_PROVIDER decides.
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
 # Delivery is at least once (notifications.tasks). A pending notification the broker refused is handed
 # over again by the next scan; one the broker took is handed over again only when that was this
@@ -291,6 +294,20 @@ PUSH_SERVICE_HOSTS = env.list("PUSH_SERVICE_HOSTS", default=[
     "fcm.googleapis.com", "updates.push.services.mozilla.com", ".notify.windows.com", ".push.apple.com",
 ])
 PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# How an escalation's alert reaches each person: their channels in this order, per alert level (1-3),
+# each tried when the one before was not confirmed delivered within NOTIFICATION_FALLBACK_SECONDS of
+# that level (at once when it failed for good). A channel the person lacks (no device, no mobile) is
+# skipped. NOTIFICATION_CHANNEL_ORDER_1..3 (comma-separated) override a level's order.
+_CHANNEL_ORDER_DEFAULT = {1: "push,sms,email", 2: "push,sms,email", 3: "push,sms,voice,email"}
+NOTIFICATION_CHANNEL_ORDER = {
+    level: env.list(f"NOTIFICATION_CHANNEL_ORDER_{level}", default=default.split(","))
+    for level, default in _CHANNEL_ORDER_DEFAULT.items()
+}
+NOTIFICATION_FALLBACK_SECONDS = {
+    1: env.int("NOTIFICATION_FALLBACK_SECONDS_1", default=300),
+    2: env.int("NOTIFICATION_FALLBACK_SECONDS_2", default=120),
+    3: env.int("NOTIFICATION_FALLBACK_SECONDS_3", default=60),
+}
 
 # --- Security -------------------------------------------------------------------------------
 # Code words are stored encrypted (homevisits/crypto.py) with keys kept outside the database:
@@ -375,6 +392,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each alert channel's deliveries have their own queue (notifications.tasks.queue_for), so a slow or
+# failing provider never delays another channel's messages; the scan and the rest use "celery". A
+# worker started without -Q (the Procfile's) consumes every queue listed here; one worker per queue
+# (-Q notifications.sms) isolates the channels' processes too.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "notifications.push", "notifications.sms",
+                                                "notifications.voice", "notifications.email")]
 # How often beat runs the overdue scan (seconds). The monitoring banner and /health/ turn red
 # when the last scan is older than WATCHDOG_STALE_INTERVALS of these.
 WATCHDOG_INTERVAL_SECONDS = env.int("WATCHDOG_INTERVAL_SECONDS", default=10)

@@ -14,14 +14,38 @@ from django.utils import timezone
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
+    """The values are the providers' (notifications.providers.base.Channel)."""
+
+    PUSH = "push", "Push"
     SMS = "sms", "SMS"
+    VOICE = "voice", "Call"
+    EMAIL = "email", "Email"
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to send"
+    """queued -> sent -> delivered | temporary failure | permanent failure | not answered. The values
+    are the providers' normalized statuses (notifications.providers.base.Delivery).
+
+    QUEUED is ours until a provider has taken the message (a failed attempt that will be retried
+    stays queued); a provider's later reports move it on with providers.advance."""
+
+    QUEUED = "queued", "Waiting to send"
     SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    DELIVERED = "delivered", "Delivered"
+    TEMPORARY_FAILURE = "temporary-failure", "Not delivered"
+    PERMANENT_FAILURE = "permanent-failure", "Failed"
+    NOT_ANSWERED = "not-answered", "Not answered"
+
+    @classmethod
+    def undelivered(cls) -> tuple[str, ...]:
+        """The final statuses of a message that reached nobody."""
+        return (cls.TEMPORARY_FAILURE, cls.PERMANENT_FAILURE, cls.NOT_ANSWERED)
+
+
+# The names from before delivery receipts (the board and older code use them): waiting to send, and
+# given up after the last retry. Aliases, not members (a choice has one name).
+DeliveryStatus.PENDING = DeliveryStatus.QUEUED
+DeliveryStatus.FAILED = DeliveryStatus.TEMPORARY_FAILURE
 
 
 class Notification(models.Model):
@@ -43,7 +67,7 @@ class Notification(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField()
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     # After a failure: not before this time again (backoff).
@@ -54,7 +78,19 @@ class Notification(models.Model):
     # Set (and committed) by a worker before it hands the message to the provider, cleared when done.
     sending_since = models.DateTimeField(null=True, blank=True)
     # What the provider knows the message by (the email's Message-ID, the SMS provider's id).
-    provider_reference = models.CharField(max_length=200, blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    # Who carried it (SendResult.provider: "notify", "twilio", "webpush", "console", ...).
+    provider = models.CharField(max_length=40, blank=True)
+    # When a provider last reported on it, and when it was confirmed delivered (a call: 1 pressed).
+    reported_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # The provider's own word for the last report (and a call's answering-machine verdict).
+    provider_detail = models.CharField(max_length=100, blank=True)
+    # The alert level it was sent at, for an escalation's alerts: these reach a person channel by
+    # channel (NOTIFICATION_CHANNEL_ORDER, outbox.fall_back). Empty for other messages.
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Set when fall_back has moved this person on to their next channel, so it does so once.
+    fell_back_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -74,3 +110,28 @@ class Notification(models.Model):
         digest = hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:16]
         host = urlsplit(settings.SITE_URL).hostname or "homevisits.invalid"
         return f"<notification-{self.pk}.{digest}@{host}>"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that accepted web push for a person. The push service's 404 or 410
+    deletes it (the subscription is gone; the person is then reached by their other channels)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField("device", max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+
+    def __str__(self):
+        return f"{self.user}: {self.user_agent or 'a device'}"
+
+    def as_webpush(self) -> dict:
+        """The subscription as PushSubscription.toJSON() gives it (what pywebpush takes)."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -16,8 +16,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Channel, DeliveryStatus, Notification
-from .tasks import deliver_notification
+from .models import Channel, DeliveryStatus, Notification, PushSubscription
+from .tasks import deliver_notification, queue_for
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +54,71 @@ def emails(key, people, subject, body, **extra) -> list[dict]:
                  body=body, **extra) for p in people]
 
 
+def reachable(person, channel) -> bool:
+    """Whether `person` has an address on `channel`: an email, a mobile (SMS and calls), a device
+    that takes push."""
+    channel = Channel(channel)
+    if channel == Channel.EMAIL:
+        return bool(person.email)
+    if channel in (Channel.SMS, Channel.VOICE):
+        return bool(getattr(getattr(person, "profile", None), "mobile", None))
+    return PushSubscription.objects.filter(user=person).exists()
+
+
+def channel_order(level) -> list[Channel]:
+    """The channels a person is reached through at an alert level, first to last (setting
+    NOTIFICATION_CHANNEL_ORDER; the highest level's order above the levels it names). A name that is
+    no channel is left out (and logged), never an error in the scan."""
+    orders = settings.NOTIFICATION_CHANNEL_ORDER
+    level = min(max(int(level), min(orders)), max(orders))
+    out = []
+    for name in orders[level]:
+        try:
+            out.append(Channel(name.strip().lower()))
+        except ValueError:
+            logger.warning("NOTIFICATION_CHANNEL_ORDER names %r, which is no channel; left out.", name)
+    return out
+
+
+def _next_channel(person, level, after=None) -> Channel | None:
+    """The person's first channel at `level` after `after` (from the start when None) they can be
+    reached on; None when there is none (or `after` is not in the level's order)."""
+    order = channel_order(level)
+    if after is None:
+        later = order
+    elif Channel(after) in order:
+        later = order[order.index(Channel(after)) + 1:]
+    else:
+        later = []
+    return next((channel for channel in later if reachable(person, channel)), None)
+
+
+def in_order(key, people, subject, body, level, **extra) -> list[dict]:
+    """One message per person on their first channel at `level` (push, SMS, call, email by
+    default); fall_back moves each on to their next channel while it is not confirmed delivered."""
+    out = []
+    for person in people:
+        channel = _next_channel(person, level)
+        if channel is not None:
+            out.append(dict(dedupe_key=f"{key}:{person.pk}:{channel}", recipient=person, channel=channel,
+                            subject=subject, body=body, level=level, **extra))
+    return out
+
+
 # --- Recording and handing over ---------------------------------------------------------------
 
 def queue(messages: list[dict], now=None) -> list[int]:
     """Record notifications (once per dedupe key) and have them sent after commit.
 
-    Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation.
-    """
+    Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation
+    and level (an escalation's message takes its level, so fall_back moves it on)."""
     rows = []
     for m in messages:
-        recipient = m["recipient"]
-        if m["channel"] == Channel.EMAIL and not recipient.email:
+        if not reachable(m["recipient"], m["channel"]):
             continue
-        if m["channel"] == Channel.SMS and not getattr(getattr(recipient, "profile", None), "mobile", None):
-            continue
+        m = dict(m)
+        if m.get("level") is None and m.get("escalation") is not None:
+            m["level"] = m["escalation"].level
         rows.append(Notification(created_at=now or timezone.now(), **m))
     if not rows:
         return []
@@ -103,9 +154,15 @@ def enqueue(pks, now=None) -> None:
     (see resend_pending), so nothing is lost."""
     pks = list(pks)
     handed = []
+    try:
+        channels = dict(Notification.objects.filter(pk__in=pks).values_list("pk", "channel"))
+    except DatabaseError as exc:  # the database away for a moment: hand them over on the default queue
+        logger.warning("Channels of %s notification(s) not read (%s)", len(pks), type(exc).__name__)
+        channels = {}
     for pk in pks:
         try:
-            deliver_notification.apply_async((pk,), retry=False)
+            deliver_notification.apply_async((pk,), retry=False, **(
+                {"queue": queue_for(channels[pk])} if pk in channels else {}))
         except Exception as exc:  # the broker being away must never undo the saved event
             logger.warning("Notification %s kept for later: broker unavailable (%s)", pk, type(exc).__name__)
             _broker_failures.set(_broker_failures.get() + 1)
@@ -159,3 +216,47 @@ def resend_pending(now, limit: int | None = None) -> int:
             Notification.objects.filter(pk__in=pks).update(handed_over_at=now)
             send_after_commit(pks, now)
     return len(pks)
+
+
+# --- Fallback: the person's next channel -----------------------------------------------------
+
+def fall_back(now, limit: int | None = None) -> int:
+    """Move each person an escalation's alert has not reached on to their next channel, and return
+    how many messages that queued.
+
+    A message with a level moves on when it failed (temporary or permanent failure, a call not
+    answered: at once) or when it was not confirmed delivered within NOTIFICATION_FALLBACK_SECONDS
+    of its level. Each message moves on once (`fell_back_at`); the next channel's dedupe key is the
+    same alert, person and channel, so a repeat (two scans, a redelivered task) queues nothing more.
+    Called by the watchdog's scan each tick."""
+    limit = limit or settings.NOTIFICATION_RESEND_BATCH
+    waited = Q()
+    for level, seconds in settings.NOTIFICATION_FALLBACK_SECONDS.items():
+        waited |= Q(level=level, created_at__lte=now - datetime.timedelta(seconds=seconds))
+    top = max(settings.NOTIFICATION_FALLBACK_SECONDS)
+    waited |= Q(level__gt=top, created_at__lte=now - datetime.timedelta(seconds=settings.NOTIFICATION_FALLBACK_SECONDS[top]))
+    due = Q(status__in=DeliveryStatus.undelivered()) | (waited & Q(status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENT)))
+    queued = 0
+    with transaction.atomic():
+        notes = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                     .filter(due, level__isnull=False, fell_back_at__isnull=True)
+                     .select_related("recipient__profile").order_by("created_at", "pk")[:limit])
+        for note in notes:
+            note.fell_back_at = now
+            prefix, _, _ = note.dedupe_key.rpartition(":")
+            if not prefix or Notification.objects.filter(dedupe_key__startswith=f"{prefix}:",
+                                                         status=DeliveryStatus.DELIVERED).exists():
+                continue  # this alert reached the person on another channel: nothing to move on
+            channel = _next_channel(note.recipient, note.level, after=note.channel)
+            while channel is not None and Notification.objects.filter(dedupe_key=f"{prefix}:{channel}").exists():
+                channel = _next_channel(note.recipient, note.level, after=channel)  # already tried
+            if channel is None:
+                logger.warning("Notification %s (%s) not delivered and %s has no further channel.",
+                               note.pk, note.channel, note.recipient_id)
+                continue
+            queued += len(queue([dict(dedupe_key=f"{prefix}:{channel}", recipient=note.recipient, channel=channel,
+                                      subject=note.subject, body=note.body, visit_id=note.visit_id,
+                                      escalation_id=note.escalation_id, level=note.level)], now))
+        if notes:
+            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(fell_back_at=now)
+    return queued

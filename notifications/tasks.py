@@ -1,19 +1,28 @@
-"""Delivery of recorded notifications: one Celery task per message, at least once."""
+"""Delivery of recorded notifications: one Celery task per message, at least once, each channel on
+its own queue (`queue_for`), so a slow or failing provider holds up only its own channel."""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import DatabaseError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from . import sms
-from .models import Channel, DeliveryStatus, Notification
+from .models import Channel, DeliveryStatus, Notification, PushSubscription
+from .providers import Delivery, Message, ProviderError, SendResult, SubscriptionGone, get_provider, push_receipts
 
 logger = logging.getLogger(__name__)
 
 MAX_DELIVERY_ATTEMPTS = 5
+# Backoff between attempts after a temporary failure: 5 s, 10 s, 20 s, ... at most this.
+MAX_BACKOFF_SECONDS = 300
+
+
+def queue_for(channel) -> str:
+    """The Celery queue of a channel's deliveries (CELERY_TASK_QUEUES lists them; a worker started
+    without -Q consumes them all)."""
+    return f"notifications.{Channel(channel).value}"
 
 
 # The task keeps the name it was registered under before the outbox became an app of its own, so
@@ -21,30 +30,33 @@ MAX_DELIVERY_ATTEMPTS = 5
 @shared_task(bind=True, name="safety.tasks.deliver_notification", ignore_result=True,
              max_retries=MAX_DELIVERY_ATTEMPTS - 1)
 def deliver_notification(self, pk: int):
-    """Send one recorded notification: at least once, and recognisably the same message if twice.
+    """Send one recorded notification through its channel's provider: at least once, and
+    recognisably the same message if twice.
 
     The attempt is committed before the message goes to the provider, so the row always shows it;
     a worker killed after the provider accepted the message, before the result was recorded, leaves
-    the row pending with `sending_since` set, and the next attempt sends it again with the same
-    Message-ID (and provider reference). While one worker is sending, another copy of the task
-    leaves it alone. A failing channel is retried with backoff and, after the last try, recorded as
-    failed (and so shown on the office board); it never blocks others."""
+    the row queued with `sending_since` set, and the next attempt sends it again with the same
+    reference (Message-ID). While one worker is sending, another copy of the task leaves it alone,
+    and a row that has left "queued" is never sent again. A temporary failure is retried with
+    backoff (at most MAX_DELIVERY_ATTEMPTS attempts, then "temporary failure"); a permanent one is
+    recorded at once. Either way the person's next channel takes over (outbox.fall_back)."""
     try:
         note = _claim(pk)
     except DatabaseError as exc:
         # The database is away for a moment: try again soon rather than wait for the scan's hand-over.
         logger.warning("Notification %s not claimed (%s); retrying.", pk, type(exc).__name__)
-        raise self.retry(countdown=10, exc=exc) from exc
+        raise self.retry(countdown=10, exc=exc) from exc  # to the queue it came from (its routing key)
     if note is None:
         return
     try:
-        reference = _send(note)
-    except Exception as exc:  # any backend failure: record it, then retry or give up
+        result = _send(note)
+    except ProviderError as exc:
         _record_failure(pk, exc)
         return
-    Notification.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="", sending_since=None,
-        provider_reference=(reference or note.message_id)[:200])
+    except Exception as exc:  # a provider that raised something else: treat it as a temporary failure
+        _record_failure(pk, ProviderError(f"{type(exc).__name__}: {exc}", permanent=False))
+        return
+    _record_result(pk, result, note.message_id)
 
 
 def _claim(pk) -> Notification | None:
@@ -54,7 +66,7 @@ def _claim(pk) -> Notification | None:
     with transaction.atomic():
         note = (Notification.objects.select_for_update(of=("self",)).select_related("recipient__profile")
                 .filter(pk=pk).first())
-        if note is None or note.status != DeliveryStatus.PENDING:
+        if note is None or note.status != DeliveryStatus.QUEUED:
             return None  # already sent (or given up)
         if note.sending_since is not None and now - note.sending_since < lease:
             return None  # another worker is sending it right now
@@ -64,28 +76,45 @@ def _claim(pk) -> Notification | None:
     return note
 
 
-def _record_failure(pk, exc) -> None:
+def _record_result(pk, result: SendResult, message_id: str) -> None:
+    status = DeliveryStatus(result.status.value)
+    if status == DeliveryStatus.QUEUED:
+        status = DeliveryStatus.SENT  # the provider has it: it is no longer ours to send
+    now = timezone.now()
+    fields = dict(sent_at=now, last_error="", sending_since=None, provider=result.provider[:40],
+                  provider_reference=(result.reference or message_id)[:200])
+    if not Notification.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
+            status=status, delivered_at=now if status == DeliveryStatus.DELIVERED else None, **fields):
+        # A receipt (found by our reference) came back before this: it has the last word on the status.
+        Notification.objects.filter(pk=pk, provider="").update(**fields)
+
+
+def _record_failure(pk, exc: ProviderError) -> None:
     with transaction.atomic():
-        note = Notification.objects.select_for_update().filter(pk=pk, status=DeliveryStatus.PENDING).first()
+        note = Notification.objects.select_for_update().filter(pk=pk, status=DeliveryStatus.QUEUED).first()
         if note is None:
             return
-        note.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        note.last_error = f"{exc.message}"[:300]
         note.sending_since = None
-        final = note.attempts >= MAX_DELIVERY_ATTEMPTS
-        if final:
-            note.status = DeliveryStatus.FAILED
-        logger.warning("Notification %s (%s) failed, attempt %s: %s", pk, note.channel, note.attempts,
-                       note.last_error)
-        if not final:
-            countdown = min(300, 5 * 2 ** (note.attempts - 1))
+        if exc.permanent:
+            note.status = DeliveryStatus.PERMANENT_FAILURE
+        elif note.attempts >= MAX_DELIVERY_ATTEMPTS:
+            note.status = DeliveryStatus.TEMPORARY_FAILURE
+        logger.warning("Notification %s (%s) failed, attempt %s%s: %s", pk, note.channel, note.attempts,
+                       " (permanent)" if exc.permanent else "", note.last_error)
+        if note.status == DeliveryStatus.QUEUED:
+            countdown = min(MAX_BACKOFF_SECONDS, 5 * 2 ** (note.attempts - 1))
+            if exc.retry_after:
+                countdown = max(countdown, min(MAX_BACKOFF_SECONDS, int(exc.retry_after + 0.999)))
             note.next_attempt_at = timezone.now() + timezone.timedelta(seconds=countdown)
-            transaction.on_commit(lambda: _retry_later(pk, countdown))
+            channel = note.channel
+            transaction.on_commit(lambda: _retry_later(pk, countdown, channel))
         note.save(update_fields=["attempts", "last_error", "status", "sending_since", "next_attempt_at"])
 
 
-def _retry_later(pk, countdown):
+def _retry_later(pk, countdown, channel):
     try:
-        deliver_notification.apply_async((pk,), countdown=countdown)
+        deliver_notification.apply_async((pk,), countdown=countdown, queue=queue_for(channel))
     except Exception as exc:  # broker away: the scan's resend_pending picks it up when it is due
         logger.warning("Notification %s retry not queued (%s); the next scan will.", pk, type(exc).__name__)
         Notification.objects.filter(pk=pk).update(handed_over_at=None)
@@ -93,15 +122,66 @@ def _retry_later(pk, countdown):
         Notification.objects.filter(pk=pk).update(handed_over_at=timezone.now())
 
 
-def _send(note: Notification) -> str:
-    """Hand the message to the provider; what the provider knows it by."""
-    if note.channel == Channel.EMAIL:
-        message = EmailMessage(note.subject, note.body, None, [note.recipient.email],
-                               headers={"Message-ID": note.message_id})
-        message.send(fail_silently=False)
-        return note.message_id
-    if note.channel == Channel.SMS:
-        reference = sms.get_backend().send(str(note.recipient.profile.mobile), f"{note.subject}. {note.body}"[:480],
-                                       reference=note.message_id)
-        return reference or note.message_id
-    raise ValueError(f"Unknown channel {note.channel}")
+def _site(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def message_for(note: Notification, to) -> Message:
+    """The provider's view of a notification: its address, its text, and where receipts go."""
+    channel = Channel(note.channel)
+    status_callback = gather_action = ""
+    if channel in (Channel.SMS, Channel.VOICE):
+        status_callback = _site(reverse("notifications:twilio_status"))
+    if channel == Channel.VOICE:
+        gather_action = _site(reverse("notifications:twilio_gather"))
+    if channel == Channel.PUSH:
+        status_callback = _site(reverse("notifications:push_receipt",
+                                        args=[push_receipts.make_token(note.message_id)]))
+    body = note.body if channel in (Channel.EMAIL, Channel.PUSH) else f"{note.subject}. {note.body}"[:480]
+    url = note.visit.get_absolute_url() if note.visit_id else ""
+    return Message(channel=channel, to=to, body=body, reference=note.message_id, subject=note.subject,
+                   url=_site(url) if url else "", status_callback=status_callback, gather_action=gather_action)
+
+
+def _send(note: Notification) -> SendResult:
+    """Hand the message to the channel's provider (notifications.providers.get_provider)."""
+    channel = Channel(note.channel)
+    provider = get_provider(channel)
+    if channel == Channel.EMAIL:
+        return provider.send(message_for(note, note.recipient.email))
+    if channel in (Channel.SMS, Channel.VOICE):
+        mobile = getattr(getattr(note.recipient, "profile", None), "mobile", None)
+        if not mobile:
+            raise ProviderError("No mobile number on the person's profile", permanent=True)
+        return provider.send(message_for(note, str(mobile)))
+    return _send_push(note, provider)
+
+
+def _send_push(note: Notification, provider) -> SendResult:
+    """A push to every device of the person: sent when one push service took it. A device whose
+    subscription is gone (404/410) is deleted; with none left the failure is permanent."""
+    devices = list(PushSubscription.objects.filter(user=note.recipient).order_by("pk"))
+    if not devices:
+        raise ProviderError("No device of the person takes push alerts", permanent=True)
+    results, errors = [], []
+    for device in devices:
+        try:
+            results.append(provider.send(message_for(note, device.as_webpush())))
+        except SubscriptionGone as exc:
+            logger.info("Push subscription %s of user %s is gone; deleted.", device.pk, note.recipient_id)
+            device.delete()
+            errors.append(exc)
+        except ProviderError as exc:
+            PushSubscription.objects.filter(pk=device.pk).update(last_failure_at=timezone.now(),
+                                                                 last_error=exc.message[:300])
+            errors.append(exc)
+        else:
+            PushSubscription.objects.filter(pk=device.pk).update(last_success_at=timezone.now(), last_error="")
+    if results:
+        # Push services give no id worth keeping; the receipt comes back by our reference.
+        return SendResult(results[0].provider, "", Delivery.SENT)
+    temporary = [e for e in errors if not e.permanent]
+    if temporary:
+        raise ProviderError("; ".join(e.message for e in temporary), permanent=False,
+                            retry_after=max((e.retry_after or 0 for e in temporary), default=0) or None)
+    raise ProviderError("; ".join(e.message for e in errors), permanent=True)

@@ -1,12 +1,22 @@
-"""The service worker at the site's root and the VAPID public key browsers subscribe with."""
+"""The service worker at the site's root, the VAPID public key browsers subscribe with, and the
+providers' delivery callbacks."""
 
+import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 
-from django.http import HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from .providers import vapid
+from . import receipts
+from .models import Channel, PushSubscription
+from .providers import CallbackRefused, ProviderError, govuk_notify, push_receipts, twilio_provider, vapid, webpush
+
+logger = logging.getLogger(__name__)
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "serviceworker.js"
 
@@ -31,3 +41,110 @@ def service_worker(request):
 def push_public_key(request):
     """The VAPID public key (applicationServerKey) for PushManager.subscribe(), for signed-in users."""
     return JsonResponse({"publicKey": vapid.public_key()})
+
+
+# --- Providers' callbacks ------------------------------------------------------------------------
+# Public (no session: the provider calls them) and exempt from CSRF; each checks its own credential
+# (Notify's bearer token, Twilio's request signature, the push receipt's signed token). A callback
+# that fails its check is logged, answered 403, and changes nothing.
+
+def _refused(request, exc) -> HttpResponse:
+    logger.warning("Refused a delivery callback to %s from %s: %s", request.path,
+                   request.META.get("REMOTE_ADDR", "?"), exc)
+    return HttpResponseForbidden("Refused.", content_type="text/plain")
+
+
+def _site_url(request) -> str:
+    """The address the provider called, as we gave it (SITE_URL), which Twilio's signature covers."""
+    return f"{settings.SITE_URL.rstrip('/')}{request.get_full_path()}"
+
+
+@csrf_exempt
+@require_POST
+def notify_receipt(request):
+    """GOV.UK Notify's delivery-receipt callback (JSON, Authorization: Bearer <NOTIFY_CALLBACK_TOKEN>)."""
+    try:
+        receipt = govuk_notify.parse_receipt(request.headers.get("Authorization"), request.body)
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.SMS, Channel.EMAIL))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """Twilio's status callback for a message or a call (form-encoded, X-Twilio-Signature)."""
+    try:
+        receipt = twilio_provider.parse_status(_site_url(request), request.POST,
+                                               request.headers.get("X-Twilio-Signature"))
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.SMS, Channel.VOICE))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_gather(request):
+    """The key press of a call (its Gather's action): 1 from a person is the proof the alert was
+    heard; the answer is TwiML for the rest of the call."""
+    try:
+        receipt = twilio_provider.parse_gather(_site_url(request), request.POST,
+                                               request.headers.get("X-Twilio-Signature"))
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.VOICE,))
+    return HttpResponse(twilio_provider.gather_reply_twiml(receipt.heard), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def push_receipt(request, token):
+    """The service worker's report that a push was shown on the device (the token in the URL)."""
+    try:
+        receipt = push_receipts.read_token(token)
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    receipts.apply(receipt, channels=(Channel.PUSH,))
+    return HttpResponse(status=204)
+
+
+# --- Devices that take push alerts -----------------------------------------------------------------
+
+@require_POST
+def push_subscribe(request):
+    """Keep the subscription a signed-in person's browser made (PushSubscription.toJSON(), as JSON):
+    one row per endpoint; a device that changed hands moves to whoever subscribed it last."""
+    try:
+        data = json.loads(request.body)
+        subscription = webpush.check_subscription(data)
+    except ValueError:
+        return JsonResponse({"error": "The subscription is not JSON."}, status=400)
+    except ProviderError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    device, created = PushSubscription.objects.update_or_create(
+        endpoint=subscription["endpoint"],
+        defaults={"user": request.user, "p256dh": subscription["keys"]["p256dh"][:200],
+                  "auth": subscription["keys"]["auth"][:100],
+                  "user_agent": device_label(request.headers.get("User-Agent", ""))})
+    return JsonResponse({"id": device.pk}, status=201 if created else 200)
+
+
+@require_POST
+def push_unsubscribe(request, pk):
+    """Remove one of the person's own devices (another person's is not found)."""
+    device = get_object_or_404(PushSubscription, pk=pk, user=request.user)
+    device.delete()
+    return HttpResponse(status=204)
+
+
+def device_label(user_agent: str) -> str:
+    """A short name for a browser a person recognises ("Chrome on Android"), not the whole string."""
+    browsers = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("SamsungBrowser/", "Samsung Internet"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+               ("Mac OS X", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+    browser = next((name for token, name in browsers if token in user_agent), "A browser")
+    system = next((name for token, name in systems if token in user_agent), "")
+    return f"{browser} on {system}" if system else browser

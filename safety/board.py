@@ -427,7 +427,7 @@ def failed_alerts(school, now) -> list[FailedAlert]:
     """Notifications of this school that could not be delivered in the last 24 hours."""
     since = now - datetime.timedelta(hours=FAILED_NOTIFICATION_HOURS)
     failed = (
-        Notification.objects.filter(status=DeliveryStatus.FAILED, created_at__gte=since,
+        Notification.objects.filter(status__in=DeliveryStatus.undelivered(), created_at__gte=since,
                                     recipient__profile__school=school)
         .select_related("recipient__profile").order_by("-created_at", "-pk")
     )

@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 
 # One test alert a school per this long, so the button cannot flood the chain's phones.
 TEST_ALERT_INTERVAL = datetime.timedelta(seconds=60)
-# The outbox's last word on a message that went through (the provider took it).
-DELIVERED = DeliveryStatus.SENT
+# A message that went through: delivered by the provider's receipt, or sent on a channel that sends
+# no receipts (email by SMTP, the laptop's log). A failure is any status that reached nobody.
+WENT_THROUGH = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
 RUNG_TITLES = {
     EscalationLevel.LATE: "Level 1: a visitor is late and has not called in",
@@ -143,11 +144,11 @@ def _history(school, user_ids):
     """Per (person, channel): whether the last message that finished failed, and the last test
     that went through."""
     rows = (Notification.objects.filter(recipient_id__in=user_ids).values("recipient_id", "channel")
-            .annotate(last_failed=Max("created_at", filter=Q(status=DeliveryStatus.FAILED)),
-                      last_sent=Max("created_at", filter=Q(status=DELIVERED))))
+            .annotate(last_failed=Max("created_at", filter=Q(status__in=DeliveryStatus.undelivered())),
+                      last_sent=Max("created_at", filter=Q(status__in=WENT_THROUGH))))
     failed = {(r["recipient_id"], r["channel"]): r["last_failed"] for r in rows
               if r["last_failed"] and (r["last_sent"] is None or r["last_failed"] > r["last_sent"])}
-    tests = (Notification.objects.filter(recipient_id__in=user_ids, status=DELIVERED, test_alerts__school=school)
+    tests = (Notification.objects.filter(recipient_id__in=user_ids, status__in=WENT_THROUGH, test_alerts__school=school)
              .values("recipient_id", "channel").annotate(last=Max("sent_at")))
     return failed, {(r["recipient_id"], r["channel"]): r["last"] for r in tests}
 

@@ -21,7 +21,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications.outbox import pending_to_hand_over, queue, resend_pending, school_people
+from notifications.outbox import fall_back, pending_to_hand_over, queue, resend_pending, school_people
 from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
@@ -90,6 +90,7 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
         if not _scan_batch(now, batch_size, result):
             break
     result.resent = resend_pending(now)
+    fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
     if real_time:
         with transaction.atomic():
             record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())

@@ -3,9 +3,11 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Signing in, resetting a forgotten password, the service worker (homevisits.middleware.PUBLIC_PREFIXES).
+# Signing in, resetting a forgotten password, the service worker, and the providers' delivery callbacks,
+# each checked by its own credential (homevisits.middleware.PUBLIC_PREFIXES; notifications tests).
 PUBLIC = {"login", "health", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "notifications:service_worker"}
+          "password_reset_complete", "notifications:service_worker", "notifications:notify_receipt",
+          "notifications:twilio_status", "notifications:twilio_gather", "notifications:push_receipt"}
 
 
 def walk(patterns, prefix="", namespace=""):

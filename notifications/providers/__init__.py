@@ -63,10 +63,17 @@ PROVIDERS = {
 }
 
 
+# SMS_BACKEND (the setting from before the providers) carries SMS while SMS_PROVIDER is left at
+# "console": notifications.sms.BackendSms hands each message to it.
+SMS_BACKEND_PROVIDER = "notifications.sms.BackendSms"
+
+
 def provider_path(channel: Channel | str) -> str:
     """The class the settings name for a channel: a short name above, or a dotted path."""
     channel = Channel(channel)
     name = getattr(settings, f"{channel.name}_PROVIDER")
+    if channel is Channel.SMS and name == "console" and getattr(settings, "SMS_BACKEND", ""):
+        return SMS_BACKEND_PROVIDER
     return PROVIDERS[channel].get(name, name)
 
 

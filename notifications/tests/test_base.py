@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from notifications import sms
 from notifications.providers import (
     PROVIDERS,
     CallbackRefused,
@@ -69,6 +70,7 @@ def test_the_settings_pick_the_provider(settings):
 
 
 def test_a_laptop_logs_sms_the_way_the_old_console_backend_did(settings, caplog):
+    settings.SMS_BACKEND = ""  # a laptop names no SMS backend (the tests' environment does)
     with caplog.at_level(logging.INFO, logger="homevisits.sms"):
         result = get_provider(Channel.SMS).send(Message(Channel.SMS, "+447700900123", "Alert text", "n-1"))
     assert caplog.records[-1].getMessage() == "SMS to +447700900123: Alert text [n-1]"
@@ -149,3 +151,19 @@ def test_a_push_receipt_is_only_good_while_the_push_lives(settings):
         assert push_receipts.read_token(token).reference == "n-41"
     with time_machine.travel("2026-12-02 10:11 +0000", tick=False), pytest.raises(CallbackRefused):
         push_receipts.read_token(token)
+
+
+def test_an_sms_backend_named_the_old_way_carries_sms_while_the_provider_is_console(settings):
+    """One path: the task always asks get_provider; an SMS_BACKEND is carried by BackendSms."""
+    settings.SMS_PROVIDER, settings.SMS_BACKEND = "console", "notifications.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    provider = get_provider(Channel.SMS)
+    result = provider.send(Message(Channel.SMS, "+447700900123", "Alert text", "n-1"))
+    assert isinstance(provider, sms.BackendSms) and provider.real is False
+    assert sms.outbox == [("+447700900123", "Alert text")] and result.status is Delivery.SENT
+    settings.SMS_BACKEND = "notifications.sms.FailingSmsBackend"
+    with pytest.raises(ProviderError) as failed:
+        get_provider(Channel.SMS).send(Message(Channel.SMS, "+447700900123", "Alert text", "n-1"))
+    assert failed.value.permanent is False
+    settings.SMS_PROVIDER = "locmem"  # a provider named outright wins over the old setting
+    assert isinstance(get_provider(Channel.SMS), console.LocmemSms)

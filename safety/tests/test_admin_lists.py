@@ -31,7 +31,7 @@ def test_a_school_admin_reads_their_schools_alerts_and_deliveries_only(client, o
     response = client.post(f"/admin/notifications/notification/{note.pk}/change/", {"status": "sent"})
     assert response.status_code == 403
     note.refresh_from_db()
-    assert note.status == "pending"
+    assert note.status == "queued"  # unchanged: waiting to send
 
     client.force_login(elsewhere)
     assert client.get("/admin/notifications/notification/").context["cl"].result_count == 0

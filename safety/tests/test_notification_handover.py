@@ -95,10 +95,10 @@ def test_a_send_a_worker_never_finished_is_handed_over_once_after_the_lease(peop
     assert broker.call_count == 1
 
 
-def _queued_notification_pks(client, queue="celery"):
-    """The notification ids of the delivery tasks waiting in a Redis queue (kombu's message format)."""
+def _queued_notification_pks(client, queues):
+    """The notification ids of the delivery tasks waiting in Redis queues (kombu's message format)."""
     out = []
-    for raw in client.lrange(queue, 0, -1):
+    for raw in (raw for queue in queues for raw in client.lrange(queue, 0, -1)):
         message = json.loads(raw)
         if message["headers"].get("task") != "safety.tasks.deliver_notification":
             continue
@@ -124,7 +124,8 @@ def test_fifty_scans_with_no_worker_leave_one_task_per_pending_row_in_redis(peop
             moment = START + (n + 1) * TICK
             with time_machine.travel(moment, tick=False):
                 scan(moment)
-        queued = collections.Counter(_queued_notification_pks(client))
+        # Each channel has its queue (notifications.tasks.queue_for): count them all.
+        queued = collections.Counter(_queued_notification_pks(client, [q.name for q in settings.CELERY_TASK_QUEUES]))
         assert queued == {pk: 1 for pk in pks}
         assert not Notification.objects.exclude(status=DeliveryStatus.PENDING).exists()
     finally:

@@ -1,0 +1,7 @@
+"""Signals the outbox sends for the apps above it to act on (it never calls up into them)."""
+
+from django.dispatch import Signal
+
+# A person confirmed they heard an alert (a call answered and 1 pressed): sent once per notification,
+# after the receipt is saved, with `notification`. The safety app acknowledges the escalation on it.
+alert_heard = Signal()
