@@ -125,8 +125,8 @@ def push_subscribe(request):
         return JsonResponse({"error": exc.message}, status=400)
     device, created = PushSubscription.objects.update_or_create(
         endpoint=subscription["endpoint"],
-        defaults={"user": request.user, "p256dh": subscription["keys"]["p256dh"][:200],
-                  "auth": subscription["keys"]["auth"][:100],
+        defaults={"user": request.user, "p256dh": subscription["keys"]["p256dh"],
+                  "auth": subscription["keys"]["auth"],
                   "user_agent": device_label(request.headers.get("User-Agent", ""))})
     return JsonResponse({"id": device.pk}, status=201 if created else 200)
 

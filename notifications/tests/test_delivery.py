@@ -444,3 +444,16 @@ def test_a_misspelt_channel_order_leaves_the_name_out_and_the_scan_carries_on(of
 def test_the_callbacks_are_public_but_take_only_a_checked_post(client, path):
     assert client.get(path).status_code == 405  # not a login redirect: providers have no session
     assert client.post(path).status_code == 403
+
+
+@pytest.mark.parametrize("change", [
+    lambda sub: {**sub, "endpoint": sub["endpoint"] + "x" * 1000},  # longer than the column
+    lambda sub: {**sub, "keys": {**sub["keys"], "p256dh": "A" * 201}},  # would be cut, so undecryptable
+    lambda sub: {**sub, "keys": {**sub["keys"], "auth": "A" * 101}},
+])
+def test_an_oversize_subscription_is_refused_and_nothing_saved(push, office, client, change):
+    client.force_login(office)
+    body = json.dumps(change(Browser().subscription(push.url_for("/wpush/phone"))))
+    response = client.post("/notifications/push/devices/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert not PushSubscription.objects.exists()
