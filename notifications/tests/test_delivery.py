@@ -475,3 +475,14 @@ def test_a_person_keeps_a_few_devices_not_thousands(push, office, head, client):
     assert mine.filter(endpoint__endswith="/wpush/script-14").exists()  # the newest kept
     assert not mine.filter(endpoint__endswith="/wpush/script-0").exists()
     assert PushSubscription.objects.filter(user=head).count() == 1  # nobody else's touched
+
+
+def test_the_device_endpoints_need_the_csrf_token(push, office):
+    # A page on another site must not save its own push service as the person's device, nor remove one.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+    sub = Browser().subscription(push.url_for("/wpush/phone"))
+    device = PushSubscription.objects.create(user=office, endpoint=push.url_for("/wpush/kept"), p256dh="k", auth="a")
+    assert client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json").status_code == 403
+    assert client.post(f"/notifications/push/devices/{device.pk}/remove/").status_code == 403
+    assert list(PushSubscription.objects.values_list("pk", flat=True)) == [device.pk]
