@@ -178,6 +178,14 @@ TWO_FACTOR_ENROLMENT_LINK_SECONDS = env.int("TWO_FACTOR_ENROLMENT_LINK_SECONDS",
 # this many requests an hour from one source address (accounts.throttle, counted in the database).
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=3)
 PASSWORD_RESET_PER_SOURCE_PER_HOUR = env.int("PASSWORD_RESET_PER_SOURCE_PER_HOUR", default=20)
+# Any multipart request larger than this is refused before it is read (homevisits.uploads): the MIS
+# export's own limit (5 MB, misimport.reading) and room for the form around it.
+REQUEST_UPLOAD_MAX_BYTES = env.int("REQUEST_UPLOAD_MAX_BYTES", default=6 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "homevisits.uploads.BoundedRequestUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Sessions: 30 minutes idle (every request moves the expiry on), 12 hours at most from sign-in;
 # staff out on a visit keep their session until they are back (homevisits.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

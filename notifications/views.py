@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import receipts
+from . import devices, receipts
 from .models import Channel, PushSubscription
 from .providers import CallbackRefused, ProviderError, govuk_notify, push_receipts, twilio_provider, vapid, webpush
 
@@ -115,7 +115,7 @@ def push_receipt(request, token):
 @require_POST
 def push_subscribe(request):
     """Keep the subscription a signed-in person's browser made (PushSubscription.toJSON(), as JSON):
-    one row per endpoint; a device that changed hands moves to whoever subscribed it last."""
+    one row per endpoint, a few a person (notifications.devices)."""
     try:
         data = json.loads(request.body)
         subscription = webpush.check_subscription(data)
@@ -123,11 +123,7 @@ def push_subscribe(request):
         return JsonResponse({"error": "The subscription is not JSON."}, status=400)
     except ProviderError as exc:
         return JsonResponse({"error": exc.message}, status=400)
-    device, created = PushSubscription.objects.update_or_create(
-        endpoint=subscription["endpoint"],
-        defaults={"user": request.user, "p256dh": subscription["keys"]["p256dh"][:200],
-                  "auth": subscription["keys"]["auth"][:100],
-                  "user_agent": device_label(request.headers.get("User-Agent", ""))})
+    device, created = devices.keep(request.user, subscription, device_label(request.headers.get("User-Agent", "")))
     return JsonResponse({"id": device.pk}, status=201 if created else 200)
 
 

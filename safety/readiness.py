@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # One test alert a school per this long, so the button cannot flood the chain's phones.
 TEST_ALERT_INTERVAL = datetime.timedelta(seconds=60)
+# And at most this many an hour per school: one a minute would still be 60 texts an hour to every
+# phone in the chain from one account (a mistake, or a stolen session), each one paid for.
+TEST_ALERTS_PER_HOUR = 5
 # A message that went through: delivered by the provider's receipt, or sent on a channel that sends
 # no receipts (email by SMTP, the laptop's log). A failure is any status that reached nobody.
 WENT_THROUGH = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
@@ -243,7 +246,8 @@ def messages_for_test(alert, people, sender_name) -> list[dict]:
 
 def send_test_alert(user, scope, now=None) -> TestAlert:
     """Send a TEST alert to `user` alone or to everyone in the chain, at most once a
-    TEST_ALERT_INTERVAL per school (the school row is locked, so two clicks send one)."""
+    TEST_ALERT_INTERVAL and TEST_ALERTS_PER_HOUR times an hour per school (the school row is locked,
+    so two clicks send one)."""
     now = now or timezone.now()
     school = school_of(user)
     scope = TestAlertScope(scope)
@@ -253,6 +257,12 @@ def send_test_alert(user, scope, now=None) -> TestAlert:
         if last is not None and now - last.sent_at < TEST_ALERT_INTERVAL:
             wait = int((TEST_ALERT_INTERVAL - (now - last.sent_at)).total_seconds()) + 1
             raise AlertTestRefused(f"A test alert was sent less than a minute ago. Try again in {wait} seconds.")
+        hour = list(TestAlert.objects.filter(school=school, sent_at__gt=now - datetime.timedelta(hours=1))
+                    .order_by("-sent_at").values_list("sent_at", flat=True)[:TEST_ALERTS_PER_HOUR])
+        if len(hour) >= TEST_ALERTS_PER_HOUR:
+            again = timezone.localtime(hour[-1] + datetime.timedelta(hours=1)).strftime("%H:%M")
+            raise AlertTestRefused(f"{TEST_ALERTS_PER_HOUR} test alerts were sent in the last hour. "
+                                   f"Try again after {again}.")
         people = [user] if scope == TestAlertScope.ME else school_people(school, *chain_roles())
         people = [p for p in people
                   if p.email or getattr(getattr(p, "profile", None), "mobile", None)]

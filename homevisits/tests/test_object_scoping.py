@@ -42,7 +42,10 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
                   # An upload's random name, bound to its uploader's session: misimport/tests/test_import_scoping.py
                   "misimport:columns", "misimport:preview", "misimport:confirm", "misimport:cancel",
                   # An academic year and a chart's name: governors/tests/test_governors_year.py
-                  "governors:year", "governors:csv", "governors:chart", "governors:pdf"}
+                  "governors:year", "governors:csv", "governors:chart", "governors:pdf",
+                  # A push receipt's signed token, and a device that is its person's own, not the school's:
+                  # notifications/tests/test_delivery.py (refused receipts, removing only one's own device)
+                  "notifications:push_receipt", "notifications:push_unsubscribe"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the world fixture.

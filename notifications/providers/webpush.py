@@ -36,12 +36,23 @@ def endpoint_allowed(endpoint: str) -> bool:
         return False
     if parts.scheme != "https" and not (parts.scheme == "http" and settings.PUSH_ALLOW_HTTP_ENDPOINTS):
         return False
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme == "https" and port not in (None, 443):
+        return False  # a known push host, but another of its services: push services listen on 443
     for allowed in (name.strip().lower() for name in settings.PUSH_SERVICE_HOSTS):
         if allowed.startswith(".") and host.endswith(allowed) and len(host) > len(allowed):
             return True
         if host and host == allowed:
             return True
     return False
+
+
+# The longest a subscription's parts are kept (PushSubscription's columns): anything longer is refused,
+# never cut short (a cut key cannot decrypt, a cut endpoint is someone else's or no one's).
+MAX_ENDPOINT, MAX_P256DH, MAX_AUTH = 1000, 200, 100
 
 
 def check_subscription(subscription) -> dict:
@@ -54,6 +65,8 @@ def check_subscription(subscription) -> dict:
         raise ProviderError("The push subscription's address is not a known push service", permanent=True)
     if not isinstance(keys, dict) or not all(isinstance(keys.get(k), str) and keys[k] for k in ("p256dh", "auth")):
         raise ProviderError("The push subscription has no encryption keys", permanent=True)
+    if len(endpoint) > MAX_ENDPOINT or len(keys["p256dh"]) > MAX_P256DH or len(keys["auth"]) > MAX_AUTH:
+        raise ProviderError("The push subscription is longer than any push service's", permanent=True)
     return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
 
 

@@ -18,7 +18,7 @@ from django.apps import apps as django_apps
 from django.test import Client
 from werkzeug import Response
 
-from notifications import outbox, receipts
+from notifications import devices, outbox, receipts
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.providers import Delivery, Receipt, SendResult, push_receipts
 from notifications.signals import alert_heard
@@ -444,3 +444,45 @@ def test_a_misspelt_channel_order_leaves_the_name_out_and_the_scan_carries_on(of
 def test_the_callbacks_are_public_but_take_only_a_checked_post(client, path):
     assert client.get(path).status_code == 405  # not a login redirect: providers have no session
     assert client.post(path).status_code == 403
+
+
+@pytest.mark.parametrize("change", [
+    lambda sub: {**sub, "endpoint": sub["endpoint"] + "x" * 1000},  # longer than the column
+    lambda sub: {**sub, "keys": {**sub["keys"], "p256dh": "A" * 201}},  # would be cut, so undecryptable
+    lambda sub: {**sub, "keys": {**sub["keys"], "auth": "A" * 101}},
+])
+def test_an_oversize_subscription_is_refused_and_nothing_saved(push, office, client, change):
+    client.force_login(office)
+    body = json.dumps(change(Browser().subscription(push.url_for("/wpush/phone"))))
+    response = client.post("/notifications/push/devices/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_person_keeps_a_few_devices_not_thousands(push, office, head, client):
+    # Every device of a person is pushed to in turn on the push queue: an unbounded list would hold
+    # up everyone's alerts behind one person's.
+    client.force_login(head)
+    heads = Browser().subscription(push.url_for("/wpush/heads-phone"))
+    assert client.post("/notifications/push/devices/", json.dumps(heads), content_type="application/json").status_code == 201
+    client.force_login(office)
+    for n in range(devices.MAX_DEVICES_PER_PERSON + 5):
+        sub = Browser().subscription(push.url_for(f"/wpush/script-{n}"))
+        response = client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json")
+        assert response.status_code == 201
+    mine = PushSubscription.objects.filter(user=office)
+    assert mine.count() == devices.MAX_DEVICES_PER_PERSON
+    assert mine.filter(endpoint__endswith="/wpush/script-14").exists()  # the newest kept
+    assert not mine.filter(endpoint__endswith="/wpush/script-0").exists()
+    assert PushSubscription.objects.filter(user=head).count() == 1  # nobody else's touched
+
+
+def test_the_device_endpoints_need_the_csrf_token(push, office):
+    # A page on another site must not save its own push service as the person's device, nor remove one.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+    sub = Browser().subscription(push.url_for("/wpush/phone"))
+    device = PushSubscription.objects.create(user=office, endpoint=push.url_for("/wpush/kept"), p256dh="k", auth="a")
+    assert client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json").status_code == 403
+    assert client.post(f"/notifications/push/devices/{device.pk}/remove/").status_code == 403
+    assert list(PushSubscription.objects.values_list("pk", flat=True)) == [device.pk]

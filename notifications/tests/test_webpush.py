@@ -155,6 +155,8 @@ def test_a_subscription_pointing_inside_our_network_is_never_posted_to(push, set
     ("https://user@fcm.googleapis.com.evil.example/x", False),
     ("javascript:alert(1)", False),
     ("https://[::1/x", False),
+    ("https://fcm.googleapis.com:6379/fcm/send/abc", False),  # a known host, another service's port
+    ("https://fcm.googleapis.com:443/fcm/send/abc", True),
 ])
 def test_only_https_endpoints_on_known_push_services(settings, endpoint, allowed):
     settings.PUSH_SERVICE_HOSTS = ["fcm.googleapis.com", "updates.push.services.mozilla.com", ".notify.windows.com",

@@ -155,6 +155,19 @@ def test_test_alerts_are_throttled_per_school(world, run_tasks):
     assert TestAlert.objects.count() == 2
 
 
+def test_test_alerts_to_the_chain_cannot_flood_it_at_one_a_minute(world, run_tasks):
+    minute = datetime.timedelta(seconds=61)
+    with run_tasks():
+        for n in range(5):
+            send_test_alert(world.admin, "chain", now=at(9) + n * minute)
+        with pytest.raises(AlertTestRefused, match="5 test alerts were sent in the last hour"):
+            send_test_alert(world.admin, "chain", now=at(9) + 5 * minute)
+        with pytest.raises(AlertTestRefused, match="in the last hour"):
+            send_test_alert(world.head, "me", now=at(9) + 30 * minute)  # the school's, whoever asks
+        send_test_alert(world.admin, "chain", now=at(10) + datetime.timedelta(seconds=1))
+    assert TestAlert.objects.count() == 6
+
+
 def test_the_throttle_is_a_message_on_the_page(client, world):
     client.force_login(world.head)
     client.post(URL, {"scope": "me"})
