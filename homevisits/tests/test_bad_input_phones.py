@@ -68,7 +68,7 @@ def test_the_staff_profile_stores_e164_and_the_police_pack_shows_it_readably(cli
     assert f'href="tel:{E164}">{READABLE}</a>' in pack
 
 
-def test_the_staff_profile_refuses_a_number_that_is_not_uk(client, people, school):
+def test_the_staff_profile_refuses_a_number_that_is_not_uk(client, people):
     admin = people["admin"]  # the root world's school admin, in the Django admin
     admin.is_staff = True
     admin.save()
