@@ -15,7 +15,8 @@ from accounts import roles
 from accounts.account_audit import snapshot
 from accounts.admin import SchoolScopedAdmin, StaffUserAdmin
 from accounts.models import AccountChange, AccountChangeKind, BackupCode, School, StaffProfile
-from homevisits.factories import FamilyFactory, SchoolFactory, UserFactory, VisitFactory, make_staff
+from homevisits import factories
+from homevisits.factories import FamilyFactory, UserFactory, VisitFactory, make_staff
 from notifications.models import Channel, Notification
 from safety.models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from visits.events import record_event
@@ -27,6 +28,7 @@ from .twofactor_helpers import PASSWORD, with_two_factor
 pytestmark = pytest.mark.django_db
 
 USERS = "/admin/auth/user/"
+OTHER = factories.OTHER_SCHOOL_NAME  # the other school, whose name the admin never sees
 
 
 def group(name):
@@ -34,17 +36,12 @@ def group(name):
 
 
 @pytest.fixture
-def w():
-    own, other = SchoolFactory(name="Oakfield Primary"), SchoolFactory(name="Elmwood Academy")
-    people = types.SimpleNamespace(own=own, other=other)
-    people.admin = make_staff(own, roles.SCHOOL_ADMIN, username="schooladmin")
-    people.head = make_staff(own, roles.HEAD, username="head")
-    people.dsl = make_staff(own, roles.DSL, username="dsl")
-    people.office = make_staff(own, roles.OFFICE, username="office")
-    people.teacher = make_staff(own, roles.VISITING_STAFF, username="teacher", job_title="Reception teacher")
-    people.other_head = make_staff(other, roles.HEAD, username="otherhead")
-    people.other_teacher = make_staff(other, roles.VISITING_STAFF, username="otherteacher")
-    people.other_admin = make_staff(other, roles.SCHOOL_ADMIN, username="otheradmin")
+def w(school, other_school, school_admin, head, dsl, office, teacher, other_head, other_admin):
+    """The root world's two schools and people, and the other school's teacher; both schools' admins
+    may use the Django admin."""
+    people = types.SimpleNamespace(own=school, other=other_school, admin=school_admin, head=head, dsl=dsl,
+                                   office=office, teacher=teacher, other_head=other_head, other_admin=other_admin)
+    people.other_teacher = factories.other_person(other_school, "teacher")  # "otherteacher"
     for user in (people.admin, people.other_admin):
         user.is_staff = True
         user.save()
@@ -200,7 +197,7 @@ def test_the_staff_profile_page_keeps_the_school_and_the_person(as_admin, w):
     page = as_admin.get(url)
     data, names = read_form(page.content.decode(), "staffprofile_form")
     assert not names & {"school", "user"}
-    assert "Elmwood Academy" not in page.content.decode()
+    assert OTHER not in page.content.decode()
     before = state(w.teacher)
     as_admin.post(url, {**data, "school": str(w.other.pk), "user": str(w.other_teacher.pk)})
     assert state(w.teacher) == before
@@ -216,7 +213,7 @@ def test_no_staff_profile_is_added_outside_the_users_page_and_no_school_filter_l
     assert as_admin.post("/admin/accounts/staffprofile/add/",
                          {"user": str(UserFactory().pk), "school": str(w.other.pk)}).status_code == 403
     listing = as_admin.get("/admin/accounts/staffprofile/").content.decode()
-    assert "Elmwood Academy" not in listing and "otherteacher" not in listing
+    assert OTHER not in listing and "otherteacher" not in listing
 
 
 # --- Passwords ------------------------------------------------------------------------------
@@ -286,7 +283,7 @@ def test_every_url_of_another_schools_people_and_school_is_not_found(as_admin, w
                   "groups": [str(group(roles.OFFICE).pk)], "job_title": "Hacked"}
         response = as_admin.post(url, forged)
         assert response.status_code == 404, url
-        assert b"Elmwood" not in response.content and b"otherteacher" not in response.content
+        assert OTHER.split()[0].encode() not in response.content and b"otherteacher" not in response.content
     assert {u: state(u) for u in before} == before
     assert School.objects.filter(pk=w.other.pk).values().get() == school_before
 
@@ -421,7 +418,7 @@ def test_no_admin_page_shows_them_another_schools_people_or_school(as_admin, w):
         response = as_admin.get(url)
         assert response.status_code in (200, 403), url
         text = response.content.decode()
-        assert "Elmwood Academy" not in text and "otherteacher" not in text and "otherhead" not in text, url
+        assert OTHER not in text and "otherteacher" not in text and "otherhead" not in text, url
 
 
 def test_every_admin_answers_not_found_for_every_row_of_another_school(as_admin, w, rf):
@@ -451,5 +448,5 @@ def test_every_admin_answers_not_found_for_every_row_of_another_school(as_admin,
                 url = f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/{tail}"
                 for response in (as_admin.get(url), as_admin.post(url, {"post": "yes"})):
                     assert response.status_code == 404, url
-                    assert b"Elmwood" not in response.content, url
+                    assert b"Elmwood" not in response.content and OTHER.encode() not in response.content, url
     assert {"user", "staffprofile", "school", "visitevent", "escalation", "contactattempt", "notification"} <= checked

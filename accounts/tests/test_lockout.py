@@ -10,21 +10,18 @@ from django.contrib import admin
 from django.core.management import call_command
 
 from accounts import roles
-from homevisits.factories import SchoolFactory, make_staff
+from homevisits import factories
+from homevisits.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 PASSWORD = "correct-horse-battery"
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+USERNAME = factories.PEOPLE["teacher"][1]  # the root world's teacher, who is locked out
 
 
-@pytest.fixture
-def teacher():
-    return make_staff(SchoolFactory(), roles.VISITING_STAFF, username="tom")
-
-
-def sign_in(client, password, username="tom", ip="203.0.113.7"):
+def sign_in(client, password, username=USERNAME, ip="203.0.113.7"):
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
@@ -83,8 +80,8 @@ def test_the_lock_lifts_after_15_minutes_and_each_try_restarts_it(client, teache
 
 def test_an_admin_unlocks_with_axes_reset(client, teacher, clock_monday_gmt):
     fail_five_times(client)
-    assert AccessAttempt.objects.filter(username="tom").exists()
-    call_command("axes_reset_username", "tom")
+    assert AccessAttempt.objects.filter(username=USERNAME).exists()
+    call_command("axes_reset_username", USERNAME)
     response = sign_in(client, PASSWORD)
     assert response.status_code == 302 and signed_in(client)
 
@@ -94,19 +91,19 @@ def test_an_admin_can_see_and_delete_lockouts_in_the_admin(admin_client, teacher
     from django.test import Client
 
     fail_five_times(Client())
-    attempt = AccessAttempt.objects.get(username="tom")
+    attempt = AccessAttempt.objects.get(username=USERNAME)
     page = admin_client.get("/admin/axes/accessattempt/")
-    assert page.status_code == 200 and "tom" in text(page)
+    assert page.status_code == 200 and USERNAME in text(page)
     # Deleting the attempt in the admin is the unlock.
     response = admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert not AccessAttempt.objects.filter(username="tom").exists()
+    assert not AccessAttempt.objects.filter(username=USERNAME).exists()
     assert sign_in(Client(), PASSWORD).status_code == 302
 
 
 def test_the_password_is_not_stored_with_the_failed_attempt(client, teacher, clock_monday_gmt):
     sign_in(client, "my-secret-guess-xyz")
-    attempt = AccessAttempt.objects.get(username="tom")
+    attempt = AccessAttempt.objects.get(username=USERNAME)
     assert "my-secret-guess-xyz" not in attempt.post_data
 
 
@@ -114,7 +111,7 @@ def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teache
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
 
     def via_proxy(password, client_address, spoofed="10.9.9.9"):
-        return client.post(LOGIN, {"username": "tom", "password": password}, REMOTE_ADDR="10.0.0.1",
+        return client.post(LOGIN, {"username": USERNAME, "password": password}, REMOTE_ADDR="10.0.0.1",
                            HTTP_X_FORWARDED_FOR=f"{spoofed}, {client_address}")
 
     for n in range(5):
@@ -125,14 +122,14 @@ def test_behind_a_proxy_the_lock_counts_the_address_the_proxy_saw(client, teache
     assert via_proxy(PASSWORD, "198.51.100.20").status_code == 302
 
 
-def test_a_school_admin_unlocks_their_own_staff_from_the_staff_list(client, teacher, clock_monday_gmt):
+def test_a_school_admin_unlocks_their_own_staff_from_the_staff_list(client, teacher, school_admin, other_school,
+                                                                  clock_monday_gmt):
     from django.test import Client
 
     fail_five_times(Client())
-    school_admin = make_staff(teacher.profile.school, roles.SCHOOL_ADMIN)
     school_admin.is_staff = True
     school_admin.save()
-    other_school_user = make_staff(SchoolFactory(), roles.VISITING_STAFF, username="olga")
+    other_school_user = make_staff(other_school, roles.VISITING_STAFF, username="olga")
     for _ in range(5):
         sign_in(Client(), "wrong-password-123", username="olga")
     client.force_login(school_admin)

@@ -11,7 +11,8 @@ from django.test import Client, RequestFactory
 
 from accounts import lockout, roles
 from accounts.proxies import client_address
-from homevisits.factories import SchoolFactory, make_staff
+from homevisits import factories
+from homevisits.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +20,15 @@ LOGIN = "/accounts/login/"
 PASSWORD = "correct-horse-battery"
 WRONG = "wrong-password-123"
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+USERNAME = factories.PEOPLE["teacher"][1]  # the root world's teacher, who is locked out
 PROXY = "10.0.0.1"
-
-
-@pytest.fixture
-def teacher():
-    return make_staff(SchoolFactory(), roles.VISITING_STAFF, username="tom")
 
 
 def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def try_from(address, password=WRONG, username="tom", **headers):
+def try_from(address, password=WRONG, username=USERNAME, **headers):
     """One sign-in from a fresh browser (no shared cookies) connecting from `address`."""
     return Client().post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address, **headers)
 
@@ -126,7 +123,7 @@ def test_a_long_pause_of_one_user_is_not_lifted_by_anothers_short_one(teacher, c
     # Axes on its own deletes every attempt older than the current request's pause.
     make_staff(teacher.profile.school, roles.VISITING_STAFF, username="tess")
     for address in rotating(40):
-        try_from(address)  # tom: an hour
+        try_from(address)  # the teacher: an hour
     clock_monday_gmt.shift(datetime.timedelta(minutes=20))
     try_from("192.0.2.9", username="tess")  # tess mistypes once (her pause would be 15 minutes)
     assert try_from("192.0.2.200", PASSWORD).status_code == 429
@@ -137,7 +134,7 @@ def test_a_new_password_from_the_emailed_link_lifts_the_username_pause(teacher, 
 
     for address in rotating(lockout.PER_USERNAME_LIMIT):
         try_from(address)
-    reset(username="tom")  # what accounts.views.ResetConfirmView does once the new password is set
+    reset(username=USERNAME)  # what accounts.views.ResetConfirmView does once the new password is set
     assert signed_in(try_from("192.0.2.200", PASSWORD))
 
 

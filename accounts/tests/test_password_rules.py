@@ -4,15 +4,14 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from accounts import roles
-from homevisits.factories import SchoolFactory, make_staff
+from homevisits import factories
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def user():
-    user = make_staff(SchoolFactory(), roles.OFFICE, username="olivia.price")
+def olivia_price(school):
+    """The root world's office person, with a name and address her password could be like."""
+    user = factories.person(school, "office", username="olivia.price")
     user.first_name, user.last_name, user.email = "Olivia", "Price", "olivia.price@school.example"
     user.save()
     return user
@@ -26,25 +25,30 @@ def messages_for(password, user=None):
     return ""
 
 
-def test_eleven_characters_are_too_few_and_twelve_are_enough(user):
+def test_eleven_characters_are_too_few_and_twelve_are_enough(school):
+    user = olivia_price(school)
     assert "at least 12 characters" in messages_for("kx7-pq2m-zr", user)
     assert messages_for("kx7-pq2m-zrw", user) == ""
 
 
-def test_common_passwords_are_refused(user):
+def test_common_passwords_are_refused(school):
+    user = olivia_price(school)
     assert "too common" in messages_for("password1234", user)
     assert "too common" in messages_for("qwerty123456", user)
 
 
-def test_a_password_like_the_users_own_details_is_refused(user):
+def test_a_password_like_the_users_own_details_is_refused(school):
+    user = olivia_price(school)
     assert "too similar" in messages_for("olivia.price1", user)
 
 
-def test_an_all_number_password_is_refused(user):
+def test_an_all_number_password_is_refused(school):
+    user = olivia_price(school)
     assert "entirely numeric" in messages_for("582039174629", user)
 
 
-def test_the_change_password_page_applies_the_rules(client, user):
+def test_the_change_password_page_applies_the_rules(client, school):
+    user = olivia_price(school)
     user.set_password("old-password-long-enough")
     user.save()
     client.force_login(user)

@@ -6,8 +6,6 @@ can put one odd value in one field and see where it lands.
 
 import datetime
 
-from accounts import roles
-from homevisits.factories import SchoolFactory, make_staff
 from visits.models import SafetyChecklist
 
 # Tuesday 24 November 2026, 08:00 in London (GMT, so London = UTC).
@@ -28,18 +26,6 @@ ACTION_TEXT = ["action"]
 INCIDENT_TEXT = ["what_happened", "people_involved", "injuries", "police_reference"]
 CONCERN_TEXT = ["details"]
 CONCERN_UPDATE_TEXT = ["cpoms_reference", "dsl_notes"]
-
-
-def school_with_people():
-    school = SchoolFactory()
-    people = {
-        "teacher": make_staff(school, roles.VISITING_STAFF, mobile="07700 900101"),
-        "ta": make_staff(school, roles.VISITING_STAFF, mobile="07700 900102"),
-        "office": make_staff(school, roles.OFFICE, mobile="07700 900103"),
-        "head": make_staff(school, roles.HEAD, mobile="07700 900104"),
-        "dsl": make_staff(school, roles.DSL, mobile="07700 900105"),
-    }
-    return school, people
 
 
 def family_data(text=None, *, children=(), carers=(), **extra):

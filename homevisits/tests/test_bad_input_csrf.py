@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from homevisits.factories import FamilyFactory, VisitFactory
-from homevisits.tests.formposts import NOW, school_with_people
+from homevisits.factories import FamilyFactory
+from homevisits.tests.formposts import NOW
 from homevisits.tests.test_object_scoping import PARAM, walk
 from safety.models import SafeguardingConcern
 from visits.assessments import ensure_risk_assessment
@@ -24,14 +24,14 @@ def strict():
 
 
 @pytest.fixture
-def world():
-    school, people = school_with_people()
+def planned(school, people, world):
+    """On the root world: the teacher with a password to sign in with, a family, and an approved visit
+    by the teacher and the TA an hour from NOW, with its risk assessment."""
     people["teacher"].set_password("a long enough password 1")
     people["teacher"].save()
     family = FamilyFactory(school=school)
-    visit = VisitFactory(family=family, school=school, lead=people["teacher"], staff=[people["teacher"], people["ta"]],
-                         state=VisitState.APPROVED, planned_start=NOW + datetime.timedelta(hours=1),
-                         expected_return=NOW + datetime.timedelta(hours=2))
+    visit = world.visit(VisitState.APPROVED, start=NOW + datetime.timedelta(hours=1),
+                        back=NOW + datetime.timedelta(hours=2), family=family)
     ensure_risk_assessment(visit)
     return school, people, family, visit
 
@@ -41,8 +41,8 @@ def token_of(client, url):
     return client.cookies["csrftoken"].value
 
 
-def test_signing_in_without_the_token_is_refused(strict, world):
-    _, people, _, _ = world
+def test_signing_in_without_the_token_is_refused(strict, planned):
+    _, people, _, _ = planned
     login = {"username": people["teacher"].username, "password": "a long enough password 1"}
     response = strict.post(reverse("login"), login)
     assert response.status_code == 403
@@ -52,8 +52,8 @@ def test_signing_in_without_the_token_is_refused(strict, world):
     assert response.status_code == 302 and "_auth_user_id" in strict.session
 
 
-def test_checking_in_without_the_token_is_refused(strict, world):
-    _, people, _, visit = world
+def test_checking_in_without_the_token_is_refused(strict, planned):
+    _, people, _, visit = planned
     strict.force_login(people["teacher"])
     url = reverse("safety:checkin", args=[visit.pk])
     data = {"kind": "departed", "idempotency_key": str(uuid.uuid4())}
@@ -63,8 +63,8 @@ def test_checking_in_without_the_token_is_refused(strict, world):
     assert VisitEvent.objects.filter(visit=visit, kind="departed").exists()
 
 
-def test_approving_without_the_token_is_refused(strict, world):
-    _, people, _, visit = world
+def test_approving_without_the_token_is_refused(strict, planned):
+    _, people, _, visit = planned
     visit.state = VisitState.SUBMITTED
     visit.save()
     strict.force_login(people["head"])
@@ -74,8 +74,8 @@ def test_approving_without_the_token_is_refused(strict, world):
     assert visit.state == VisitState.SUBMITTED
 
 
-def test_raising_a_concern_without_the_token_is_refused(strict, world):
-    _, people, family, visit = world
+def test_raising_a_concern_without_the_token_is_refused(strict, planned):
+    _, people, family, visit = planned
     strict.force_login(people["teacher"])
     url = reverse("concerns:create", args=[family.pk])
     assert strict.post(url, {"details": "Bruise on the arm"}).status_code == 403
@@ -85,8 +85,8 @@ def test_raising_a_concern_without_the_token_is_refused(strict, world):
     assert SafeguardingConcern.objects.exists()
 
 
-def test_a_refused_post_says_nothing_was_saved(strict, world):
-    _, people, _, visit = world
+def test_a_refused_post_says_nothing_was_saved(strict, planned):
+    _, people, _, visit = planned
     strict.force_login(people["teacher"])
     response = strict.post(reverse("safety:checkin", args=[visit.pk]), {"kind": "departed"})
     assert response.status_code == 403
@@ -97,9 +97,9 @@ ROUTES = sorted({(route, name) for route, name in walk(get_resolver().url_patter
                  if not route.startswith("admin/") and name != "logout"})
 
 
-def test_every_page_refuses_a_post_without_the_token(strict, world):
+def test_every_page_refuses_a_post_without_the_token(strict, planned):
     """No view is csrf_exempt: a POST to any page, signed in or not, without the token is 403."""
-    _, people, family, visit = world
+    _, people, family, visit = planned
     concern = SafeguardingConcern.objects.create(school=family.school, family=family, details="x",
                                                  raised_by=people["teacher"])
     ids = {"families": family.pk, "visits": visit.pk, "out": visit.pk, "concerns": concern.pk}

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory, make_staff
 from homevisits.tests.formposts import (
     NOW,
     checklist_data,
@@ -21,7 +21,6 @@ from homevisits.tests.formposts import (
     incident_data,
     report_data,
     risk_data,
-    school_with_people,
     visit_data,
 )
 from homevisits.tests.test_object_scoping import OBJECT_ROUTES, fill
@@ -35,13 +34,13 @@ TOO_BIG = [99999999999999999999, 2**63, 2**31, 0]
 
 
 @pytest.fixture
-def world(clock_tuesday_8am_gmt):
-    school, people = school_with_people()
+def planned(school, people, world, clock_tuesday_8am_gmt):
+    """On the root world: a family shared with the teacher, and a draft visit by the teacher and the TA
+    two hours from NOW, with its risk assessment."""
     family = FamilyFactory(school=school)
     family.shared_with.add(people["teacher"])
-    visit = VisitFactory(family=family, school=school, lead=people["teacher"], staff=[people["teacher"], people["ta"]],
-                         planned_start=NOW + datetime.timedelta(hours=2),
-                         expected_return=NOW + datetime.timedelta(hours=3))
+    visit = world.visit(VisitState.DRAFT, start=NOW + datetime.timedelta(hours=2),
+                        back=NOW + datetime.timedelta(hours=3), family=family)
     ensure_risk_assessment(visit)
     return school, people, family, visit
 
@@ -54,8 +53,8 @@ def no_500(response, what):
 # --- Ids in URLs and query strings --------------------------------------------------------------
 
 @pytest.mark.parametrize("route,name", OBJECT_ROUTES, ids=[name for _, name in OBJECT_ROUTES])
-def test_ids_too_big_for_the_database_are_404_not_500(client, world, route, name):
-    _, people, _, _ = world
+def test_ids_too_big_for_the_database_are_404_not_500(client, planned, route, name):
+    _, people, _, _ = planned
     problems = []
     for who in ("head", "teacher"):
         client.force_login(people[who])
@@ -69,8 +68,8 @@ def test_ids_too_big_for_the_database_are_404_not_500(client, world, route, name
 
 @pytest.mark.parametrize("url", ["/visits/abc/", "/visits/-1/", "/visits/1.5/", "/visits/%00/", "/families/abc/edit/",
                                  "/concerns/%F0%9F%91%A9/", "/out/1e3/", "/visits/99999999999999999999/"])
-def test_malformed_ids_in_the_path_are_404(client, world, url):
-    _, people, _, _ = world
+def test_malformed_ids_in_the_path_are_404(client, planned, url):
+    _, people, _, _ = planned
     client.force_login(people["head"])
     assert client.get(url).status_code == 404
 
@@ -79,8 +78,8 @@ QUERY_IDS = ["99999999999999999999", "-1", "abc", "1.5", "", "0", "²", "١٢", 
 
 
 @pytest.mark.parametrize("value", QUERY_IDS)
-def test_malformed_ids_in_query_strings_are_ignored_or_404(client, world, value):
-    _, people, family, visit = world
+def test_malformed_ids_in_query_strings_are_ignored_or_404(client, planned, value):
+    _, people, family, visit = planned
     client.force_login(people["teacher"])
     no_500(client.get(f"{reverse('visits:visit-create')}?family={value}"), "visit-create ?family")
     no_500(client.post(f"{reverse('visits:visit-gates')}?visit={value}", {}), "visit-gates ?visit")
@@ -100,8 +99,8 @@ def test_malformed_ids_in_query_strings_are_ignored_or_404(client, world, value)
 
 
 @pytest.mark.parametrize("value", QUERY_IDS)
-def test_malformed_escalation_ids_in_the_panel_are_404_not_500(client, world, value):
-    _, people, _, visit = world
+def test_malformed_escalation_ids_in_the_panel_are_404_not_500(client, planned, value):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -116,8 +115,8 @@ def test_malformed_escalation_ids_in_the_panel_are_404_not_500(client, world, va
 
 @pytest.mark.parametrize("week", ["not-a-date", "2026-02-30", "2026-13-01", "0001-01-01", "9999-12-31", "2026-W48",
                                   "20261124", "", "2026-11-24T10:00", "%00"])
-def test_the_timetable_shows_a_week_whatever_week_is_asked_for(client, world, week):
-    _, people, _, _ = world
+def test_the_timetable_shows_a_week_whatever_week_is_asked_for(client, planned, week):
+    _, people, _, _ = planned
     client.force_login(people["head"])
     response = client.get(reverse("visits:timetable"), {"week": week})
     assert response.status_code == 200
@@ -135,8 +134,8 @@ def test_a_week_out_of_reach_shows_this_week(week, monday, clock_tuesday_8am_gmt
 
 
 @pytest.mark.parametrize("token", ["bogus", "x" * 500, "..%2F..%2Fetc%2Fpasswd", "%00", "é", "revoked"])
-def test_the_calendar_feed_with_a_bogus_token_is_404(client, world, token):
-    _, people, _, _ = world
+def test_the_calendar_feed_with_a_bogus_token_is_404(client, planned, token):
+    _, people, _, _ = planned
     profile = people["teacher"].profile
     if token == "revoked":
         token = profile.calendar_token
@@ -153,8 +152,8 @@ BAD_TIMES = ["25:61", "24:00", "10:60", "-1:00", "noon", "10:00:99"]
 
 
 @pytest.mark.parametrize("day", BAD_DATES)
-def test_a_bad_visit_date_is_a_form_error(client, world, day):
-    _, people, family, _ = world
+def test_a_bad_visit_date_is_a_form_error(client, planned, day):
+    _, people, family, _ = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("visits:visit-create"), visit_data(family, people["teacher"], [people["ta"]],
                                                                       day=day, start="14:00", back="15:30"))
@@ -163,8 +162,8 @@ def test_a_bad_visit_date_is_a_form_error(client, world, day):
 
 
 @pytest.mark.parametrize("time", BAD_TIMES)
-def test_a_bad_visit_time_is_a_form_error(client, world, time):
-    _, people, family, _ = world
+def test_a_bad_visit_time_is_a_form_error(client, planned, time):
+    _, people, family, _ = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("visits:visit-create"), visit_data(family, people["teacher"], [people["ta"]],
                                                                       start=time, back=time))
@@ -173,8 +172,8 @@ def test_a_bad_visit_time_is_a_form_error(client, world, time):
 
 
 @pytest.mark.parametrize("value", BAD_DATES + BAD_TIMES)
-def test_bad_dates_in_the_family_form_are_form_errors(client, world, value):
-    _, people, _, _ = world
+def test_bad_dates_in_the_family_form_are_form_errors(client, planned, value):
+    _, people, _, _ = planned
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data(
         offer_status="offered", offer_status_date=value, children=[{"date_of_birth": value}]))
@@ -185,8 +184,8 @@ def test_bad_dates_in_the_family_form_are_form_errors(client, world, value):
 
 
 @pytest.mark.parametrize("day,time", [(d, "10:00") for d in BAD_DATES] + [("2026-11-24", t) for t in BAD_TIMES])
-def test_bad_incident_dates_and_times_are_form_errors(client, world, day, time):
-    _, people, _, visit = world
+def test_bad_incident_dates_and_times_are_form_errors(client, planned, day, time):
+    _, people, _, visit = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("reports:incident", args=[visit.pk]), incident_data(day=day, time=time))
     assert response.status_code == 200 and response.context["form"].errors
@@ -194,8 +193,8 @@ def test_bad_incident_dates_and_times_are_form_errors(client, world, day, time):
 
 
 @pytest.mark.parametrize("value", BAD_DATES)
-def test_bad_dates_in_the_visit_report_are_form_errors(client, world, value):
-    _, people, _, visit = world
+def test_bad_dates_in_the_visit_report_are_form_errors(client, planned, value):
+    _, people, _, visit = planned
     visit.state = VisitState.RETURNED
     visit.save()
     client.force_login(people["teacher"])
@@ -207,8 +206,8 @@ def test_bad_dates_in_the_visit_report_are_form_errors(client, world, value):
 
 
 @pytest.mark.parametrize("time", BAD_TIMES)
-def test_a_bad_new_return_time_on_the_phone_is_a_message(client, world, time):
-    _, people, _, visit = world
+def test_a_bad_new_return_time_on_the_phone_is_a_message(client, planned, time):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -226,8 +225,8 @@ def test_a_bad_new_return_time_on_the_phone_is_a_message(client, world, time):
 
 
 @pytest.mark.parametrize("time", BAD_TIMES)
-def test_a_bad_new_return_time_on_a_contact_step_is_a_message(client, world, clock_tuesday_8am_gmt, time):
-    _, people, _, visit = world
+def test_a_bad_new_return_time_on_a_contact_step_is_a_message(client, planned, clock_tuesday_8am_gmt, time):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -248,8 +247,8 @@ def without_management(data, prefix):
     return {k: v for k, v in data.items() if not k.startswith(f"{prefix}-")}
 
 
-def test_a_family_posted_without_its_formsets_management_forms_is_refused_not_500(client, world):
-    _, people, _, _ = world
+def test_a_family_posted_without_its_formsets_management_forms_is_refused_not_500(client, planned):
+    _, people, _, _ = planned
     client.force_login(people["office"])
     data = without_management(without_management(family_data(), "children"), "carers")
     response = client.post(reverse("visits:family-create"), data)
@@ -258,8 +257,8 @@ def test_a_family_posted_without_its_formsets_management_forms_is_refused_not_50
     assert Family.objects.count() == 1
 
 
-def test_a_risk_assessment_posted_without_its_management_form_is_refused_not_500(client, world):
-    _, people, _, visit = world
+def test_a_risk_assessment_posted_without_its_management_form_is_refused_not_500(client, planned):
+    _, people, _, visit = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("visits:risk-assessment", args=[visit.pk]),
                            without_management(risk_data({"vulnerable_persons": "x"}), "hazards"))
@@ -268,8 +267,8 @@ def test_a_risk_assessment_posted_without_its_management_form_is_refused_not_500
     assert not visit.risk_assessment.is_reviewed
 
 
-def test_a_report_posted_without_its_management_form_is_refused_not_500(client, world):
-    _, people, _, visit = world
+def test_a_report_posted_without_its_management_form_is_refused_not_500(client, planned):
+    _, people, _, visit = planned
     visit.state = VisitState.RETURNED
     visit.save()
     client.force_login(people["teacher"])
@@ -279,8 +278,8 @@ def test_a_report_posted_without_its_management_form_is_refused_not_500(client, 
     assert not hasattr(Visit.objects.get(pk=visit.pk), "report")
 
 
-def test_a_checklist_or_approval_with_junk_is_not_500(client, world):
-    _, people, _, visit = world
+def test_a_checklist_or_approval_with_junk_is_not_500(client, planned):
+    _, people, _, visit = planned
     client.force_login(people["teacher"])
     no_500(client.post(reverse("visits:checklist", args=[visit.pk]), {**checklist_data(), "info_gathered": "\x00"}),
            "checklist")
@@ -292,8 +291,9 @@ def test_a_checklist_or_approval_with_junk_is_not_500(client, world):
 # --- Another school's objects in a select --------------------------------------------------------
 
 @pytest.fixture
-def elsewhere(world):
-    other = SchoolFactory()
+def elsewhere(planned, other_school):
+    """The root world's other school, with a family, a child and two of its staff."""
+    other = other_school
     family = FamilyFactory(school=other)
     return {
         "family": family,
@@ -304,8 +304,8 @@ def elsewhere(world):
 
 
 @pytest.mark.parametrize("field", ["family", "lead", "other_staff", "vehicle_owner", "office_contact", "children"])
-def test_choosing_another_schools_object_in_the_visit_form_is_a_form_error(client, world, elsewhere, field):
-    _, people, family, _ = world
+def test_choosing_another_schools_object_in_the_visit_form_is_a_form_error(client, planned, elsewhere, field):
+    _, people, family, _ = planned
     teacher, ta = people["teacher"], people["ta"]
     data = visit_data(family, teacher, [ta], transport="car" if field == "vehicle_owner" else "foot")
     data[field] = {"family": elsewhere["family"].pk, "lead": elsewhere["staff"].pk,
@@ -318,8 +318,8 @@ def test_choosing_another_schools_object_in_the_visit_form_is_a_form_error(clien
     assert Visit.objects.count() == 1
 
 
-def test_sharing_a_family_with_another_schools_teacher_is_a_form_error(client, world, elsewhere):
-    _, people, family, _ = world
+def test_sharing_a_family_with_another_schools_teacher_is_a_form_error(client, planned, elsewhere):
+    _, people, family, _ = planned
     client.force_login(people["head"])
     response = client.post(reverse("visits:family-edit", args=[family.pk]),
                            family_data(shared_with=[elsewhere["staff"].pk]))
@@ -327,8 +327,8 @@ def test_sharing_a_family_with_another_schools_teacher_is_a_form_error(client, w
     assert not family.shared_with.filter(pk=elsewhere["staff"].pk).exists()
 
 
-def test_a_follow_up_owned_by_another_schools_staff_is_a_form_error(client, world, elsewhere):
-    _, people, _, visit = world
+def test_a_follow_up_owned_by_another_schools_staff_is_a_form_error(client, planned, elsewhere):
+    _, people, _, visit = planned
     visit.state = VisitState.RETURNED
     visit.save()
     client.force_login(people["teacher"])
@@ -338,8 +338,8 @@ def test_a_follow_up_owned_by_another_schools_staff_is_a_form_error(client, worl
     assert "owner" in response.context["actions"].forms[0].errors
 
 
-def test_recording_a_call_for_someone_not_on_the_visit_is_a_form_error(client, world, elsewhere):
-    _, people, _, visit = world
+def test_recording_a_call_for_someone_not_on_the_visit_is_a_form_error(client, planned, elsewhere):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -351,8 +351,8 @@ def test_recording_a_call_for_someone_not_on_the_visit_is_a_form_error(client, w
     assert not visit.events.filter(kind="ok").exists()
 
 
-def test_an_escalation_of_another_visit_is_404_on_this_panel(client, world, elsewhere):
-    school, people, _, visit = world
+def test_an_escalation_of_another_visit_is_404_on_this_panel(client, planned, elsewhere):
+    school, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -375,15 +375,15 @@ def test_an_escalation_of_another_visit_is_404_on_this_panel(client, world, else
 @pytest.mark.parametrize("url", ["/families/?q=%00", "/families/?q=a%00b", "/visits/?show=%00", "/timetable/?week=%00",
                                  "/audit/?model=%00", "/audit/reads/?kind=%00", "/calendar/%00.ics",
                                  "/calendar/abc%00def.ics"])
-def test_a_nul_character_in_a_url_is_not_500(client, world, url):
-    _, people, _, _ = world
+def test_a_nul_character_in_a_url_is_not_500(client, planned, url):
+    _, people, _, _ = planned
     client.force_login(people["head"])
     assert client.get(url).status_code in (200, 404)
 
 
 @pytest.mark.parametrize("field", ["display_name", "notes", "address_line1"])
-def test_a_nul_character_in_a_form_is_a_form_error(client, world, field):
-    _, people, _, _ = world
+def test_a_nul_character_in_a_form_is_a_form_error(client, planned, field):
+    _, people, _, _ = planned
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data({field: "Okafor\x00family"}))
     assert response.status_code == 200 and field in response.context["form"].errors
@@ -393,8 +393,8 @@ def test_a_nul_character_in_a_form_is_a_form_error(client, world, field):
 
 @pytest.mark.parametrize("target", ["abc", "999999", "javascript:alert(1)", "//evil.example/", "https://evil.example/",
                                     "\x00", "/out/"])
-def test_a_bad_next_on_the_escalation_panel_goes_back_to_the_panel(client, world, target):
-    _, people, _, visit = world
+def test_a_bad_next_on_the_escalation_panel_goes_back_to_the_panel(client, planned, target):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -406,8 +406,8 @@ def test_a_bad_next_on_the_escalation_panel_goes_back_to_the_panel(client, world
     assert response["Location"] == (target if target == "/out/" else url)
 
 
-def test_a_bad_next_on_the_two_factor_pages_is_not_500(client, world):
-    _, people, _, _ = world
+def test_a_bad_next_on_the_two_factor_pages_is_not_500(client, planned):
+    _, people, _, _ = planned
     client.raise_request_exception = False
     client.force_login(people["teacher"])
     response = client.get(reverse("two-factor-verify"), {"next": "abc"})

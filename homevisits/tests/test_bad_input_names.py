@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from homevisits.tests.formposts import family_data, school_with_people
+from homevisits.tests.formposts import family_data
 from visits.models import Carer, Child, Family
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
@@ -25,9 +25,8 @@ NAMES = {
 
 
 @pytest.mark.parametrize("label", NAMES)
-def test_it_keeps_names_exactly_through_the_form_the_database_and_back(client, label):
+def test_it_keeps_names_exactly_through_the_form_the_database_and_back(client, people, label):
     name = NAMES[label]
-    _, people = school_with_people()
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data(
         {"display_name": name, "address_line1": f"1 {name} Street"},
@@ -56,9 +55,8 @@ def test_it_keeps_names_exactly_through_the_form_the_database_and_back(client, l
 
 
 @pytest.mark.parametrize("label", ["diacritics and apostrophe", "right to left", "emoji with joiner"])
-def test_it_finds_a_family_by_a_name_typed_as_stored(client, label):
+def test_it_finds_a_family_by_a_name_typed_as_stored(client, people, school, label):
     name = NAMES[label]
-    school, people = school_with_people()
     Family.objects.create(school=school, display_name=name, address_line1="1 Mill Lane", postcode="NN4 9BX")
     Family.objects.create(school=school, display_name="Smith family", address_line1="2 Mill Lane", postcode="NN4 9BX")
     client.force_login(people["office"])
@@ -66,10 +64,9 @@ def test_it_finds_a_family_by_a_name_typed_as_stored(client, label):
     assert [f.display_name for f in listed] == [name]
 
 
-def test_a_name_at_its_full_length_in_emoji_fits_on_every_database(client):
+def test_a_name_at_its_full_length_in_emoji_fits_on_every_database(client, people):
     # max_length counts characters, not bytes: 150 four-byte characters are a valid name.
     name = "👩" * 150
-    _, people = school_with_people()
     client.force_login(people["office"])
     assert client.post(reverse("visits:family-create"), family_data({"display_name": name})).status_code == 302
     assert Family.objects.get().display_name == name

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import StaffProfile
 from homevisits.factories import FamilyFactory, VisitFactory
-from homevisits.tests.formposts import family_data, school_with_people
+from homevisits.tests.formposts import family_data
 from visits.models import Carer, Family
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_gmt")]
@@ -20,8 +20,7 @@ READABLE = "07700 900123"
 
 
 @pytest.mark.parametrize("typed", TYPED)
-def test_the_family_form_stores_e164_and_shows_the_national_format(client, typed):
-    _, people = school_with_people()
+def test_the_family_form_stores_e164_and_shows_the_national_format(client, people, typed):
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data(
         phone=typed, phone_alt=typed, carers=[{"phone": typed}]))
@@ -36,8 +35,7 @@ def test_the_family_form_stores_e164_and_shows_the_national_format(client, typed
 
 
 @pytest.mark.parametrize("typed", ["07700 9001", "12345", "+44 7700 9001", "not a number", "07700 900123 900123"])
-def test_the_family_form_refuses_what_is_not_a_uk_number(client, typed):
-    _, people = school_with_people()
+def test_the_family_form_refuses_what_is_not_a_uk_number(client, people, typed):
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data(phone=typed))
     assert response.status_code == 200
@@ -52,12 +50,8 @@ def admin_profile_data(profile, mobile):
 
 
 @pytest.mark.parametrize("typed", ["07700 900123", "+44 7700 900123", "(07700) 900123"])
-def test_the_staff_profile_stores_e164_and_the_police_pack_shows_it_readably(client, typed):
-    from accounts import roles
-    from homevisits.factories import make_staff
-
-    school, people = school_with_people()
-    admin = make_staff(school, roles.SCHOOL_ADMIN)
+def test_the_staff_profile_stores_e164_and_the_police_pack_shows_it_readably(client, people, school, typed):
+    admin = people["admin"]  # the root world's school admin, in the Django admin
     admin.is_staff = True
     admin.save()
     profile = people["ta"].profile
@@ -74,12 +68,8 @@ def test_the_staff_profile_stores_e164_and_the_police_pack_shows_it_readably(cli
     assert f'href="tel:{E164}">{READABLE}</a>' in pack
 
 
-def test_the_staff_profile_refuses_a_number_that_is_not_uk(client):
-    from accounts import roles
-    from homevisits.factories import make_staff
-
-    school, people = school_with_people()
-    admin = make_staff(school, roles.SCHOOL_ADMIN)
+def test_the_staff_profile_refuses_a_number_that_is_not_uk(client, people):
+    admin = people["admin"]  # the root world's school admin, in the Django admin
     admin.is_staff = True
     admin.save()
     profile = people["ta"].profile

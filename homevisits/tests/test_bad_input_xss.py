@@ -35,7 +35,6 @@ from homevisits.tests.formposts import (
     incident_data,
     report_data,
     risk_data,
-    school_with_people,
     visit_data,
 )
 from homevisits.tests.test_object_scoping import OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
@@ -70,8 +69,7 @@ def look(client, url, pages):
     pages.append((url, "mid-flow", response.content.decode()))
 
 
-def work_through_every_form(client, clock_tuesday_8am_gmt, payload, pages):
-    school, people = school_with_people()
+def work_through_every_form(client, school, people, clock_tuesday_8am_gmt, payload, pages):
     teacher, ta, head, office, dsl = (people[k] for k in ("teacher", "ta", "head", "office", "dsl"))
     t = {f: typed(f, payload) for f in {*FAMILY_TEXT, *CHILD_TEXT, *CARER_TEXT, *VISIT_TEXT, *RISK_TEXT,
                                         *HAZARD_TEXT, *REPORT_TEXT, *ACTION_TEXT, *INCIDENT_TEXT, *CONCERN_TEXT,
@@ -190,10 +188,11 @@ def every_page(client, people, objects):
 
 
 @pytest.mark.parametrize("name", PAYLOADS)
-def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, clock_tuesday_8am_gmt, name):
+def test_it_keeps_markup_as_typed_and_shows_it_as_text_everywhere(client, school, people, clock_tuesday_8am_gmt,
+                                                                   name):
     payload = PAYLOADS[name]
     pages = []
-    people, t, objects = work_through_every_form(client, clock_tuesday_8am_gmt, payload, pages)
+    people, t, objects = work_through_every_form(client, school, people, clock_tuesday_8am_gmt, payload, pages)
 
     changed = {key: value for key, (value, typed_value) in stored(t).items() if value != typed_value}
     assert not changed, f"not stored as typed: {changed}"

@@ -19,13 +19,12 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 
-from homevisits.factories import FamilyFactory, VisitFactory
+from homevisits.factories import FamilyFactory
 from homevisits.tests.formposts import (
     NOW,
     family_data,
     incident_data,
     report_data,
-    school_with_people,
     visit_data,
 )
 from safety.watchdog import check_in, scan
@@ -103,13 +102,13 @@ def test_every_date_field_of_every_form_is_tried_here():
 
 
 @pytest.fixture
-def world(clock_tuesday_8am_gmt):
-    school, people = school_with_people()
+def planned(school, people, world, clock_tuesday_8am_gmt):
+    """On the root world: a family shared with the teacher, and a draft visit by the teacher and the TA
+    two hours from NOW, with its risk assessment."""
     family = FamilyFactory(school=school)
     family.shared_with.add(people["teacher"])
-    visit = VisitFactory(family=family, school=school, lead=people["teacher"], staff=[people["teacher"], people["ta"]],
-                         planned_start=NOW + datetime.timedelta(hours=2),
-                         expected_return=NOW + datetime.timedelta(hours=3))
+    visit = world.visit(VisitState.DRAFT, start=NOW + datetime.timedelta(hours=2),
+                        back=NOW + datetime.timedelta(hours=3), family=family)
     ensure_risk_assessment(visit)
     return school, people, family, visit
 
@@ -120,8 +119,8 @@ def errors_beside(response, form="form"):
 
 
 @pytest.mark.parametrize("day", ENDS)
-def test_the_family_form(client, world, day):
-    _, people, _, _ = world
+def test_the_family_form(client, planned, day):
+    _, people, _, _ = planned
     client.force_login(people["office"])
     response = client.post(reverse("visits:family-create"), family_data(
         offer_status="offered", offer_status_date=day, children=[{"date_of_birth": day}]))
@@ -132,9 +131,9 @@ def test_the_family_form(client, world, day):
 
 @pytest.mark.parametrize("day", ENDS)
 @pytest.mark.parametrize("start,back", [("00:00", "00:30"), ("23:00", "23:59")])
-def test_the_visit_form(client, world, day, start, back):
+def test_the_visit_form(client, planned, day, start, back):
     """The reported 500: a visit dated 9999-12-31."""
-    _, people, family, _ = world
+    _, people, family, _ = planned
     client.force_login(people["teacher"])
     data = visit_data(family, people["teacher"], [people["ta"]], day=day, start=start, back=back, letter_sent_on=day)
     response = client.post(reverse("visits:visit-create"), data)
@@ -143,13 +142,13 @@ def test_the_visit_form(client, world, day, start, back):
     assert Visit.objects.count() == 1
     # The gates preview as the form is filled in, and an existing visit edited to that date.
     assert client.post(reverse("visits:visit-gates"), data).status_code == 200
-    _, _, _, visit = world
+    _, _, _, visit = planned
     response = client.post(reverse("visits:visit-edit", args=[visit.pk]), data)
     assert "date" in errors_beside(response)
 
 
-def test_the_visit_date_is_within_two_years_of_today(client, world):
-    _, people, family, _ = world
+def test_the_visit_date_is_within_two_years_of_today(client, planned):
+    _, people, family, _ = planned
     client.force_login(people["teacher"])
     far = client.post(reverse("visits:visit-create"), visit_data(family, people["teacher"], [people["ta"]],
                                                                  day="2028-11-25"))
@@ -160,8 +159,8 @@ def test_the_visit_date_is_within_two_years_of_today(client, world):
 
 
 @pytest.mark.parametrize("day", ENDS)
-def test_the_report_form(client, world, day):
-    _, people, _, visit = world
+def test_the_report_form(client, planned, day):
+    _, people, _, visit = planned
     visit.state = VisitState.RETURNED
     visit.save()
     client.force_login(people["teacher"])
@@ -174,16 +173,16 @@ def test_the_report_form(client, world, day):
 
 @pytest.mark.parametrize("day", ENDS)
 @pytest.mark.parametrize("time", ["00:00", "23:59"])
-def test_the_incident_form(client, world, day, time):
-    _, people, _, visit = world
+def test_the_incident_form(client, planned, day, time):
+    _, people, _, visit = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("reports:incident", args=[visit.pk]), incident_data(day=day, time=time))
     assert "occurred_on" in errors_beside(response)
     assert not Incident.objects.exists()
 
 
-def test_an_incident_is_not_in_the_future(client, world):
-    _, people, _, visit = world
+def test_an_incident_is_not_in_the_future(client, planned):
+    _, people, _, visit = planned
     client.force_login(people["teacher"])
     response = client.post(reverse("reports:incident", args=[visit.pk]), incident_data(day="2026-11-25"))
     assert errors_beside(response)["occurred_on"] == ["That date is in the future."]
@@ -191,8 +190,8 @@ def test_an_incident_is_not_in_the_future(client, world):
 
 @pytest.mark.parametrize("day", ENDS)
 @pytest.mark.parametrize("url", ["/audit/", "/audit/reads/"])
-def test_the_audit_filters(client, world, day, url):
-    _, people, _, _ = world
+def test_the_audit_filters(client, planned, day, url):
+    _, people, _, _ = planned
     client.force_login(people["head"])
     response = client.get(url, {"date_from": day, "date_to": day})
     assert response.status_code == 200
@@ -200,10 +199,10 @@ def test_the_audit_filters(client, world, day, url):
 
 
 @pytest.mark.parametrize("day", ENDS)
-def test_the_staff_profile_in_the_admin(client, world, day):
+def test_the_staff_profile_in_the_admin(client, planned, day):
     from django.contrib.auth import get_user_model
 
-    _, people, _, _ = world
+    _, people, _, _ = planned
     root = get_user_model().objects.create_superuser("root", "root@school.example", "correct-horse-battery")
     client.force_login(root)
     profile = people["teacher"].profile
@@ -231,8 +230,8 @@ TYPED = ["00:00", "00:05", "23:59"]
 
 
 @pytest.mark.parametrize("typed", TYPED)
-def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, world, clock_tuesday_8am_gmt, typed):
-    _, people, _, visit = world
+def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, planned, clock_tuesday_8am_gmt, typed):
+    _, people, _, visit = planned
     visit.state = VisitState.APPROVED
     visit.save()
     check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
@@ -257,10 +256,10 @@ def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, world, cl
 
 @pytest.mark.parametrize("now", [FIRST_DAY, LAST_DAY], ids=["0001-01-01", "9999-12-31"])
 @pytest.mark.parametrize("typed", TYPED)
-def test_the_check_in_forms_with_their_clock_at_the_ends_of_the_calendar(world, now, typed):
+def test_the_check_in_forms_with_their_clock_at_the_ends_of_the_calendar(planned, now, typed):
     from safety.forms import CheckInForm, ContactAttemptForm, PhoneCheckInForm
 
-    _, people, _, visit = world
+    _, people, _, visit = planned
     posted = {"kind": "late", "idempotency_key": str(uuid.uuid4()), "new_expected_return": typed,
               "on_behalf_of": people["teacher"].pk, "escalation": "1", "step": "1", "outcome": "reached_safe"}
     for form in (CheckInForm(posted, now=now), PhoneCheckInForm(posted, now=now, visit=visit),

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts import roles
-from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import make_staff
 from homevisits.home import twelve_weeks
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, Visit, VisitState
@@ -17,57 +17,55 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=datetime.UTC)  # a Tuesday
 
 
-@pytest.fixture
-def staff(school):
-    return {role: make_staff(school, role) for role in roles.ALL_ROLES} | {
-        "colleague": make_staff(school, roles.VISITING_STAFF)}
+def visit(world, state=VisitState.APPROVED, start=NOW + datetime.timedelta(hours=1), **kw):
+    """A visit by the root world's teacher and TA, an hour from NOW and back 90 minutes after it starts."""
+    return world.visit(state=state, start=start, back=start + datetime.timedelta(minutes=90), **kw)
 
 
-def visit(school, staff, state=VisitState.APPROVED, start=NOW + datetime.timedelta(hours=1), **kw):
-    return VisitFactory(family=FamilyFactory(school=school), school=school, lead=staff[roles.VISITING_STAFF],
-                        staff=[staff[roles.VISITING_STAFF], staff["colleague"]], planned_start=start,
-                        expected_return=start + datetime.timedelta(minutes=90), state=state, **kw)
+def everyone(world):
+    """The root world's school's staff, one in each role (and a second teacher and the TA)."""
+    return {world.teacher, world.ta, world.other_teacher, world.office, world.head, world.dsl, world.admin}
 
 
-def test_the_office_lands_on_the_board(client, staff):
-    client.force_login(staff[roles.OFFICE])
+def test_the_office_lands_on_the_board(client, world):
+    client.force_login(world.office)
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/out/"
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_teacher_sees_the_next_visit_with_one_button_for_the_next_step(client, school, staff):
-    approved = visit(school, staff)
-    client.force_login(staff[roles.VISITING_STAFF])
+def test_a_teacher_sees_the_next_visit_with_one_button_for_the_next_step(client, school, world):
+    approved = visit(world)
+    client.force_login(world.teacher)
     page = client.get("/").content.decode()
     # Leaving for the visit is the visit's departure_label, never "Sign out" (that is the menu's log out).
     assert f'href="/out/{approved.pk}/" data-testid="next-step">Leaving now</a>' in page
-    check_in(approved, EventKind.DEPARTED, staff[roles.VISITING_STAFF], now=NOW)
+    check_in(approved, EventKind.DEPARTED, world.teacher, now=NOW)
     page = client.get("/").content.decode()
     assert "I&#x27;ve arrived" in page
     # Back themselves while a colleague is still out: that visit is no longer their next step (R-RETURN).
-    check_in(approved, EventKind.RETURNED, staff[roles.VISITING_STAFF], now=NOW + datetime.timedelta(minutes=50))
+    check_in(approved, EventKind.RETURNED, world.teacher, now=NOW + datetime.timedelta(minutes=50))
     page = client.get("/").content.decode()
     assert f'href="/out/{approved.pk}/"' not in page and "No visits to go on today." in page
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_teacher_sees_what_is_still_to_do_on_a_draft(client, school, staff):
-    visit(school, staff, state=VisitState.DRAFT, start=NOW + datetime.timedelta(days=2))
-    client.force_login(staff[roles.VISITING_STAFF])
+def test_a_teacher_sees_what_is_still_to_do_on_a_draft(client, school, world):
+    visit(world, state=VisitState.DRAFT, start=NOW + datetime.timedelta(days=2))
+    client.force_login(world.teacher)
     page = client.get("/").content.decode()
     assert "Forms still to do" in page and "personal safety checklist" in page
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_head_sees_approvals_waiting_and_open_alerts(client, school, staff):
-    visit(school, staff, state=VisitState.SUBMITTED, start=NOW + datetime.timedelta(days=1))
-    out = visit(school, staff, start=NOW - datetime.timedelta(hours=3))
-    check_in(out, EventKind.DEPARTED, staff[roles.VISITING_STAFF], now=NOW - datetime.timedelta(hours=3))
+def test_the_head_sees_approvals_waiting_and_open_alerts(client, school, world):
+    visit(world, state=VisitState.SUBMITTED, start=NOW + datetime.timedelta(days=1))
+    out = visit(world, start=NOW - datetime.timedelta(hours=3))
+    check_in(out, EventKind.DEPARTED, world.teacher, now=NOW - datetime.timedelta(hours=3))
     out.refresh_from_db()
     scan(out.expected_return + datetime.timedelta(minutes=31))
     scan(out.expected_return + datetime.timedelta(minutes=32))
-    client.force_login(staff[roles.HEAD])
+    client.force_login(world.head)
     response = client.get("/")
     assert response.context["waiting_count"] == 1
     assert [e.level for e in response.context["open_escalations"]] == [2]  # one visit, one alert
@@ -75,26 +73,26 @@ def test_the_head_sees_approvals_waiting_and_open_alerts(client, school, staff):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_head_page_costs_the_same_for_1_or_20_visits(client, school, staff, django_assert_max_num_queries):
-    visit(school, staff, state=VisitState.SUBMITTED)
-    client.force_login(staff[roles.HEAD])
+def test_the_head_page_costs_the_same_for_1_or_20_visits(client, school, world, django_assert_max_num_queries):
+    visit(world, state=VisitState.SUBMITTED)
+    client.force_login(world.head)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as one:
         client.get("/")
     for i in range(20):
-        visit(school, staff, state=VisitState.SUBMITTED, start=NOW + datetime.timedelta(days=1, minutes=100 * i))
+        visit(world, state=VisitState.SUBMITTED, start=NOW + datetime.timedelta(days=1, minutes=100 * i))
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/")
 
 
 @time_machine.travel(NOW, tick=False)
-def test_twelve_weeks_counts_by_school_week(school, staff):
+def test_twelve_weeks_counts_by_school_week(school, world):
     last_week = NOW - datetime.timedelta(days=7)
-    visit(school, staff, state=VisitState.RETURNED, start=last_week)
-    visit(school, staff, state=VisitState.CANCELLED, start=last_week + datetime.timedelta(hours=2))
-    visit(school, staff, state=VisitState.RETURNED, start=NOW - datetime.timedelta(days=100))  # too old
+    visit(world, state=VisitState.RETURNED, start=last_week)
+    visit(world, state=VisitState.CANCELLED, start=last_week + datetime.timedelta(hours=2))
+    visit(world, state=VisitState.RETURNED, start=NOW - datetime.timedelta(days=100))  # too old
     bars = twelve_weeks(Visit.objects.filter(school=school), NOW)
     assert len(bars) == 12
     assert bars[-2].monday == datetime.date(2026, 11, 16)
@@ -118,30 +116,30 @@ def test_twelve_weeks_counts_by_school_week(school, staff):
     (datetime.datetime(2026, 11, 24, 23, 30, tzinfo=datetime.UTC), "Good evening"),
     (datetime.datetime(2026, 11, 25, 2, 0, tzinfo=datetime.UTC), "Good evening"),
 ])
-def test_the_greeting_follows_the_local_hour(client, staff, utc, expected):
-    for role in (roles.HEAD, roles.VISITING_STAFF, roles.SCHOOL_ADMIN):
+def test_the_greeting_follows_the_local_hour(client, world, utc, expected):
+    for person in (world.head, world.teacher, world.admin):
         with time_machine.travel(utc, tick=False):
-            client.force_login(staff[role])
+            client.force_login(person)
             page = client.get("/").content.decode()
         heading = page.split("<h1", 1)[1].split("</h1>", 1)[0]
-        assert expected in heading, (role, heading)
+        assert expected in heading, (person.username, heading)
 
 
 # --- The school admin's home page (it was empty) ----------------------------------------------
 
-def test_the_school_admin_sees_their_staff_and_what_is_missing(client, school, staff, settings):
+def test_the_school_admin_sees_their_staff_and_what_is_missing(client, school, other_school, world, settings):
     settings.TWO_FACTOR_REQUIRED_ROLES = [roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN]
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     new = make_staff(school, roles.VISITING_STAFF, mobile="", training_date=None)
     new.first_name, new.last_name = "Sophie", "Clarke"
     new.save()
-    trained = staff[roles.VISITING_STAFF]
+    trained = world.teacher
     trained.profile.training_date = datetime.date(2025, 9, 3)
     trained.profile.save()
-    TOTPDevice.objects.create(user=staff[roles.HEAD], name="phone", confirmed=True)
-    elsewhere = make_staff(SchoolFactory(), roles.VISITING_STAFF, mobile="")
-    admin_user = staff[roles.SCHOOL_ADMIN]
+    TOTPDevice.objects.create(user=world.head, name="phone", confirmed=True)
+    elsewhere = make_staff(other_school, roles.VISITING_STAFF, mobile="")
+    admin_user = world.admin
     TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
     client.force_login(admin_user)
     from django_otp import DEVICE_ID_SESSION_KEY
@@ -153,11 +151,11 @@ def test_the_school_admin_sees_their_staff_and_what_is_missing(client, school, s
     response = client.get("/")
     assert response.status_code == 200
     ctx = response.context
-    assert {r.user for r in ctx["staff"]} == {u for u in staff.values()} | {new}  # their school only
+    assert {r.user for r in ctx["staff"]} == everyone(world) | {new}  # their school only
     assert elsewhere not in {r.user for r in ctx["staff"]}
     assert [r.user for r in ctx["no_mobile"]] == [new]
     assert new in [r.user for r in ctx["no_training"]] and trained not in [r.user for r in ctx["no_training"]]
-    assert {r.user for r in ctx["no_two_factor"]} == {staff[roles.DSL], staff[roles.OFFICE]}
+    assert {r.user for r in ctx["no_two_factor"]} == {world.dsl, world.office}
     page = response.content.decode()
     assert "Sophie Clarke" in page and elsewhere.get_full_name() not in page
     assert f'href="/admin/accounts/staffprofile/{new.profile.pk}/change/"' in page
@@ -166,14 +164,14 @@ def test_the_school_admin_sees_their_staff_and_what_is_missing(client, school, s
         assert f'href="{url}"' in page, url
 
 
-def test_the_school_admin_page_costs_the_same_for_5_or_40_staff(client, school, staff, django_assert_max_num_queries):
+def test_the_school_admin_page_costs_the_same_for_5_or_40_staff(client, school, world, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(staff[roles.SCHOOL_ADMIN])
+    client.force_login(world.admin)
     with CaptureQueriesContext(connection) as few:
         client.get("/")
-    for _ in range(35):
+    for _ in range(41 - len(everyone(world))):
         make_staff(school, roles.VISITING_STAFF)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/").context["staff"]) == 41

@@ -23,7 +23,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, UserFactory, VisitFactory, make_staff
+from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, VisitFactory, make_staff
 from safety.models import SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
@@ -48,7 +48,7 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
                   "notifications:push_receipt", "notifications:push_unsubscribe"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
-# Keys are URL names; values are the people of the world fixture.
+# Keys are URL names; values are the people of the scene fixture.
 DEFAULT_SAME_SCHOOL_DENIED = {
     "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
     "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
@@ -127,17 +127,13 @@ def test_the_walk_found_the_pages():
 # --- The world --------------------------------------------------------------------------------
 
 @pytest.fixture
-def world(clock_tuesday_11am_gmt):
-    home = SchoolFactory()
-    people = {
-        "teacher": make_staff(home, roles.VISITING_STAFF),
-        "ta": make_staff(home, roles.VISITING_STAFF),
-        "stranger": make_staff(home, roles.VISITING_STAFF),
-        "office": make_staff(home, roles.OFFICE),
-        "head": make_staff(home, roles.HEAD),
-        "dsl": make_staff(home, roles.DSL),
-        "admin": make_staff(home, roles.SCHOOL_ADMIN),
-    }
+def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, head, dsl, school_admin, other_head,
+          other_admin, other_dsl):
+    """The root world's two schools and people, a teacher of the school on none of its visits (the
+    stranger), the other school's teacher and office, and each kind of object to be kept from them."""
+    home = school
+    people = {"teacher": teacher, "ta": ta, "stranger": make_staff(home, roles.VISITING_STAFF), "office": office,
+              "head": head, "dsl": dsl, "admin": school_admin}
     people["admin"].is_staff = True
     people["admin"].save()
     family = FamilyFactory(school=home, display_name="Quillfeather family", address_line1="17 Zanzibar Mews",
@@ -171,8 +167,10 @@ def world(clock_tuesday_11am_gmt):
     concern = SafeguardingConcern.objects.create(school=home, family=family, visit=done, details="Bruise on the arm",
                                                  raised_by=people["teacher"])
 
-    other = SchoolFactory()
-    outsiders = {f"other school {role}": make_staff(other, role) for role in roles.ALL_ROLES}
+    other = other_school
+    theirs = {roles.VISITING_STAFF: make_staff(other, roles.VISITING_STAFF), roles.OFFICE: make_staff(other, roles.OFFICE),
+              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin}
+    outsiders = {f"other school {role}": theirs[role] for role in roles.ALL_ROLES}
     # Another school's school admin runs the Django admin there.
     outsiders[f"other school {roles.SCHOOL_ADMIN}"].is_staff = True
     outsiders[f"other school {roles.SCHOOL_ADMIN}"].save()
@@ -191,12 +189,12 @@ def world(clock_tuesday_11am_gmt):
 # --- The walk ---------------------------------------------------------------------------------
 
 # One body for every form: enough for any of them to act if scoping let the post through.
-def post_data(world):
-    esc = world["objects"]["visit"][1].escalations.first()
+def post_data(scene):
+    esc = scene["objects"]["visit"][1].escalations.first()
     return {
         "kind": EventKind.OK, "idempotency_key": str(uuid.uuid4()), "note": "x", "action": "acknowledge",
         "escalation": esc.pk, "step": "1", "outcome": "no_answer", "reason": "Tested", "details": "Tested",
-        "status": "closed", "cpoms_reference": "CP-1", "dsl_notes": "x", "on_behalf_of": world["people"]["teacher"].pk,
+        "status": "closed", "cpoms_reference": "CP-1", "dsl_notes": "x", "on_behalf_of": scene["people"]["teacher"].pk,
         "display_name": "Changed family", "address_line1": "1 Changed Road", "postcode": "NN1 1AA",
         "offer_status": "not_offered", "summary": "x", "what_happened": "x",
         "people_involved": "x", "occurred_on": "2026-11-24", "occurred_time": "10:00",
@@ -238,33 +236,33 @@ def send(client, method, url, data):
     return client.get(url) if method == "GET" else client.post(url, data)
 
 
-def denied_people(world, kind, name):
-    people = world["people"]
+def denied_people(scene, kind, name):
+    people = scene["people"]
     same = DEFAULT_SAME_SCHOOL_DENIED[kind] + EXTRA_SAME_SCHOOL_DENIED.get(name, [])
-    return {**{f"same school {who}": people[who] for who in same}, **world["outsiders"]}
+    return {**{f"same school {who}": people[who] for who in same}, **scene["outsiders"]}
 
 
 @pytest.mark.parametrize("route,name", OBJECT_ROUTES, ids=[name for _, name in OBJECT_ROUTES])
-def test_it_answers_404_to_everyone_who_must_not_see_the_object(client, world, route, name):
+def test_it_answers_404_to_everyone_who_must_not_see_the_object(client, scene, route, name):
     kind = kind_of(route)
     if kind is None:
         pytest.fail(f"{name} ({route}): unknown id; see test_it_knows_how_to_fill_every_id_taking_pattern")
-    allowed = world["people"][ALLOWED[kind]]
+    allowed = scene["people"][ALLOWED[kind]]
     problems = []
     meaningful = 0
     missing = {}  # what each of them gets for an id that does not exist
-    for obj in world["objects"][kind]:
+    for obj in scene["objects"][kind]:
         client.force_login(allowed)
         if client.get(fill(route, obj.pk)).status_code == 404:
             continue  # e.g. the parent copy of a visit with no report: nothing there for anyone
         meaningful += 1
-        for who, user in denied_people(world, kind, name).items():
+        for who, user in denied_people(scene, kind, name).items():
             client.force_login(user)
             for method in ("GET", "POST"):
                 before = fingerprint() if method == "POST" else None
-                hidden = send(client, method, fill(route, obj.pk), post_data(world))
+                hidden = send(client, method, fill(route, obj.pk), post_data(scene))
                 if (who, method) not in missing:
-                    missing[who, method] = send(client, method, fill(route, MISSING_ID), post_data(world))
+                    missing[who, method] = send(client, method, fill(route, MISSING_ID), post_data(scene))
                 absent = missing[who, method]
                 where = f"{method} {fill(route, obj.pk)} ({getattr(obj, 'state', kind)}) as {who}"
                 if hidden.status_code not in (404, 405):
@@ -282,37 +280,37 @@ def test_it_answers_404_to_everyone_who_must_not_see_the_object(client, world, r
                     problems.append(f"{where}: shows {found}")
                 if before is not None and fingerprint() != before:
                     problems.append(f"{where}: the POST changed data")
-    assert meaningful, f"{name}: no object of the world could be opened even by the {ALLOWED[kind]}"
+    assert meaningful, f"{name}: no object of the scene could be opened even by the {ALLOWED[kind]}"
     assert not problems, "\n".join(problems)
 
 
 # --- Ids in query strings and form fields ------------------------------------------------------
 
-def test_it_ignores_another_schools_family_in_the_new_visit_link(client, world):
-    family = world["objects"]["family"][0]
-    client.force_login(world["outsiders"][f"other school {roles.VISITING_STAFF}"])
+def test_it_ignores_another_schools_family_in_the_new_visit_link(client, scene):
+    family = scene["objects"]["family"][0]
+    client.force_login(scene["outsiders"][f"other school {roles.VISITING_STAFF}"])
     response = client.get(f"/visits/new/?family={family.pk}")
     assert response.status_code == 200
     assert not leaks(response.content)
 
 
 @pytest.mark.parametrize("who", ["other school Head of school", "other school Office", "other school DSL"])
-def test_it_answers_404_to_a_gates_preview_of_another_schools_visit(client, world, who):
-    visit = world["objects"]["visit"][0]
-    client.force_login(world["outsiders"][who])
+def test_it_answers_404_to_a_gates_preview_of_another_schools_visit(client, scene, who):
+    visit = scene["objects"]["visit"][0]
+    client.force_login(scene["outsiders"][who])
     response = client.post(f"/visits/gates/?visit={visit.pk}", {})
     assert response.status_code in (403, 404)
     assert client.post(f"/visits/gates/?visit={MISSING_ID}", {}).status_code == response.status_code
     assert not leaks(response.content)
 
 
-def test_a_concern_cannot_be_tied_to_a_visit_the_user_cannot_see(client, world):
+def test_a_concern_cannot_be_tied_to_a_visit_the_user_cannot_see(client, scene):
     # The family is shared with the stranger, who may raise a concern about it - but not link it
     # to a visit they are not on (that would confirm the visit and show it on the concern).
-    family = world["objects"]["family"][0]
-    family.shared_with.add(world["people"]["stranger"])
-    visit = world["objects"]["visit"][2]
-    client.force_login(world["people"]["stranger"])
+    family = scene["objects"]["family"][0]
+    family.shared_with.add(scene["people"]["stranger"])
+    visit = scene["objects"]["visit"][2]
+    client.force_login(scene["people"]["stranger"])
     page = client.get(f"/families/{family.pk}/concern/?visit={visit.pk}")
     assert page.status_code == 200 and "marigold-secret" not in page.content.decode()
     client.post(f"/families/{family.pk}/concern/?visit={visit.pk}", {"details": "Tested"})
@@ -327,9 +325,9 @@ PLAIN_ROUTES = sorted({(route, name) for route, name in walk(get_resolver().url_
 
 
 @pytest.mark.parametrize("route,name", PLAIN_ROUTES, ids=[name for _, name in PLAIN_ROUTES])
-def test_pages_without_an_id_show_nothing_of_another_school(client, world, route, name):
+def test_pages_without_an_id_show_nothing_of_another_school(client, scene, route, name):
     problems = []
-    for who, user in world["outsiders"].items():
+    for who, user in scene["outsiders"].items():
         client.force_login(user)
         response = client.get("/" + route)
         if response.status_code >= 500:
@@ -342,17 +340,17 @@ def test_pages_without_an_id_show_nothing_of_another_school(client, world, route
 # --- A concern's words reach nobody but the DSL and the head, on any page ------------------------
 
 @pytest.mark.parametrize("who", DEFAULT_SAME_SCHOOL_DENIED["concern"])
-def test_no_page_shows_a_concerns_words_to_anyone_but_the_dsl_and_head(client, world, who):
-    concern = world["objects"]["concern"][0]
+def test_no_page_shows_a_concerns_words_to_anyone_but_the_dsl_and_head(client, scene, who):
+    concern = scene["objects"]["concern"][0]
     concern.details, concern.dsl_notes, concern.cpoms_reference = "Xyzzy said at the door", "Plugh referred", "CP-99821"
     concern.save()
-    family, visits = world["objects"]["family"][0], world["objects"]["visit"]
+    family, visits = scene["objects"]["family"][0], scene["objects"]["visit"]
     urls = ["/" + route for route, _ in PLAIN_ROUTES]
     urls += [fill(route, family.pk) for route, _ in OBJECT_ROUTES if kind_of(route) == "family"]
     urls += [fill(route, v.pk) for route, _ in OBJECT_ROUTES if kind_of(route) == "visit" for v in visits]
-    client.force_login(world["people"][who])
+    client.force_login(scene["people"][who])
     shown = [url for url in urls for word in ("Xyzzy", "Plugh", "CP-99821")
              if word in client.get(url).content.decode(errors="replace")]
     assert not shown, f"{who} reads the concern on {shown}"
-    client.force_login(world["people"]["dsl"])
+    client.force_login(scene["people"]["dsl"])
     assert "Xyzzy" in client.get(f"/concerns/{concern.pk}/").content.decode()

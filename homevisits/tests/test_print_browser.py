@@ -9,31 +9,27 @@ import subprocess
 import pytest
 from django.utils import timezone
 
-from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits import factories
 from visits.models import Carer, Outcome, VisitReport, VisitState
 
 from .browser import chromium, out_dir, page_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-SCHOOL = "Brookfield Infant School"
-PHONE = "01604 496123"
+SCHOOL = factories.SCHOOL_NAME  # the root world's school
+PHONE = factories.SchoolFactory.office_phone  # its office number, "01604 496000"
 
 
 @pytest.fixture
-def world():
-    school = SchoolFactory(name=SCHOOL, office_phone=PHONE, address="1 School Lane\nNorthampton NN4 9ZZ")
-    teacher = make_staff(school, roles.VISITING_STAFF, job_title="Reception teacher")
-    ta = make_staff(school, roles.VISITING_STAFF)
-    head = make_staff(school, roles.HEAD)
-    family = FamilyFactory(school=school, display_name="Khan family")
-    child = ChildFactory(family=family, first_name="Aisha", last_name="Khan")
+def reported(school, teacher, ta, head, family, child, world):
+    """The root world's school (with its address), and its teacher and TA back yesterday from a visit
+    to the Khan family about Aisha (a carer on file), the report filed."""
+    school.address = "1 School Lane\nNorthampton NN4 9ZZ"
+    school.save()
     Carer.objects.create(family=family, name="Sara Khan", relationship="Mother")
     start = timezone.now() - datetime.timedelta(days=1)
-    visit = VisitFactory(family=family, school=school, lead=teacher, staff=[teacher, ta], planned_start=start,
-                         expected_return=start + datetime.timedelta(minutes=75), state=VisitState.RETURNED,
-                         returned_at=start + datetime.timedelta(minutes=70))
+    visit = world.visit(VisitState.RETURNED, start=start, back=start + datetime.timedelta(minutes=75), family=family,
+                        returned_at=start + datetime.timedelta(minutes=70))
     visit.children.set([child])
     VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, who_was_seen="Mum and Aisha",
                                summary="Talked about starting school.", filed_by=teacher)
@@ -58,10 +54,10 @@ def printed(page, url, name):
     ("police-pack", "/out/{visit}/police/", "head", "Police information"),
     ("subject-access", "/families/{family}/subject-access/", "head", "Everything held on Khan family"),
 ])
-def test_a_printed_page_keeps_its_heading_and_the_schools_details(live_server, world, name, path, user, heading):
-    url = live_server.url + path.format(visit=world["visit"].pk, family=world["family"].pk)
+def test_a_printed_page_keeps_its_heading_and_the_schools_details(live_server, reported, name, path, user, heading):
+    url = live_server.url + path.format(visit=reported["visit"].pk, family=reported["family"].pk)
     with chromium() as browser:
-        page = page_for(browser, live_server, world[user])
+        page = page_for(browser, live_server, reported[user])
         text = printed(page, url, name)
     assert heading in text
     assert SCHOOL in text
@@ -71,12 +67,12 @@ def test_a_printed_page_keeps_its_heading_and_the_schools_details(live_server, w
     assert "Sign out" not in text and "Account" not in text
 
 
-def test_the_sites_banners_and_messages_stay_off_the_paper(live_server, world):
+def test_the_sites_banners_and_messages_stay_off_the_paper(live_server, reported):
     """The red monitoring banner (no scan has run in this test) is on the screen, not on the printed
     letter: the print stylesheet leaves off what is marked d-print-none, whatever element it is."""
-    url = f"{live_server.url}/visits/{world['visit'].pk}/letter/"
+    url = f"{live_server.url}/visits/{reported['visit'].pk}/letter/"
     with chromium() as browser:
-        page = page_for(browser, live_server, world["head"])
+        page = page_for(browser, live_server, reported["head"])
         page.goto(url)
         assert page.get_by_test_id("monitoring-banner").is_visible()
         text = printed(page, url, "letter-as-head")

@@ -6,8 +6,6 @@ import datetime
 import pytest
 import time_machine
 
-from accounts import roles
-from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
 from notifications.models import Notification
 from visits.models import Incident, Purpose, VisitReport, VisitState
 from visits.reports import reports_overdue, school_days_between
@@ -17,17 +15,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_gmt"
 NOW = datetime.datetime(2026, 11, 24, 15, 0, tzinfo=datetime.UTC)  # Tuesday
 
 
-@pytest.fixture
-def world():
-    school = SchoolFactory()
-    teacher, ta = make_staff(school), make_staff(school)
-    people = {"teacher": teacher, "ta": ta, "other": make_staff(school), "head": make_staff(school, roles.HEAD),
-              "office": make_staff(school, roles.OFFICE)}
-    visit = VisitFactory(family=FamilyFactory(school=school), school=school, lead=teacher, staff=[teacher, ta],
-                         planned_start=NOW - datetime.timedelta(hours=4), purpose=Purpose.INDUCTION,
-                         expected_return=NOW - datetime.timedelta(hours=2), state=VisitState.RETURNED,
-                         returned_at=NOW - datetime.timedelta(hours=2), code_word="bluebell")
-    return people, visit
+def returned_visit(world):
+    """The root world's teacher and TA, back two hours ago from a morning induction visit."""
+    return world.visit(VisitState.RETURNED, start=NOW - datetime.timedelta(hours=4),
+                       back=NOW - datetime.timedelta(hours=2), purpose=Purpose.INDUCTION,
+                       returned_at=NOW - datetime.timedelta(hours=2), code_word="bluebell")
 
 
 REPORT = {
@@ -43,32 +35,32 @@ REPORT = {
 
 @time_machine.travel(NOW, tick=False)
 def test_a_visitor_files_the_report_with_a_follow_up(client, world):
-    people, visit = world
-    client.force_login(people["ta"])
-    data = REPORT | {"actions-0-action": "Send the lunch menu", "actions-0-owner": people["office"].pk,
+    visit = returned_visit(world)
+    client.force_login(world.ta)
+    data = REPORT | {"actions-0-action": "Send the lunch menu", "actions-0-owner": world.office.pk,
                      "actions-0-due_on": "2026-11-27"}
     response = client.post(f"/visits/{visit.pk}/report/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     report = VisitReport.objects.get(visit=visit)
-    assert report.favourite_story == "The Gruffalo" and report.filed_by == people["ta"]
+    assert report.favourite_story == "The Gruffalo" and report.filed_by == world.ta
     assert [a.action for a in report.actions.all()] == ["Send the lunch menu"]
 
 
 @time_machine.travel(NOW, tick=False)
 def test_only_staff_on_the_visit_or_the_head_file_it(client, world):
-    people, visit = world
-    client.force_login(people["office"])
+    visit = returned_visit(world)
+    client.force_login(world.office)
     assert client.post(f"/visits/{visit.pk}/report/", REPORT).status_code == 403
-    client.force_login(people["other"])
+    client.force_login(world.other_teacher)
     assert client.get(f"/visits/{visit.pk}/report/").status_code == 404  # not their visit at all
     assert not VisitReport.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_no_report_before_the_staff_are_back(client, world):
-    people, visit = world
+    visit = returned_visit(world)
     type(visit).objects.filter(pk=visit.pk).update(state=VisitState.ON_SITE)
-    client.force_login(people["teacher"])
+    client.force_login(world.teacher)
     response = client.post(f"/visits/{visit.pk}/report/", REPORT)
     assert response.status_code == 200
     assert "once the staff are back" in response.content.decode()
@@ -77,8 +69,8 @@ def test_no_report_before_the_staff_are_back(client, world):
 
 @time_machine.travel(NOW, tick=False)
 def test_the_parent_copy_leaves_out_internal_notes_and_the_code_word(client, world):
-    people, visit = world
-    client.force_login(people["teacher"])
+    visit = returned_visit(world)
+    client.force_login(world.teacher)
     client.post(f"/visits/{visit.pk}/report/", REPORT)
     page = client.get(f"/visits/{visit.pk}/report/parent-copy/").content.decode()
     assert "The Gruffalo" in page and "Lunch times?" in page
@@ -88,8 +80,8 @@ def test_the_parent_copy_leaves_out_internal_notes_and_the_code_word(client, wor
 
 @time_machine.travel(NOW, tick=False)
 def test_report_due_until_filed_and_overdue_for_the_head_after_two_school_days(client, world):
-    people, visit = world
-    client.force_login(people["teacher"])
+    visit = returned_visit(world)
+    client.force_login(world.teacher)
     assert "Report due" in client.get("/").content.decode()
     # Back on Tuesday; Wednesday and Thursday are the two school days of grace.
     assert reports_overdue(type(visit).objects.all(), NOW + datetime.timedelta(days=2)) == []
@@ -107,21 +99,21 @@ def test_school_days_skip_the_weekend():
 
 @time_machine.travel(NOW, tick=False)
 def test_an_incident_is_recorded_and_the_head_told(client, world):
-    people, visit = world
-    client.force_login(people["teacher"])
+    visit = returned_visit(world)
+    client.force_login(world.teacher)
     response = client.post(f"/visits/{visit.pk}/incident/", {
         "occurred_on": "2026-11-24", "occurred_time": "12:10", "what_happened": "A dog got loose in the hall.",
         "people_involved": "Both visitors", "injuries": "None", "police_involved": ""})
     assert response.status_code == 302
     incident = Incident.objects.get(visit=visit)
     assert incident.occurred_at == datetime.datetime(2026, 11, 24, 12, 10, tzinfo=datetime.UTC)
-    assert Notification.objects.filter(recipient=people["head"], subject__startswith="Incident recorded").exists()
+    assert Notification.objects.filter(recipient=world.head, subject__startswith="Incident recorded").exists()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_an_incident_in_the_future_is_refused(client, world):
-    people, visit = world
-    client.force_login(people["teacher"])
+    visit = returned_visit(world)
+    client.force_login(world.teacher)
     response = client.post(f"/visits/{visit.pk}/incident/", {
         "occurred_on": "2026-11-25", "occurred_time": "12:10", "what_happened": "x", "people_involved": "y"})
     assert response.status_code == 200 and "in the future" in response.content.decode()
