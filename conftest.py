@@ -68,6 +68,27 @@ def clock_monday_8am_gmt():
 
 
 @pytest.fixture
+def clock_december_gmt():
+    """Tuesday 1 December 2026, 09:00 in London (GMT): the MIS import's day, with September's
+    reception intake in the file and not yet on roll."""
+    yield from _frozen(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC))
+
+
+@pytest.fixture
+def clock_december_10am_gmt():
+    """Tuesday 1 December 2026, 10:00 in London (GMT): the governors' report's day, a term into the
+    academic year after the one it reports."""
+    yield from _frozen(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC))
+
+
+@pytest.fixture
+def clock_december_10am_gmt_ticking():
+    """The governors' report's day, running: a real browser loads the page."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def clock_tomorrow_afternoon_ticking():
     """Tomorrow at 14:00 in London, and running: for browser tests of a working day, whatever the hour
     of the run (at 00:30 "signed out two hours ago" would be yesterday). Tomorrow rather than today,

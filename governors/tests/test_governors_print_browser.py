@@ -2,20 +2,14 @@
 fits a phone, and it prints on A4 (a PDF kept under var/test/ for a person to look at)."""
 
 import pytest
-import time_machine
 
 from homevisits.tests.browser import DESK, PHONE, chromium, out_dir, page_for, shot
 
-from .test_governors_year import head, school, year_data  # noqa: F401 - fixtures
+from .test_governors_year import year_data  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    # The page is loaded by a real browser, so the clock moves; the year is chosen in the URL.
-    with time_machine.travel("2026-12-01 10:00:00+00:00", tick=True) as traveller:
-        yield traveller
+# The page is loaded by a real browser, so the clock moves; the year is chosen in the URL.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser,
+              pytest.mark.usefixtures("clock_december_10am_gmt_ticking")]
 
 
 def test_the_report_prints_on_a4_with_its_charts(live_server, head, year_data):  # noqa: F811

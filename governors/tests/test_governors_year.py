@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts import roles
@@ -16,24 +15,8 @@ from homevisits.testing import require_pdf
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from visits.models import OfferStatus, Outcome, Purpose, VisitReport, VisitState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_10am_gmt")]
 UTC = datetime.UTC
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def school():
-    return SchoolFactory(name="Hunsbury Park Primary")
-
-
-@pytest.fixture
-def head(school):
-    return make_staff(school, roles.HEAD, username="head")
 
 
 def _visit(school, when, state=VisitState.RETURNED, purpose=Purpose.INDUCTION, **extra):

@@ -8,7 +8,8 @@ from homevisits.tests.test_tap_targets_browser import small_targets
 from misimport import samples
 from visits.models import Child
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser,
+              pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 
 
 @pytest.fixture

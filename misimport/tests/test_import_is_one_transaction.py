@@ -8,7 +8,7 @@ from visits.models import Carer, Child, Family
 
 from .helpers import confirm, pupils_csv, token_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 
 
 def test_a_failure_half_way_leaves_nothing(admin_client, monkeypatch):

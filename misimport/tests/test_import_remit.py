@@ -18,7 +18,7 @@ from misimport import samples
 
 from .helpers import confirm, token_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 User = get_user_model()
 
 

@@ -12,7 +12,7 @@ from visits.models import Child, Family
 
 from .helpers import confirm, pupils_csv, token_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 
 
 @pytest.mark.parametrize("role", [roles.VISITING_STAFF, roles.OFFICE, roles.DSL])

@@ -11,7 +11,7 @@ from visits.models import Carer, Child, Family
 
 from .helpers import confirm, pupils_csv, token_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 
 
 def _with_three_bad_rows():

@@ -14,7 +14,7 @@ from visits.models import Child
 
 from .helpers import confirm, token_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_gmt", "import_dir")]
 
 
 def _workbook(rows) -> bytes:
