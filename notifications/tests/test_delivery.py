@@ -25,7 +25,7 @@ from notifications.signals import alert_heard
 from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification, queue_for
 from notifications.tests.test_webpush import Browser
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site")]
 
 SITE = "https://homevisits.school.example"
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -41,7 +41,7 @@ CALLBACK_TOKEN = "a-long-random-callback-token-the-school-chose"
 T0 = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def site(settings):
     settings.SITE_URL = SITE
     settings.PROVIDER_TIMEOUT_SECONDS = 0.5
