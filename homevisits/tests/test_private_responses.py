@@ -1,7 +1,7 @@
 """Nothing sent to a signed-in user may be kept by a browser or a cache (a shared office PC: after
 sign-out, the back button must show nothing): every response says `Cache-Control: no-store, private`.
 Walked over every URL pattern (pages, htmx fragments, JSON, CSV, the subject-access export), with the
-objects of the scoping test's world, as each person of the school; GET and POST; errors included.
+objects of the scoping test's scene, as each person of the school; GET and POST; errors included.
 Static files and the public health probe keep their own caching."""
 
 import pytest
@@ -12,9 +12,9 @@ from homevisits.tests import test_object_scoping as scoping
 
 pytestmark = pytest.mark.django_db
 
-# The world of the scoping walk: a school with a person in each role, a family, visits in each
+# The scene of the scoping walk: a school with a person in each role, a family, visits in each
 # state (one escalated), a report, an incident and a concern.
-world = scoping.world
+scene = scoping.scene
 
 
 def directives(response):
@@ -26,29 +26,29 @@ def is_private(response):
     return {"no-store", "private"} <= found and "public" not in found
 
 
-def urls(world):
-    ids = {"family": world["objects"]["family"][0].pk, "concern": world["objects"]["concern"][0].pk}
+def urls(scene):
+    ids = {"family": scene["objects"]["family"][0].pk, "concern": scene["objects"]["concern"][0].pk}
     found = ["/" + route for route, _ in scoping.PLAIN_ROUTES]
     for route, _name in scoping.OBJECT_ROUTES:
         kind = scoping.kind_of(route)
-        pks = [v.pk for v in world["objects"]["visit"]] if kind == "visit" else [ids[kind]]
+        pks = [v.pk for v in scene["objects"]["visit"]] if kind == "visit" else [ids[kind]]
         found += [scoping.fill(route, pk) for pk in pks]
     return found + ["/timetable/?week=2026-11-23", "/families/?q=Quillfeather", f"/visits/{scoping.MISSING_ID}/",
                     "/no-such-page/"]
 
 
-def test_the_walk_covers_the_json_csv_and_subject_access_answers(world):
-    walked = urls(world)
-    family = world["objects"]["family"][0].pk
+def test_the_walk_covers_the_json_csv_and_subject_access_answers(scene):
+    walked = urls(scene)
+    family = scene["objects"]["family"][0].pk
     assert {f"/families/{family}/subject-access/", f"/families/{family}/subject-access.json",
             "/timetable/csv/", "/timetable/reports-csv/", "/out/live/"} <= set(walked)
 
 
 @pytest.mark.parametrize("who", ["head", "dsl", "office", "teacher", "admin"])
-def test_every_response_to_a_signed_in_user_is_no_store_private(client, world, who):
-    user = world["people"][who]
+def test_every_response_to_a_signed_in_user_is_no_store_private(client, scene, who):
+    user = scene["people"][who]
     problems, answered = [], set()
-    for url in urls(world):
+    for url in urls(scene):
         for method in ("GET", "POST"):
             client.force_login(user)  # a POST to sign out would end the walk otherwise
             response = client.get(url) if method == "GET" else client.post(url, {})
@@ -59,8 +59,8 @@ def test_every_response_to_a_signed_in_user_is_no_store_private(client, world, w
     assert {200, 404} <= answered  # pages the person may see, and pages they may not
 
 
-def test_the_django_admin_is_no_store_private_too(client, world):
-    client.force_login(world["people"]["admin"])
+def test_the_django_admin_is_no_store_private_too(client, scene):
+    client.force_login(scene["people"]["admin"])
     pages = [reverse("admin:index")] + [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
                                         for m in admin.site._registry]
     problems = [url for url in pages if not is_private(client.get(url))]
@@ -71,18 +71,18 @@ def test_the_sign_in_page_is_not_cached_either(client):
     assert is_private(client.get("/accounts/login/"))
 
 
-def test_the_health_probe_and_static_files_keep_their_own_caching(client, world):
+def test_the_health_probe_and_static_files_keep_their_own_caching(client, scene):
     anonymous = client.get("/health/")
-    client.force_login(world["people"]["office"])
+    client.force_login(scene["people"]["office"])
     signed_in = client.get("/health/")
     assert signed_in.get("Cache-Control") == anonymous.get("Cache-Control")
     static = client.get("/static/js/app.js")
     assert "no-store" not in directives(static)
 
 
-def test_after_signing_out_the_pages_it_showed_were_never_cacheable(client, world):
-    family = world["objects"]["family"][0]
-    client.force_login(world["people"]["head"])
+def test_after_signing_out_the_pages_it_showed_were_never_cacheable(client, scene):
+    family = scene["objects"]["family"][0]
+    client.force_login(scene["people"]["head"])
     page = client.get(family.get_absolute_url())
     assert page.status_code == 200 and is_private(page)
     client.post("/accounts/logout/")
