@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.tasks import _RETRY, later
+from accounts.tasks import MAIL_RETRY, later
 
 
 def invitation_link(user) -> str:
@@ -32,7 +32,7 @@ def send_invitation_now(user) -> bool:
     return True
 
 
-@shared_task(name="misimport.tasks.send_invitation", **_RETRY)
+@shared_task(name="misimport.tasks.send_invitation", **MAIL_RETRY)
 def send_invitation(user_id: int) -> bool:
     user = get_user_model()._default_manager.filter(pk=user_id).select_related("profile__school").first()
     return bool(user) and send_invitation_now(user)
