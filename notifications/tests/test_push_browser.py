@@ -11,15 +11,24 @@ from homevisits.tests.browser import chromium
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-SHOWN = """() => navigator.serviceWorker.ready.then((registration) => registration.getNotifications())
-  .then((shown) => shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url,
-                                       sticky: n.requireInteraction})))"""
+# Chromium headless lists shown notifications (registration.getNotifications) unreliably: now and
+# then one that was shown is missing from the list. So the test watches what our worker asks the
+# browser to show: it wraps showNotification in the running worker and records each call.
+RECORD = """() => {
+  self.shownForTest = [];
+  const show = self.registration.showNotification.bind(self.registration);
+  self.registration.showNotification = (title, options) => {
+    self.shownForTest.push({title, body: options.body, tag: options.tag, url: options.data && options.data.url,
+                            sticky: options.requireInteraction});
+    return show(title, options);
+  };
+}"""
 
 
-def shown(page, count):
-    """The notifications our worker has on screen, once there are `count` (polled, at most 10 s)."""
+def shown(worker, page, count):
+    """The notifications our worker has shown, once there are `count` (polled, at most 10 s)."""
     for _ in range(100):
-        found = page.evaluate(SHOWN)
+        found = worker.evaluate("() => self.shownForTest")
         if len(found) >= count:
             return found
         page.wait_for_timeout(100)
@@ -55,6 +64,10 @@ def test_the_service_worker_registers_under_the_csp_and_shows_a_pushed_alert(liv
         scope = page.evaluate("() => window.HomeVisitsPush.register().then((registration) => registration.scope)")
         assert scope == f"{origin}/"
 
+        # Push reaches an activated worker ("ready" may resolve while it is still activating).
+        page.wait_for_function("() => navigator.serviceWorker.ready.then((r) => r.active.state === 'activated')")
+        worker = next(w for w in context.service_workers if w.url == f"{origin}/sw.js")
+        worker.evaluate(RECORD)
         ours = [r for r in registrations if r["scopeURL"] == f"{origin}/" and not r.get("isDeleted")]
         assert ours, registrations
         registration_id = ours[-1]["registrationId"]
@@ -62,7 +75,7 @@ def test_the_service_worker_registers_under_the_csp_and_shows_a_pushed_alert(liv
         deliver(cdp, origin, registration_id, {
             "title": "Late return", "body": "Sam Jones is 30 minutes late back.", "url": f"{origin}/out/",
             "tag": "n-41", "receipt": f"{origin}/notifications/push/receipt/signed-token/"})
-        assert shown(page, 1) == [{"title": "Late return", "body": "Sam Jones is 30 minutes late back.",
+        assert shown(worker, page, 1) == [{"title": "Late return", "body": "Sam Jones is 30 minutes late back.",
                                          "tag": "n-41", "url": f"{origin}/out/", "sticky": True}]
         page.wait_for_timeout(500)  # the receipt is posted right after the notification is shown
         assert ("POST", f"{origin}/notifications/push/receipt/signed-token/") in requests_seen
@@ -70,7 +83,7 @@ def test_the_service_worker_registers_under_the_csp_and_shows_a_pushed_alert(liv
         # A payload naming another site: the notification opens our home page, no receipt leaves us.
         deliver(cdp, origin, registration_id, {"title": "Other", "body": "x", "url": "https://evil.example/",
                                                "tag": "n-42", "receipt": "https://evil.example/r"})
-        other = [n for n in shown(page, 2) if n["tag"] == "n-42"][0]
+        other = [n for n in shown(worker, page, 2) if n["tag"] == "n-42"][0]
         assert other["url"] == f"{origin}/"
         page.wait_for_timeout(300)
         assert not [url for _, url in requests_seen if "evil.example" in url]
