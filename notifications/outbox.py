@@ -13,10 +13,12 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .models import Channel, DeliveryStatus, Notification, PushSubscription
+from .providers import get_provider
+from .providers.readiness import in_production
 from .tasks import deliver_notification, queue_for
 
 logger = logging.getLogger(__name__)
@@ -25,10 +27,12 @@ logger = logging.getLogger(__name__)
 # --- Addressing -------------------------------------------------------------------------------
 
 def school_people(school, *role_names):
-    """The active staff of `school` holding any of `role_names`, in a stable order."""
+    """The active staff of `school` holding any of `role_names`, in a stable order, each with
+    `has_push_device` read in the same query (reachable asks it of every person)."""
     User = get_user_model()
     return list(
         User.objects.filter(is_active=True, profile__school=school, groups__name__in=role_names)
+        .annotate(has_push_device=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))))
         .select_related("profile").distinct().order_by("pk")
     )
 
@@ -54,15 +58,38 @@ def emails(key, people, subject, body, **extra) -> list[dict]:
                  body=body, **extra) for p in people]
 
 
-def reachable(person, channel) -> bool:
-    """Whether `person` has an address on `channel`: an email, a mobile (SMS and calls), a device
-    that takes push."""
+def live_channels() -> frozenset[Channel]:
+    """The channels whose messages can reach a person. In production (a public https SITE_URL) a
+    provider that only writes to the server's log (`log_only`: the console ones) carries nothing, so
+    its channel is left out and a person is reached on their next channel at once (the readiness page
+    shows it as a gap); on a laptop every channel counts, the log being where its messages are meant
+    to go. A provider the settings cannot make (a missing key) stays in: its sends fail, are shown,
+    and fall back."""
+    if not in_production():
+        return frozenset(Channel)
+    live = set()
+    for channel in Channel:
+        try:
+            if not getattr(get_provider(channel), "log_only", False):
+                live.add(channel)
+        except Exception:  # noqa: BLE001 - ImproperlyConfigured, ImportError: sending will say so
+            live.add(channel)
+    return frozenset(live)
+
+
+def reachable(person, channel, live=None) -> bool:
+    """Whether `person` has an address on `channel` (an email, a mobile for SMS and calls, a device
+    that takes push) and the channel carries messages (live_channels, read once by the caller when
+    it asks about many people)."""
     channel = Channel(channel)
+    if channel not in (live_channels() if live is None else live):
+        return False
     if channel == Channel.EMAIL:
         return bool(person.email)
     if channel in (Channel.SMS, Channel.VOICE):
         return bool(getattr(getattr(person, "profile", None), "mobile", None))
-    return PushSubscription.objects.filter(user=person).exists()
+    known = getattr(person, "has_push_device", None)  # read with the person by school_people
+    return known if known is not None else PushSubscription.objects.filter(user=person).exists()
 
 
 def channel_order(level) -> list[Channel]:
@@ -80,7 +107,7 @@ def channel_order(level) -> list[Channel]:
     return out
 
 
-def _next_channel(person, level, after=None) -> Channel | None:
+def _next_channel(person, level, after=None, live=None) -> Channel | None:
     """The person's first channel at `level` after `after` (from the start when None) they can be
     reached on; None when there is none (or `after` is not in the level's order)."""
     order = channel_order(level)
@@ -90,19 +117,39 @@ def _next_channel(person, level, after=None) -> Channel | None:
         later = order[order.index(Channel(after)) + 1:]
     else:
         later = []
-    return next((channel for channel in later if reachable(person, channel)), None)
+    live = live_channels() if live is None else live
+    return next((channel for channel in later if reachable(person, channel, live)), None)
+
+
+def channels_for(person, level, live=None) -> list[Channel]:
+    """Every channel `person` would be tried on at `level`, first to last (for the dry run and the
+    readiness page)."""
+    live = live_channels() if live is None else live
+    return [channel for channel in channel_order(level) if reachable(person, channel, live)]
 
 
 def in_order(key, people, subject, body, level, **extra) -> list[dict]:
     """One message per person on their first channel at `level` (push, SMS, call, email by
-    default); fall_back moves each on to their next channel while it is not confirmed delivered."""
+    default); fall_back moves each on to their next channel while it is not confirmed delivered.
+    Someone with no channel at all gets nothing here: the watchdog raises an alert that reached
+    nobody (unreached) as its own alert."""
     out = []
+    live = live_channels()
     for person in people:
-        channel = _next_channel(person, level)
+        channel = _next_channel(person, level, live=live)
         if channel is not None:
             out.append(dict(dedupe_key=f"{key}:{person.pk}:{channel}", recipient=person, channel=channel,
                             subject=subject, body=body, level=level, **extra))
     return out
+
+
+def every_channel(key, people, subject, body, **extra) -> list[dict]:
+    """One message per person on each channel they can be reached on, all at once (when waiting
+    for one channel after another has already reached nobody, or for a test of every route)."""
+    live = live_channels()
+    return [dict(dedupe_key=f"{key}:{person.pk}:{channel}", recipient=person, channel=channel, subject=subject,
+                 body=body, **extra)
+            for person in people for channel in Channel if reachable(person, channel, live)]
 
 
 # --- Recording and handing over ---------------------------------------------------------------
@@ -113,8 +160,9 @@ def queue(messages: list[dict], now=None) -> list[int]:
     Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation
     and level (an escalation's message takes its level, so fall_back moves it on)."""
     rows = []
+    live = live_channels()
     for m in messages:
-        if not reachable(m["recipient"], m["channel"]):
+        if not reachable(m["recipient"], m["channel"], live):
             continue
         m = dict(m)
         if m.get("level") is None and m.get("escalation") is not None:
@@ -237,6 +285,7 @@ def fall_back(now, limit: int | None = None) -> int:
     waited |= Q(level__gt=top, created_at__lte=now - datetime.timedelta(seconds=settings.NOTIFICATION_FALLBACK_SECONDS[top]))
     due = Q(status__in=DeliveryStatus.undelivered()) | (waited & Q(status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENT)))
     queued = 0
+    live = live_channels()
     with transaction.atomic():
         notes = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
                      .filter(due, level__isnull=False, fell_back_at__isnull=True)
@@ -247,9 +296,9 @@ def fall_back(now, limit: int | None = None) -> int:
             if not prefix or Notification.objects.filter(dedupe_key__startswith=f"{prefix}:",
                                                          status=DeliveryStatus.DELIVERED).exists():
                 continue  # this alert reached the person on another channel: nothing to move on
-            channel = _next_channel(note.recipient, note.level, after=note.channel)
+            channel = _next_channel(note.recipient, note.level, after=note.channel, live=live)
             while channel is not None and Notification.objects.filter(dedupe_key=f"{prefix}:{channel}").exists():
-                channel = _next_channel(note.recipient, note.level, after=channel)  # already tried
+                channel = _next_channel(note.recipient, note.level, after=channel, live=live)  # already tried
             if channel is None:
                 logger.warning("Notification %s (%s) not delivered and %s has no further channel.",
                                note.pk, note.channel, note.recipient_id)
@@ -260,3 +309,31 @@ def fall_back(now, limit: int | None = None) -> int:
         if notes:
             Notification.objects.filter(pk__in=[n.pk for n in notes]).update(fell_back_at=now)
     return queued
+
+
+# --- Alerts that reached nobody --------------------------------------------------------------
+
+def reached_nobody(escalation_ids) -> set[int]:
+    """Of the escalations `escalation_ids`, those whose alerts have reached nobody: at least one
+    message, and for every person alerted no message delivered, none still waiting, and their last
+    one failed (failed for good, not delivered, a call not answered) with no channel left to try
+    (fall_back has seen it and found nothing further). A message sent on a channel that gives no
+    receipt (email by SMTP) may have reached its person, so it does not count as failed."""
+    ids = list(escalation_ids)
+    if not ids:
+        return set()
+    by_person: dict[tuple[int, int], list[tuple[int, str, object]]] = {}
+    for escalation_id, recipient_id, pk, status, fell_back_at in (
+            Notification.objects.filter(escalation_id__in=ids)
+            .values_list("escalation_id", "recipient_id", "pk", "status", "fell_back_at")):
+        by_person.setdefault((escalation_id, recipient_id), []).append((pk, status, fell_back_at))
+    reached, alerted = set(), set()
+    for (escalation_id, _), notes in by_person.items():
+        alerted.add(escalation_id)
+        notes.sort()
+        _, last_status, last_fell_back = notes[-1]
+        lost = (last_status in DeliveryStatus.undelivered() and last_fell_back is not None
+                and not any(status == DeliveryStatus.DELIVERED for _, status, _ in notes))
+        if not lost:
+            reached.add(escalation_id)
+    return alerted - reached

@@ -72,6 +72,10 @@ class BackendSms:
     def real(self) -> bool:
         return not isinstance(self.backend, (ConsoleSmsBackend, LocmemSmsBackend, FailingSmsBackend, FileSmsBackend))
 
+    @property
+    def log_only(self) -> bool:
+        return isinstance(self.backend, ConsoleSmsBackend)
+
     def send(self, message: Message) -> SendResult:
         try:
             reference = self.backend.send(message.to, message.body, reference=message.reference)

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from accounts import permissions, roles
-from notifications.outbox import both_channels, link, queue, school_people
+from notifications.outbox import every_channel, in_order, link, queue, school_people
 from visits.alerts import staff_names
 
 from .models import EscalationLevel, EscalationReason
@@ -52,9 +52,37 @@ def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
     if alert_number > 1:
         subject = f"REPEAT {alert_number}: {subject}"
     key = f"esc:{escalation.pk}:{alert_number}"
-    return both_channels(key, people, subject, body, visit=visit, escalation=escalation)
+    # Each person on their channels in order (push, SMS, call, email), the next one when the last is
+    # not confirmed delivered in time (notifications.outbox.fall_back).
+    return in_order(key, people, subject, body, escalation.level, visit=visit, escalation=escalation)
+
+
+def unreached_audience(level) -> tuple[str, ...]:
+    """Who hears that an alert reached nobody: the next people up (level 1's to the office and head,
+    level 2's to the office, head and DSL); at the top, the same people and the school admin, who can
+    put a wrong number right."""
+    if level >= EscalationLevel.EMERGENCY:
+        return (*permissions.KEEPERS, roles.SCHOOL_ADMIN)
+    return escalation_audience(level + 1)
+
+
+def unreached_messages(escalation, people) -> list[dict]:
+    """The alert that an escalation's alerts reached nobody: every channel of each person at once,
+    since waiting on one channel after another has already failed."""
+    visit = escalation.visit
+    names = _names_out(visit, escalation)
+    subject = f"NOT REACHED: nobody has the alert about {names}"
+    body = (f"The level {escalation.level} alert about {names} reached nobody: every "
+            f"message failed or there was nobody to send it to. Ring the school and the people on duty "
+            f"yourself, and check their numbers: {link(visit)}")
+    return every_channel(f"unreached:{escalation.pk}", people, subject, body, visit=visit, escalation=escalation)
 
 
 def notify_escalation(escalation, alert_number: int, now) -> None:
     people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
     queue(escalation_messages(escalation, alert_number, people), now)
+
+
+def notify_unreached(escalation, now) -> None:
+    people = school_people(escalation.visit.school, *unreached_audience(escalation.level))
+    queue(unreached_messages(escalation, people), now)

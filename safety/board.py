@@ -218,7 +218,8 @@ class BoardRow:
 
     @property
     def alert_ids(self) -> str:
-        return " ".join(f"e{e.pk}" for e in self.open_escalations)
+        # An alert found to have reached nobody is new news: the board sounds again ("u" + its id).
+        return " ".join(f"e{e.pk}" + (f" u{e.pk}" if e.reached_nobody else "") for e in self.open_escalations)
 
     @property
     def staff_html(self) -> str:
@@ -334,7 +335,8 @@ class LiveBoard:
     @property
     def alert_keys(self) -> str:
         """What the page compares between polls to notice a new alert (static/js/board.js)."""
-        return " ".join([f"e{pk}" for pk in self.open_escalation_ids] + [f.key for f in self.failed])
+        keys = sorted(key for row in self.rows for key in row.alert_ids.split())
+        return " ".join(keys + [f.key for f in self.failed])
 
     @property
     def alert_count(self) -> int:

@@ -22,7 +22,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
 
 from . import ladder
-from .alerts import notify_escalation
+from .alerts import notify_escalation, notify_unreached
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 
@@ -226,3 +226,28 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
             visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",
                                       "next_check_at", "escalation_level", "updated_at"])
     return attempt
+
+
+# --- An alert that reached nobody ---------------------------------------------------------------
+
+def mark_unreached(escalation_id: int, now) -> Escalation | None:
+    """The watchdog found that the open alert `escalation_id` reached nobody (notifications.outbox
+    .reached_nobody, or nobody could be sent it): that is an alert of its own, recorded on the visit,
+    shown on the board, and sent at once to the next people up on every channel they have. Once per
+    escalation; None when it was closed, taken charge of or marked meanwhile."""
+    with transaction.atomic():
+        esc = (Escalation.objects.select_related("visit__school").filter(pk=escalation_id).first())
+        if esc is None:
+            return None
+        Visit.objects.select_for_update().filter(pk=esc.visit_id).first()  # the lock order: visit first
+        esc = (Escalation.objects.select_for_update().select_related("visit__school")
+               .filter(pk=escalation_id, resolved_at__isnull=True, acknowledged_at__isnull=True,
+                       unreached_at__isnull=True).first())
+        if esc is None:
+            return None
+        esc.unreached_at = now
+        esc.save(update_fields=["unreached_at"])
+        record_event(esc.visit, EventKind.UNREACHED, None, at=now, how=RecordedHow.SYSTEM,
+                     note=f"Level {esc.level}", data={"level": esc.level})
+        notify_unreached(esc, now)
+    return esc

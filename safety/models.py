@@ -68,6 +68,9 @@ class Escalation(models.Model):
     resolution_note = models.TextField(blank=True, max_length=2000)
     # Closed because the visit's alert was raised to a higher level: the escalation that took over.
     raised_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_from")
+    # When the watchdog found that its alerts had reached nobody (every message failed, or there was
+    # nobody to send one to): that is an alert of its own, to the next people up (safety.escalations).
+    unreached_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])
@@ -91,6 +94,11 @@ class Escalation(models.Model):
     @property
     def was_raised(self):
         return self.raised_to_id is not None
+
+    @property
+    def reached_nobody(self) -> bool:
+        """Its alerts reached nobody and nobody has taken charge yet: the board says so."""
+        return self.unreached_at is not None and self.acknowledged_at is None
 
 
 class ContactStep(models.IntegerChoices):

@@ -13,20 +13,19 @@ as it stands now.
 import dataclasses
 import datetime
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import permissions, roles
 from accounts.models import School, has_role, school_of
-from notifications.models import Channel, DeliveryStatus, Notification
-from notifications.outbox import both_channels, queue, school_people
-from notifications.providers.readiness import LOCAL_HOSTS, configuration_gaps
+from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
+from notifications.outbox import channel_order, every_channel, live_channels, queue, reachable, school_people
+from notifications.providers.readiness import configuration_gaps, in_production
 
 from .alerts import escalation_audience
 from .models import EscalationLevel, TestAlert, TestAlertScope
@@ -54,13 +53,6 @@ def may_check_readiness(user) -> bool:
     return school_of(user) is not None and has_role(user, *permissions.AUDITORS)
 
 
-def in_production() -> bool:
-    """The site is served on a public https address: a log-only provider there is a gap; on a
-    laptop (http, loopback) it is what one expects."""
-    parts = urlsplit(settings.SITE_URL)
-    return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
-
-
 def settings_gaps() -> list[str]:
     """The delivery settings' gaps (notifications.providers.readiness), one sentence each."""
     return [gap.text for gap in configuration_gaps()]
@@ -68,7 +60,7 @@ def settings_gaps() -> list[str]:
 
 @dataclasses.dataclass
 class Route:
-    """One way of reaching one person: their email or their mobile."""
+    """One way of reaching one person: their devices (push), their mobile (text, call), their email."""
 
     channel: str
     label: str
@@ -77,6 +69,9 @@ class Route:
     last_test_at: datetime.datetime | None = None
     # The problem is the settings' (a log-only provider), already one line of Readiness.settings_gaps.
     from_settings: bool = False
+    # Shown on the person but not counted as a gap (no device with push: the person's text messages
+    # and calls still reach them, and a warning nobody can clear would teach the office to ignore it).
+    counted: bool = True
 
     @property
     def ok(self) -> bool:
@@ -92,7 +87,9 @@ class PersonReadiness:
 
     @property
     def gaps(self) -> list[str]:
-        return [f"{self.name}: {route.problem}" for route in self.routes if route.problem and not route.from_settings]
+        problems = [route.problem for route in self.routes
+                    if route.problem and route.counted and not route.from_settings]
+        return [f"{self.name}: {problem}" for problem in dict.fromkeys(problems)]  # a shared mobile: once
 
     @property
     def reachable(self) -> bool:
@@ -104,6 +101,8 @@ class Rung:
     level: int
     title: str
     people: list[PersonReadiness]
+    # The channels each person is tried on at this level, first to last ("Push, then SMS, ...").
+    order: str = ""
 
     @property
     def gaps(self) -> list[str]:
@@ -160,26 +159,50 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%a %d %b %H:%M")
 
 
-def person_readiness(user, role_names, failed, tests, sms_log_only: bool) -> PersonReadiness:
+CHANNEL_LABELS = {Channel.PUSH: "Alerts on a device", Channel.SMS: "Text message", Channel.VOICE: "Phone call",
+                  Channel.EMAIL: "Email"}
+LOG_ONLY = {Channel.PUSH: "alerts on a device are only written to the server's log.",
+            Channel.SMS: "text messages are only written to the server's log.",
+            Channel.VOICE: "calls are only written to the server's log.",
+            Channel.EMAIL: "emails are only written to the server's log."}
+
+
+def person_readiness(user, role_names, failed, tests, devices: int, live) -> PersonReadiness:
+    """Each way of reaching `user`, with what stops it: no address, the last message there failed,
+    or (in production) a channel whose provider only writes to the log (one line of the settings'
+    gaps, not repeated per person)."""
     mobile = getattr(getattr(user, "profile", None), "mobile", None)
-    email = Route(Channel.EMAIL, "Email", address=user.email or "",
-                  last_test_at=tests.get((user.pk, Channel.EMAIL)))
-    sms = Route(Channel.SMS, "Text message", address=mobile.as_national if mobile else "",
-                last_test_at=tests.get((user.pk, Channel.SMS)))
-    if not email.address:
-        email.problem = "no email address on record."
-    elif (user.pk, Channel.EMAIL) in failed:
-        email.problem = (f"the last email failed ({_when(failed[user.pk, Channel.EMAIL])}): "
-                         "check the address.")
-    if not sms.address:
-        sms.problem = "no mobile number on record, so no text message."
-    elif (user.pk, Channel.SMS) in failed:
-        sms.problem = (f"the last text message failed ({_when(failed[user.pk, Channel.SMS])}): "
-                       "check the number.")
-    elif sms_log_only:
-        sms.problem, sms.from_settings = "text messages are only written to the server's log.", True
+    addresses = {
+        Channel.PUSH: f"{devices} device{'s' if devices != 1 else ''}" if devices else "",
+        Channel.SMS: mobile.as_national if mobile else "",
+        Channel.VOICE: mobile.as_national if mobile else "",
+        Channel.EMAIL: user.email or "",
+    }
+    missing = {
+        Channel.PUSH: "no phone or computer has alerts turned on (Alerts on this device).",
+        Channel.SMS: "no mobile number on record, so no text message or call.",
+        Channel.VOICE: "no mobile number on record, so no text message or call.",
+        Channel.EMAIL: "no email address on record.",
+    }
+    after_failure = {
+        Channel.PUSH: "the last alert on a device failed ({when}): turn alerts on again on that device.",
+        Channel.SMS: "the last text message failed ({when}): check the number.",
+        Channel.VOICE: "the last call was not answered or failed ({when}): check the number.",
+        Channel.EMAIL: "the last email failed ({when}): check the address.",
+    }
+    routes = []
+    for channel in (Channel.PUSH, Channel.SMS, Channel.VOICE, Channel.EMAIL):
+        route = Route(channel, CHANNEL_LABELS[channel], address=addresses[channel],
+                      last_test_at=tests.get((user.pk, channel)))
+        if not route.address:
+            route.problem, route.counted = missing[channel], channel != Channel.PUSH
+        elif (user.pk, channel) in failed:
+            route.problem = after_failure[channel].format(when=_when(failed[user.pk, channel]))
+        elif channel not in live:
+            route.problem, route.from_settings = LOG_ONLY[channel], True
+        routes.append(route)
     name = user.get_full_name() or user.get_username()
-    return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=[email, sms])
+    return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=routes)
 
 
 def chain_roles() -> tuple[str, ...]:
@@ -201,13 +224,17 @@ def readiness(school, now=None) -> Readiness:
     failed, tests = _history(school, [u.pk for u in everyone])
     production = in_production()
     gaps = settings_gaps()
-    sms_log_only = production and any(gap.channel == Channel.SMS for gap in configuration_gaps())
-    people = {u.pk: person_readiness(u, roles_of[u.pk], failed, tests, sms_log_only) for u in everyone}
+    live = live_channels()
+    devices = dict(PushSubscription.objects.filter(user__in=everyone).values("user_id")
+                   .annotate(n=Count("pk")).values_list("user_id", "n"))
+    people = {u.pk: person_readiness(u, roles_of[u.pk], failed, tests, devices.get(u.pk, 0), live)
+              for u in everyone}
     rungs = []
     for level in EscalationLevel:
         audience = set(escalation_audience(level))
         rungs.append(Rung(level=level, title=RUNG_TITLES[level],
-                          people=[people[u.pk] for u in everyone if roles_of[u.pk] & audience]))
+                          people=[people[u.pk] for u in everyone if roles_of[u.pk] & audience],
+                          order=", then ".join(CHANNEL_LABELS[c].lower() for c in channel_order(level))))
     return Readiness(school=school, now=now, rungs=rungs, people=list(people.values()), settings_gaps=gaps,
                      production=production)
 
@@ -241,7 +268,8 @@ def messages_for_test(alert, people, sender_name) -> list[dict]:
     subject = "TEST alert from Home Visits: no action needed"
     body = (f"TEST alert from Home Visits, sent by {sender_name} at {at} to check that alerts reach you. "
             f"No action is needed. {settings.SITE_URL.rstrip('/')}{reverse('safety:readiness')}")
-    return both_channels(f"test:{alert.pk}", people, subject, body)
+    # Every route of each person at once, so each one's test shows on the readiness page.
+    return every_channel(f"test:{alert.pk}", people, subject, body)
 
 
 def send_test_alert(user, scope, now=None) -> TestAlert:
@@ -264,12 +292,12 @@ def send_test_alert(user, scope, now=None) -> TestAlert:
             raise AlertTestRefused(f"{TEST_ALERTS_PER_HOUR} test alerts were sent in the last hour. "
                                    f"Try again after {again}.")
         people = [user] if scope == TestAlertScope.ME else school_people(school, *chain_roles())
-        people = [p for p in people
-                  if p.email or getattr(getattr(p, "profile", None), "mobile", None)]
+        live = live_channels()
+        people = [p for p in people if any(reachable(p, channel, live) for channel in Channel)]
         if not people:
-            raise AlertTestRefused("You have no email address or mobile number on record, so a test "
-                                   "cannot reach you." if scope == TestAlertScope.ME else
-                                   "Nobody in the alert chain has an email address or a mobile number.")
+            raise AlertTestRefused("You have no device with alerts turned on, mobile number or email address "
+                                   "on record, so a test cannot reach you." if scope == TestAlertScope.ME else
+                                   "Nobody in the alert chain has a device, a mobile number or an email address.")
         alert = TestAlert.objects.create(school=school, sent_by=user, scope=scope, sent_at=now,
                                          people_count=len(people))
         sender = user.get_full_name() or user.get_username()

@@ -19,9 +19,19 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from notifications.outbox import fall_back, pending_to_hand_over, queue, resend_pending, school_people
+from notifications.models import DeliveryStatus
+from notifications.outbox import (
+    channels_for,
+    fall_back,
+    pending_to_hand_over,
+    queue,
+    reached_nobody,
+    resend_pending,
+    school_people,
+)
 from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
@@ -31,6 +41,7 @@ from .alerts import escalation_audience, escalation_messages
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
     acknowledge,
+    mark_unreached,
     next_contact_step,
     open_alert,
     raised_note,
@@ -62,6 +73,8 @@ class ScanResult:
     escalated: list[str] = dataclasses.field(default_factory=list)
     repeated: list[str] = dataclasses.field(default_factory=list)
     resent: int = 0
+    # Open alerts found to have reached nobody this scan (each an alert of its own).
+    unreached: list[str] = dataclasses.field(default_factory=list)
     dry_run: bool = False
     # A dry run: the people each alert would go to, e.g. "visit 7 level 2: Olivia Price (email, SMS)".
     would_notify: list[str] = dataclasses.field(default_factory=list)
@@ -74,6 +87,8 @@ class ScanResult:
         if self.repeated:
             verb = "would be repeated" if self.dry_run else "repeated"
             parts.append(f"{len(self.repeated)} alert(s) {verb}")
+        if self.unreached:
+            parts.append(f"{len(self.unreached)} alert(s) reached nobody ({', '.join(self.unreached[:20])})")
         if self.resent:
             verb = "would be handed" if self.dry_run else "handed"
             parts.append(f"{self.resent} pending notification(s) {verb} to the worker again")
@@ -91,6 +106,7 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
             break
     result.resent = resend_pending(now)
     fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
+    raise_unreached(now, result)
     if real_time:
         with transaction.atomic():
             record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())
@@ -114,16 +130,41 @@ def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
         key = (visit.school_id, escalation_audience(step.level))
         if key not in audiences:
             audiences[key] = school_people(visit.school, *key[1])
-        names = [f"{p.get_full_name() or p.get_username()} ({', '.join(_channels(p))})"
-                 for p in audiences[key] if _channels(p)]
-        result.would_notify.append(f"{label}: {'; '.join(names) or 'nobody with an email or mobile'}")
+        names = [f"{p.get_full_name() or p.get_username()} ({', then '.join(_channels(p, step.level))})"
+                 for p in audiences[key] if _channels(p, step.level)]
+        result.would_notify.append(f"{label}: {'; '.join(names) or 'nobody with a device, mobile or email'}")
     result.resent = pending_to_hand_over(now).count()
     return result
 
 
-def _channels(person) -> list[str]:
-    return [name for name, has in (("email", person.email),
-                                   ("SMS", getattr(getattr(person, "profile", None), "mobile", None))) if has]
+def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> list[int]:
+    """Open alerts nobody has taken charge of whose messages reached nobody (every person's last
+    channel failed, or nobody could be sent one) become alerts of their own, to the next people up
+    (safety.escalations.mark_unreached). At most `limit` a scan; the rest on the next."""
+    failed_last = Q(notifications__status__in=DeliveryStatus.undelivered(), notifications__fell_back_at__isnull=False)
+    candidates = list(
+        Escalation.objects.open_alerts()
+        .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
+        .filter(failed_last | Q(notifications__isnull=True))
+        .values_list("pk", flat=True).distinct().order_by("pk")[:limit])
+    if not candidates:
+        return []
+    silent = set(candidates) - set(Escalation.objects.filter(pk__in=candidates, notifications__isnull=False)
+                                   .values_list("pk", flat=True))
+    marked = []
+    for pk in sorted(silent | reached_nobody(set(candidates) - silent)):
+        esc = mark_unreached(pk, now)
+        if esc is not None:
+            marked.append(pk)
+            if result is not None:
+                result.unreached.append(f"visit {esc.visit_id} level {esc.level}")
+    return marked
+
+
+def _channels(person, level) -> list[str]:
+    """The channels the person would be tried on, in order ("SMS, then email")."""
+    return [channel.label if channel.label.isupper() else channel.label.lower()
+            for channel in channels_for(person, level)]
 
 
 def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation | None]]:

@@ -65,6 +65,7 @@ class EventKind(models.TextChoices):
     DURESS = "duress", "CODE WORD / duress"
     ESCALATED = "escalated", "Escalated by the watchdog"
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
+    UNREACHED = "unreached", "Alert reached nobody"
     ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
     CONTACT = "contact", "Contact step"
     RESOLVED = "resolved", "Escalation resolved"

@@ -27,6 +27,9 @@ _numbers = itertools.count(1)
 class _Console:
     name = "console"
     real = False
+    # Its messages go to the server's log and reach nobody: in production its channel is skipped
+    # (notifications.outbox.live_channels). Locmem and failing providers are for tests and drills.
+    log_only = True
 
     def send(self, message: Message) -> SendResult:
         logger.info("%s to %s: %s [%s]", self.channel.value.upper(), _shown(message.to), message.body, message.reference)
@@ -138,6 +141,10 @@ class DjangoEmail:
     def real(self) -> bool:
         return not settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend",
                                                     "dummy.EmailBackend"))
+
+    @property
+    def log_only(self) -> bool:
+        return settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "dummy.EmailBackend"))
 
     def send(self, message: Message) -> SendResult:
         email = EmailMessage(message.subject, message.body, None, [message.to],

@@ -29,7 +29,9 @@ NOT_REAL = {
 }
 
 
-def _public_https() -> bool:
+def in_production() -> bool:
+    """The site is served on a public https address: a log-only provider there is a gap (and carries
+    no alert, notifications.outbox.live_channels); on a laptop (http, loopback) it is what one expects."""
     parts = urlsplit(settings.SITE_URL)
     return parts.scheme == "https" and (parts.hostname or "") not in LOCAL_HOSTS
 
@@ -50,7 +52,7 @@ def configuration_gaps() -> list[Gap]:
         if provider.name == "notify" and not settings.NOTIFY_CALLBACK_TOKEN:
             gaps.append(Gap(channel, "GOV.UK Notify's delivery receipts will be refused: set NOTIFY_CALLBACK_TOKEN "
                                      "to the bearer token of the service's callback."))
-        if provider.name == "twilio" and not _public_https():
+        if provider.name == "twilio" and not in_production():
             gaps.append(Gap(channel, "Twilio cannot report delivery or key presses: SITE_URL must be the site's "
                                      "public https address."))
     parts = urlsplit(settings.SITE_URL)

@@ -31,13 +31,19 @@ def escalate(out_visit):
 
 def test_each_notification_is_sent_once_even_when_its_task_runs_twice(out_visit, people):
     escalate(out_visit)
-    note = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
+    note = Notification.objects.get(recipient=people["office"], channel=Channel.SMS)
     deliver_notification.apply(args=(note.pk,))
     deliver_notification.apply(args=(note.pk,))
     note.refresh_from_db()
     assert note.status == DeliveryStatus.SENT and note.attempts == 1
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [people["office"].email]
+    assert sms.outbox == [(str(people["office"].profile.mobile), mock.ANY)]
+
+
+def test_an_escalation_reaches_each_person_on_their_first_channel_only(out_visit, people):
+    """Push, then SMS, then email (no device here, so SMS): the email waits for fallback."""
+    escalate(out_visit)
+    assert set(Notification.objects.filter(recipient=people["office"]).values_list("channel", flat=True)) == {
+        Channel.SMS}
 
 
 def test_sms_goes_to_the_mobile_on_record(out_visit, people):
@@ -50,9 +56,8 @@ def test_sms_goes_to_the_mobile_on_record(out_visit, people):
 def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
         out_visit, people, settings, django_capture_on_commit_callbacks):
     settings.SMS_BACKEND = "notifications.sms.FailingSmsBackend"
-    escalate(out_visit)
+    visit = escalate(out_visit)
     note = Notification.objects.get(recipient=people["office"], channel=Channel.SMS)
-    email = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
     with mock.patch("notifications.tasks._retry_later") as retry:
         for attempt in range(1, MAX_DELIVERY_ATTEMPTS + 1):
             with django_capture_on_commit_callbacks(execute=True):
@@ -64,10 +69,13 @@ def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
     assert delays == sorted(delays) and delays[0] < delays[-1]  # backoff grows
     assert note.status == DeliveryStatus.FAILED
     assert "SMS provider unavailable" in note.last_error
-    # The other channel is not blocked by the failing one.
+    # The failed text moves the alert on to the person's next channel at the next scan, which works.
+    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
+        scan(visit.expected_return + datetime.timedelta(minutes=16))
+    email = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
     deliver_notification.apply(args=(email.pk,))
     email.refresh_from_db()
-    assert email.status == DeliveryStatus.SENT
+    assert email.status == DeliveryStatus.SENT and mail.outbox[0].to == [people["office"].email]
 
 
 def test_pending_notifications_are_handed_over_again_by_the_scan(
@@ -114,7 +122,7 @@ def test_a_database_blip_while_claiming_retries_the_delivery_soon(out_visit, peo
     from notifications import tasks
 
     escalate(out_visit)
-    note = Notification.objects.get(recipient=people["office"], channel=Channel.EMAIL)
+    note = Notification.objects.get(recipient=people["office"], channel=Channel.SMS)
     real, calls = tasks._claim, []
 
     def claim(pk):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from notifications import sms
 from notifications.models import DeliveryStatus, Notification
+from notifications.tasks import message_for
 from safety.models import TestAlert
 from safety.readiness import AlertTestRefused, readiness, send_test_alert
 
@@ -93,7 +94,7 @@ def test_a_failed_last_email_is_a_gap_until_one_goes_through(world):
 
 
 def test_a_log_only_sms_provider_is_a_gap_in_production_only(settings, world):
-    settings.SMS_PROVIDER = "console"
+    settings.SMS_PROVIDER, settings.SMS_BACKEND = "console", ""
     settings.SITE_URL = "http://127.0.0.1:8000"
     laptop = readiness(world.school)
     assert not any("log" in g for g in laptop.gaps)
@@ -120,9 +121,13 @@ def test_a_test_alert_to_me_is_marked_test_recorded_and_shown(client, world, run
     [(number, body)] = sms.outbox
     assert number == str(world.head.profile.mobile) and body.split()[0] == "TEST"
     assert "No action is needed" in body
-    assert set(alert.notifications.values_list("channel", "status")) == {("email", "sent"), ("sms", "sent")}
+    # Every route at once: no device takes push here, so email, text and a call (its first words TEST).
+    assert set(alert.notifications.values_list("channel", "status")) == {
+        ("email", "sent"), ("sms", "sent"), ("voice", "sent")}
+    call = alert.notifications.get(channel="voice")
+    assert message_for(call, "+447700900001").body.startswith("TEST alert from Home Visits")
     page = text(client.get(URL))
-    assert page.count('data-testid="last-test"') == 2 * 2  # email and SMS, on the two rungs the head is on
+    assert page.count('data-testid="last-test"') == 3 * 2  # email, SMS and call, on the head's two rungs
     assert "Test alert sent to 1 person" in page
 
 
@@ -141,7 +146,7 @@ def test_a_test_that_failed_is_not_shown_as_gone_through(settings, client, world
         send_test_alert(world.head, "me", now=at(9))
     Notification.objects.filter(channel="sms").update(status=DeliveryStatus.FAILED)
     person = next(p for p in readiness(world.school).rungs[1].people if p.user == world.head)
-    email, text_message = person.routes
+    email, text_message = (next(r for r in person.routes if r.channel == c) for c in ("email", "sms"))
     assert email.last_test_at is not None and text_message.last_test_at is None
     assert "last text message failed" in text_message.problem
 
@@ -183,7 +188,7 @@ def test_a_test_to_me_without_email_or_mobile_is_refused(client, world):
     world.admin.profile.mobile = ""
     world.admin.profile.save()
     page = text(client.post(URL, {"scope": "me"}, follow=True))
-    assert "no email address or mobile number" in page
+    assert "no device with alerts turned on, mobile number or email address" in page
     assert not TestAlert.objects.exists()
 
 

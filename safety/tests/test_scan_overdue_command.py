@@ -94,7 +94,7 @@ def test_a_dry_run_prints_what_would_happen_and_changes_nothing(world, clock_jun
     assert "Dry run at 2026-06-10 12:45:00 BST (nothing written, nobody notified)" in output
     assert f"1 would be escalated (visit {visit.pk} level 1)" in output
     office = world.office.get_full_name()
-    assert f"would alert visit {visit.pk} level 1: {office} (email, SMS)" in output
+    assert f"would alert visit {visit.pk} level 1: {office} (SMS, then email)" in output
     assert world.head.get_full_name() not in output  # level 1 is the office's alone
     assert _everything(visit) == before
     assert not handed_over.called and mail.outbox == []
