@@ -316,6 +316,8 @@ NOTIFICATION_FALLBACK_SECONDS = {
     2: env.int("NOTIFICATION_FALLBACK_SECONDS_2", default=120),
     3: env.int("NOTIFICATION_FALLBACK_SECONDS_3", default=60),
 }
+# How long the "Take charge" link in an alert stays valid (safety.links); each link is used once.
+TAKE_CHARGE_LINK_HOURS = env.int("TAKE_CHARGE_LINK_HOURS", default=12)
 
 # --- Security -------------------------------------------------------------------------------
 # Code words are stored encrypted (homevisits/crypto.py) with keys kept outside the database:

@@ -158,14 +158,15 @@ def queue(messages: list[dict], now=None) -> list[int]:
     """Record notifications (once per dedupe key) and have them sent after commit.
 
     Each message: dedupe_key, recipient, channel, subject, body, and optionally visit, escalation
-    and level (an escalation's message takes its level, so fall_back moves it on)."""
+    and level (an escalation's message takes its level unless it names one, so fall_back moves it on;
+    level None: told once, never moved on)."""
     rows = []
     live = live_channels()
     for m in messages:
         if not reachable(m["recipient"], m["channel"], live):
             continue
         m = dict(m)
-        if m.get("level") is None and m.get("escalation") is not None:
+        if "level" not in m and m.get("escalation") is not None:
             m["level"] = m["escalation"].level
         rows.append(Notification(created_at=now or timezone.now(), **m))
     if not rows:
@@ -313,6 +314,9 @@ def fall_back(now, limit: int | None = None) -> int:
 
 # --- Alerts that reached nobody --------------------------------------------------------------
 
+ALERT_PREFIX = "esc:"  # the dedupe keys of an escalation's alerts (not the notes about it)
+
+
 def reached_nobody(escalation_ids) -> set[int]:
     """Of the escalations `escalation_ids`, those whose alerts have reached nobody: at least one
     message, and for every person alerted no message delivered, none still waiting, and their last
@@ -324,7 +328,7 @@ def reached_nobody(escalation_ids) -> set[int]:
         return set()
     by_person: dict[tuple[int, int], list[tuple[int, str, object]]] = {}
     for escalation_id, recipient_id, pk, status, fell_back_at in (
-            Notification.objects.filter(escalation_id__in=ids)
+            Notification.objects.filter(escalation_id__in=ids, dedupe_key__startswith=ALERT_PREFIX)
             .values_list("escalation_id", "recipient_id", "pk", "status", "fell_back_at")):
         by_person.setdefault((escalation_id, recipient_id), []).append((pk, status, fell_back_at))
     reached, alerted = set(), set()

@@ -3,13 +3,16 @@ to the outbox (notifications.outbox). Bodies say who and give a link; nothing mo
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts import permissions, roles
-from notifications.outbox import every_channel, in_order, link, queue, school_people
+from notifications.models import Notification
+from notifications.outbox import ALERT_PREFIX, every_channel, in_order, link, queue, school_people
 from visits.alerts import staff_names
 
-from .models import EscalationLevel, EscalationReason
+from .links import takecharge_url
+from .models import Escalation, EscalationLevel, EscalationReason
 
 
 def _names_out(visit, escalation=None) -> str:
@@ -35,26 +38,31 @@ def escalation_audience(level) -> tuple[str, ...]:
 
 
 def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
-    """The messages for one alert of an escalation to `people` (one per person and channel)."""
+    """The messages for one alert of an escalation to `people`: each person on their first channel,
+    with their own take-charge link (safety.takecharge)."""
     visit = escalation.visit
     names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
     if escalation.level >= EscalationLevel.EMERGENCY:
         subject = f"EMERGENCY: {names} need help now"
         body = (f"{escalation.get_reason_display()} from {names}. Call the police (999) and follow the "
-                f"emergency steps. Details: {link(visit)}")
+                f"emergency steps.")
     elif escalation.level == EscalationLevel.CHASE:
         subject = f"Overdue: {names} not back (due {due})"
-        body = f"{names} were due by {due} and have not been in touch. Contact them now: {link(visit)}"
+        body = f"{names} were due by {due} and have not been in touch. Contact them now."
     else:
         subject = f"Late: {names} should have called in (due {due})"
-        body = f"{names} were due by {due} with no word. Please check: {link(visit)}"
+        body = f"{names} were due by {due} with no word. Please check."
     if alert_number > 1:
         subject = f"REPEAT {alert_number}: {subject}"
-    key = f"esc:{escalation.pk}:{alert_number}"
+    key = f"{ALERT_PREFIX}{escalation.pk}:{alert_number}"
     # Each person on their channels in order (push, SMS, call, email), the next one when the last is
-    # not confirmed delivered in time (notifications.outbox.fall_back).
-    return in_order(key, people, subject, body, escalation.level, visit=visit, escalation=escalation)
+    # not confirmed delivered in time (notifications.outbox.fall_back); a call's "press 1" takes charge.
+    messages = []
+    for person in people:
+        own = f"{body} Take charge: {takecharge_url(escalation, person)}"
+        messages += in_order(key, [person], subject, own, escalation.level, visit=visit, escalation=escalation)
+    return messages
 
 
 def unreached_audience(level) -> tuple[str, ...]:
@@ -75,12 +83,44 @@ def unreached_messages(escalation, people) -> list[dict]:
     body = (f"The level {escalation.level} alert about {names} reached nobody: every "
             f"message failed or there was nobody to send it to. Ring the school and the people on duty "
             f"yourself, and check their numbers: {link(visit)}")
-    return every_channel(f"unreached:{escalation.pk}", people, subject, body, visit=visit, escalation=escalation)
+    return every_channel(f"unreached:{escalation.pk}", people, subject, body, visit=visit, escalation=escalation,
+                         level=None)  # already on every channel: nothing to move on to
 
 
 def notify_escalation(escalation, alert_number: int, now) -> None:
     people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
     queue(escalation_messages(escalation, alert_number, people), now)
+
+
+def taken_messages(escalation, by, now, people) -> list[dict]:
+    """"Olivia Price is dealing with ... (11:47)": to everyone else the alert went to, once per
+    acknowledgement, on each one's first channel (no fallback: it asks nothing of them)."""
+    who = by.get_full_name() or by.get_username()
+    names = _names_out(escalation.visit, escalation)
+    subject = f"{who} is dealing with the alert about {names} ({timezone.localtime(now).strftime('%H:%M')})"
+    body = f"{subject}. No action needed unless they ask you. Details: {link(escalation.visit)}"
+    key = f"taken:{escalation.pk}:{escalation.alert_count}"
+    messages = in_order(key, people, subject, body, escalation.level, visit=escalation.visit, escalation=escalation)
+    return [{**message, "level": None} for message in messages]  # told once, on their first channel
+
+
+def alerted_people(escalation, but=None) -> list:
+    """Everyone an escalation's alerts went to (its lower levels' too), but `but`."""
+    User = get_user_model()
+    chain, lower = [escalation.pk], [escalation.pk]
+    for _ in range(len(EscalationLevel)):  # at most one lower level per level
+        lower = list(Escalation.objects.filter(raised_to_id__in=lower).values_list("pk", flat=True))
+        if not lower:
+            break
+        chain += lower
+    ids = set(Notification.objects.filter(escalation_id__in=chain, dedupe_key__startswith=ALERT_PREFIX)
+              .values_list("recipient_id", flat=True))
+    ids.discard(getattr(but, "pk", None))
+    return list(User.objects.filter(pk__in=ids, is_active=True).select_related("profile").order_by("pk"))
+
+
+def notify_taken(escalation, by, now) -> None:
+    queue(taken_messages(escalation, by, now, alerted_people(escalation, but=by)), now)
 
 
 def notify_unreached(escalation, now) -> None:

@@ -22,7 +22,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
 
 from . import ladder
-from .alerts import notify_escalation, notify_unreached
+from .alerts import notify_escalation, notify_taken, notify_unreached
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 
@@ -131,11 +131,13 @@ def _close_as_raised(lower: Escalation, level: int, now) -> None:
 
 # --- Office actions on an escalation ----------------------------------------------------------
 
-def acknowledge(escalation: Escalation, by, now=None) -> Escalation:
-    """Someone has the visit's alert: it stops repeating (and stays on the board until resolved).
-    Only the open alert can be acknowledged: one closed since the page was drawn (raised to a
-    higher level, or resolved) is refused with what happened, so nobody acknowledges a level 1
-    they saw while the head is being alerted at level 2."""
+def acknowledge(escalation: Escalation, by, now=None, link: str = "") -> Escalation:
+    """Someone has the visit's alert (takes charge of it): it stops repeating (and stays on the board
+    until resolved), and everyone else it went to is told who has it. Only the open alert can be
+    acknowledged: one closed since the page was drawn (raised to a higher level, or resolved) is
+    refused with what happened, so nobody acknowledges a level 1 they saw while the head is being
+    alerted at level 2. The first wins (the row is locked): a second gets the alert back with the
+    first one's name. `link`: the take-charge link's nonce (safety.takecharge), kept so it is used once."""
     now = now or timezone.now()
     if not permissions.may_keep_watch(by) or not permissions.of_school(by, escalation.visit.school):
         raise PermissionDenied("Only the office, the head or the DSL acknowledge alerts.")
@@ -152,9 +154,12 @@ def acknowledge(escalation: Escalation, by, now=None) -> Escalation:
         if esc.acknowledged_at is None:
             esc.acknowledged_at, esc.acknowledged_by = now, by
             esc.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            record_event(visit, EventKind.ACKNOWLEDGED, by, at=now, data={"level": esc.level})
+            record_event(visit, EventKind.ACKNOWLEDGED, by, at=now,
+                         data={"level": esc.level, **({"link": link} if link else {})})
             refresh_next_check(visit)
             visit.save(update_fields=["next_check_at", "escalation_level", "updated_at"])
+            esc.visit = visit
+            notify_taken(esc, by, now)
     return esc
 
 

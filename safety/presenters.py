@@ -194,3 +194,31 @@ def last_known_location(visit) -> str:
     if visit.state == VisitState.RETURNED:
         return "Back at school"
     return "Not out (visit not signed out)"
+
+
+def take_charge_page(link, user, now) -> dict:
+    """What the take-charge page shows of the link's alert: who is out, how late, whether it is
+    still open and who has it already."""
+    esc = link.escalation
+    visit = esc.visit
+    names = ", ".join(out.name for out in visit.staff_links_with_people() if out.is_out) or "the staff on the visit"
+    taken_by = esc.acknowledged_by.get_full_name() or esc.acknowledged_by.get_username() if esc.acknowledged_by else ""
+    if esc.anchor and esc.reason not in (EscalationReason.DURESS, EscalationReason.UNSAFE):
+        age = f"due back {hhmm(esc.anchor)}, overdue by {duration(now - esc.anchor)}"
+    else:
+        age = f"raised {hhmm(esc.created_at)}, {duration(now - esc.created_at)} ago"
+    return {"esc": esc, "visit": visit, "names": names, "age": age, "taken_by": taken_by,
+            "mine": esc.acknowledged_by_id == user.pk, "closed": esc.resolved_at is not None}
+
+
+def school_has_seen(visit):
+    """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
+    when ("School has seen your alert"). Never after a code word or duress, where nothing on the
+    phone may show that school knows (R-CODEWORD)."""
+    alert = Escalation.objects.open_alerts().filter(visit=visit, acknowledged_at__isnull=False) \
+        .select_related("acknowledged_by").first()
+    if alert is None or alert.reason == EscalationReason.DURESS:
+        return None
+    who = alert.acknowledged_by
+    return {"name": (who.get_full_name() or who.get_username()) if who else "Someone at school",
+            "at": alert.acknowledged_at}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, checkin, escalation, police, readiness
+from .views import board, checkin, escalation, police, readiness, takecharge
 
 app_name = "safety"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("out/<int:pk>/phone/", checkin.RecordCallView.as_view(), name="record-call"),
     # Escalation panel: acknowledge and the contact steps (office, head, DSL).
     path("out/<int:pk>/escalation/", escalation.EscalationView.as_view(), name="escalation"),
+    # Take charge from the link in an alert (signed, for one person, used once).
+    path("out/take-charge/<str:token>/", takecharge.TakeChargeView.as_view(), name="take-charge"),
     # Police pack, printable (R-POLICE).
     path("out/<int:pk>/police/", police.PolicePackView.as_view(), name="police-pack"),
     # Who would hear an alert now, the gaps, and test alerts (head of school, school admin).

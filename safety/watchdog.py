@@ -19,11 +19,12 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus
+from notifications.models import DeliveryStatus, Notification
 from notifications.outbox import (
+    ALERT_PREFIX,
     channels_for,
     fall_back,
     pending_to_hand_over,
@@ -141,18 +142,19 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
     """Open alerts nobody has taken charge of whose messages reached nobody (every person's last
     channel failed, or nobody could be sent one) become alerts of their own, to the next people up
     (safety.escalations.mark_unreached). At most `limit` a scan; the rest on the next."""
-    failed_last = Q(notifications__status__in=DeliveryStatus.undelivered(), notifications__fell_back_at__isnull=False)
+    alerts = Notification.objects.filter(escalation=OuterRef("pk"), dedupe_key__startswith=ALERT_PREFIX)
     candidates = list(
         Escalation.objects.open_alerts()
         .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
-        .filter(failed_last | Q(notifications__isnull=True))
-        .values_list("pk", flat=True).distinct().order_by("pk")[:limit])
+        .annotate(alerted=Exists(alerts),
+                  failed=Exists(alerts.filter(status__in=DeliveryStatus.undelivered(), fell_back_at__isnull=False)))
+        .filter(Q(alerted=False) | Q(failed=True))
+        .values_list("pk", "alerted").order_by("pk")[:limit])
     if not candidates:
         return []
-    silent = set(candidates) - set(Escalation.objects.filter(pk__in=candidates, notifications__isnull=False)
-                                   .values_list("pk", flat=True))
+    silent = {pk for pk, alerted in candidates if not alerted}
     marked = []
-    for pk in sorted(silent | reached_nobody(set(candidates) - silent)):
+    for pk in sorted(silent | reached_nobody({pk for pk, alerted in candidates if alerted})):
         esc = mark_unreached(pk, now)
         if esc is not None:
             marked.append(pk)

@@ -1,0 +1,156 @@
+"""Take charge from the alert itself: each alert carries a link signed for its person and alert,
+used once, expiring; the first to take charge wins and everyone else alerted is told who has it;
+pressing 1 on the call takes charge too; the staff's own phone page says school has seen it (not
+after a code word)."""
+
+import datetime
+import re
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from notifications.models import Channel, Notification
+from notifications.signals import alert_heard
+from safety import links
+from safety.models import Escalation
+from safety.watchdog import check_in, scan
+from visits.models import EventKind
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_broker")]
+
+MINUTE = datetime.timedelta(minutes=1)
+LINK = re.compile(r"/out/take-charge/([^/\s]+)/")
+
+
+@pytest.fixture
+def _no_broker():
+    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
+        yield
+
+
+@pytest.fixture
+def overdue(out_visit, clock_tuesday_gmt):
+    """A visit 30 minutes overdue: the office and the head alerted at level 2 (R-RETURN-30)."""
+    visit = out_visit()
+    clock_tuesday_gmt.move_to(visit.expected_return + 30 * MINUTE)
+    scan(visit.expected_return + 30 * MINUTE)
+    return visit, Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+
+
+def link_in_alert(person, escalation):
+    note = Notification.objects.filter(recipient=person, escalation=escalation, dedupe_key__startswith="esc:").first()
+    return LINK.search(note.body).group(0)
+
+
+def test_each_person_s_alert_carries_their_own_link(overdue, world):  # R-RETURN-30
+    visit, esc = overdue
+    office, head = link_in_alert(world.office, esc), link_in_alert(world.head, esc)
+    assert office != head
+    assert visit.family.address_line1 not in office
+
+
+def test_one_tap_from_the_link_takes_charge_and_the_others_are_told(client, overdue, world):
+    visit, esc = overdue
+    url = link_in_alert(world.head, esc)
+    assert client.get(url).status_code == 302  # sign in first, as for every page
+    client.force_login(world.head)
+    page = client.get(url).content.decode()
+    assert 'id="take-charge"' in page and "Level 2 alert" in page
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == reverse("safety:escalation", args=[visit.pk])
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.head
+    told = Notification.objects.filter(dedupe_key__startswith=f"taken:{esc.pk}:")
+    assert set(told.values_list("recipient", flat=True)) == {world.office.pk}  # not the head herself
+    note = told.get()
+    assert note.subject.startswith(f"{world.head.get_full_name()} is dealing with the alert about")
+    assert note.level is None and note.channel == Channel.SMS  # once, on their first channel
+    # Used once: the same link again says so, and changes nothing.
+    again = client.post(url)
+    assert again.status_code == 410 and "used already" in again.content.decode()
+    assert Notification.objects.filter(dedupe_key__startswith=f"taken:{esc.pk}:").count() == 1
+
+
+def test_the_first_to_take_charge_wins_and_the_second_sees_who(client, overdue, world):
+    visit, esc = overdue
+    office_url, head_url = link_in_alert(world.office, esc), link_in_alert(world.head, esc)
+    client.force_login(world.office)
+    client.post(office_url)
+    client.force_login(world.head)
+    assert f"{world.office.get_full_name()} has taken charge" in client.get(head_url).content.decode()
+    response = client.post(head_url, follow=True)
+    assert f"{world.office.get_full_name()} took charge first" in response.content.decode()
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.office
+
+
+def test_another_person_s_link_is_not_found(client, overdue, world, other_head):
+    visit, esc = overdue
+    url = link_in_alert(world.head, esc)
+    for person in (world.office, world.dsl, world.teacher, other_head):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
+
+
+def test_a_link_for_another_school_s_alert_is_not_found(client, overdue, other_head):
+    """Even a link rightly signed for the other school's head (a mistake in who was alerted) opens nothing."""
+    visit, esc = overdue
+    url = reverse("safety:take-charge", args=[links.token_for(esc, other_head)])
+    client.force_login(other_head)
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+
+
+def test_a_forged_link_is_not_found(client, overdue, world):
+    visit, esc = overdue
+    token = LINK.search(link_in_alert(world.head, esc)).group(1)
+    client.force_login(world.head)
+    assert client.post(reverse("safety:take-charge", args=[token[:-3] + "abc"])).status_code == 404
+
+
+def test_an_expired_link_says_so(client, overdue, world, settings, clock_tuesday_gmt):
+    visit, esc = overdue
+    url = link_in_alert(world.head, esc)
+    clock_tuesday_gmt.shift(datetime.timedelta(hours=settings.TAKE_CHARGE_LINK_HOURS, seconds=1))
+    client.force_login(world.head)
+    response = client.post(url)
+    assert response.status_code == 410 and "expired" in response.content.decode()
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
+
+
+def test_pressing_1_on_the_call_takes_charge(overdue, world):
+    visit, esc = overdue
+    call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:1:{world.head.pk}:voice", recipient=world.head,
+                                       channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                       level=2)
+    alert_heard.send(sender=Notification, notification=call)
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.head
+
+
+def test_the_staff_phone_says_school_has_seen_it(client, overdue, world):
+    visit, esc = overdue
+    client.force_login(world.teacher)
+    page = reverse("safety:checkin", args=[visit.pk])
+    assert 'data-testid="school-has-seen"' not in client.get(page).content.decode()
+    client.force_login(world.office)
+    client.post(link_in_alert(world.office, esc))
+    client.force_login(world.teacher)
+    text = client.get(page).content.decode()
+    assert f"School has seen your alert: {world.office.get_full_name()} is dealing with it" in text
+
+
+def test_after_a_code_word_the_phone_shows_nothing(client, out_visit, world, clock_tuesday_gmt):  # R-CODEWORD
+    visit = out_visit()
+    check_in(visit, EventKind.DURESS, world.teacher, now=visit.planned_start + 10 * MINUTE)
+    esc = Escalation.objects.get(visit=visit)
+    client.force_login(world.office)
+    client.post(link_in_alert(world.office, esc))
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.office
+    client.force_login(world.teacher)
+    assert 'data-testid="school-has-seen"' not in client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
