@@ -132,6 +132,17 @@ class PushSubscription(models.Model):
     def __str__(self):
         return f"{self.user}: {self.user_agent or 'a device'}"
 
+    @property
+    def name(self) -> str:
+        """What the person sees the device as ("Chrome on Android")."""
+        return self.user_agent or "A browser"
+
+    @property
+    def failing(self) -> bool:
+        """The last push to it failed (and none has gone through since)."""
+        return self.last_failure_at is not None and (self.last_success_at is None
+                                                     or self.last_failure_at > self.last_success_at)
+
     def as_webpush(self) -> dict:
         """The subscription as PushSubscription.toJSON() gives it (what pywebpush takes)."""
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -7,7 +7,9 @@ app_name = "notifications"
 urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("notifications/push/key/", views.push_public_key, name="push_public_key"),
-    path("notifications/push/devices/", views.push_subscribe, name="push_subscribe"),
+    path("notifications/push/devices/", views.push_devices, name="push_devices"),
+    path("notifications/push/devices/list/", views.push_device_list, name="push_device_list"),
+    path("notifications/push/devices/test/", views.push_test, name="push_test"),
     path("notifications/push/devices/<int:pk>/remove/", views.push_unsubscribe, name="push_unsubscribe"),
     # Providers' callbacks: public, each checked by its own credential (homevisits.middleware).
     path("notifications/receipts/notify/", views.notify_receipt, name="notify_receipt"),

@@ -1,5 +1,5 @@
-"""The service worker at the site's root, the VAPID public key browsers subscribe with, and the
-providers' delivery callbacks."""
+"""The service worker at the site's root, the VAPID public key browsers subscribe with, a person's
+devices that take push alerts ("Alerts on this device"), and the providers' delivery callbacks."""
 
 import json
 import logging
@@ -7,13 +7,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import devices, receipts
-from .models import Channel, PushSubscription
+from .models import Channel
 from .providers import CallbackRefused, ProviderError, govuk_notify, push_receipts, twilio_provider, vapid, webpush
 
 logger = logging.getLogger(__name__)
@@ -112,7 +116,34 @@ def push_receipt(request, token):
 
 # --- Devices that take push alerts -----------------------------------------------------------------
 
-@require_POST
+def back_to(request) -> str:
+    """Where a device form sends the person back to: the page it was on (its `next`, on our own
+    site only), else the devices page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
+        return target
+    return reverse("notifications:push_devices")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def push_devices(request):
+    """GET: the person's devices page ("Alerts on this device"). POST: keep the subscription this
+    browser made (push.js)."""
+    if request.method == "POST":
+        return push_subscribe(request)
+    return render(request, "notifications/devices.html")
+
+
+@never_cache
+@require_GET
+def push_device_list(request):
+    """The list of the person's devices alone, which push.js puts in place after subscribing."""
+    return render(request, "notifications/_device_list.html",
+                  {"devices": devices.of(request.user), "next": back_to(request)})
+
+
 def push_subscribe(request):
     """Keep the subscription a signed-in person's browser made (PushSubscription.toJSON(), as JSON):
     one row per endpoint, a few a person (notifications.devices)."""
@@ -129,10 +160,23 @@ def push_subscribe(request):
 
 @require_POST
 def push_unsubscribe(request, pk):
-    """Remove one of the person's own devices (another person's is not found)."""
-    device = get_object_or_404(PushSubscription, pk=pk, user=request.user)
-    device.delete()
-    return HttpResponse(status=204)
+    """Remove one of the person's own devices (another person's is not found), from a plain form."""
+    device = devices.remove(request.user, pk)
+    messages.success(request, f"Removed {device.name}: alerts no longer go to it.")
+    return redirect(back_to(request))
+
+
+@require_POST
+def push_test(request):
+    """"Send me a test": one TEST push to all the person's own devices (notifications.devices)."""
+    try:
+        devices.send_test(request.user)
+    except devices.TestPushRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Test sent to your devices. It should appear on each within a minute; "
+                                  "if one shows nothing, check that notifications are allowed there.")
+    return redirect(back_to(request))
 
 
 def device_label(user_agent: str) -> str:

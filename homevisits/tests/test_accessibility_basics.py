@@ -12,9 +12,10 @@ from visits.models import Family, Visit
 
 pytestmark = pytest.mark.django_db
 
-# Not pages: sign-out, the JSON probe, the calendar feed, and the two htmx fragments.
+# Not pages: sign-out, the JSON probe, the calendar feed, the htmx fragments and the list of a person's
+# push devices that push.js fetches into its panel.
 SKIP_NAMES = {"logout", "health", "visits:calendar-feed", "safety:board-body", "visits:visit-gates",
-              "safety:monitoring"}
+              "safety:monitoring", "notifications:push_device_list"}
 
 
 class Page(HTMLParser):
