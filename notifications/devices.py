@@ -70,8 +70,12 @@ class TestPushRefused(Exception):
     __test__ = False  # not a test case, whatever pytest makes of the name
 
 
+# Where the dedupe keys of the tests people send to their own devices start (readiness counts them).
+TEST_KEY_START = "pushtest:"
+
+
 def test_key_prefix(user) -> str:
-    return f"pushtest:{user.pk}:"
+    return f"{TEST_KEY_START}{user.pk}:"
 
 
 def send_test(user, now=None) -> Notification:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import permissions, roles
 from accounts.models import School, has_role, school_of
+from notifications import devices
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.outbox import channel_order, every_channel, live_channels, queue, reachable, school_people
 from notifications.providers.readiness import configuration_gaps, in_production
@@ -150,7 +151,9 @@ def _history(school, user_ids):
                       last_sent=Max("created_at", filter=Q(status__in=WENT_THROUGH))))
     failed = {(r["recipient_id"], r["channel"]): r["last_failed"] for r in rows
               if r["last_failed"] and (r["last_sent"] is None or r["last_failed"] > r["last_sent"])}
-    tests = (Notification.objects.filter(recipient_id__in=user_ids, status__in=WENT_THROUGH, test_alerts__school=school)
+    # The school's test alerts, and the tests people sent to their own devices (Alerts on this device).
+    tests = (Notification.objects.filter(recipient_id__in=user_ids, status__in=WENT_THROUGH)
+             .filter(Q(test_alerts__school=school) | Q(dedupe_key__startswith=devices.TEST_KEY_START))
              .values("recipient_id", "channel").annotate(last=Max("sent_at")))
     return failed, {(r["recipient_id"], r["channel"]): r["last"] for r in tests}
 

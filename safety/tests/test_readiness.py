@@ -251,3 +251,19 @@ def test_the_board_warns_while_there_are_gaps_and_links_for_the_head(client, wor
     client.force_login(world.head)
     page = text(client.get(BOARD))
     assert f'href="{URL}" id="readiness-link"' in page
+
+
+def test_a_delivered_test_to_ones_own_device_shows_on_the_push_route(world):
+    from notifications.devices import test_key_prefix
+
+    Notification.objects.create(dedupe_key=f"{test_key_prefix(world.head)}1", recipient=world.head, channel="push",
+                                subject="TEST", body="b", status=DeliveryStatus.DELIVERED, created_at=at(9),
+                                sent_at=at(9))
+    Notification.objects.create(dedupe_key=f"{test_key_prefix(world.office)}1", recipient=world.office,
+                                channel="push", subject="TEST", body="b", status=DeliveryStatus.PERMANENT_FAILURE,
+                                created_at=at(9))
+    ready = readiness(world.school)
+    head = next(p for p in ready.people if p.user == world.head)
+    office = next(p for p in ready.people if p.user == world.office)
+    assert next(r for r in head.routes if r.channel == "push").last_test_at == at(9)
+    assert next(r for r in office.routes if r.channel == "push").last_test_at is None
