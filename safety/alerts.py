@@ -123,6 +123,21 @@ def notify_taken(escalation, by, now) -> None:
     queue(taken_messages(escalation, by, now, alerted_people(escalation, but=by)), now)
 
 
+def all_clear_messages(escalation, by, now, what: str, people) -> list[dict]:
+    """"All clear (11:52): everyone is back": to everyone the alert reached, once, on each one's first
+    channel, so nobody goes on ringing a colleague who is safe."""
+    visit = escalation.visit
+    subject = f"All clear ({timezone.localtime(now).strftime('%H:%M')}): {what}"
+    body = f"{subject}. {staff_names(visit)}. No action needed. Details: {link(visit)}"
+    messages = in_order(f"clear:{escalation.pk}", people, subject, body, escalation.level, visit=visit,
+                        escalation=escalation)
+    return [{**message, "level": None} for message in messages]
+
+
+def notify_all_clear(escalation, by, now, what: str) -> None:
+    queue(all_clear_messages(escalation, by, now, what, alerted_people(escalation, but=by)), now)
+
+
 def notify_unreached(escalation, now) -> None:
     people = school_people(escalation.visit.school, *unreached_audience(escalation.level))
     queue(unreached_messages(escalation, people), now)

@@ -134,7 +134,8 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
             # R-RETURN: everyone is back: the visit is over and every open escalation closes.
             visit.state = VisitState.RETURNED
             visit.returned_at = now
-            resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now, "Everyone is back")
+            resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now, "Everyone is back",
+                    all_clear="everyone is back")
         else:
             # The others are still out, and still watched; the one back no longer holds up a check-in.
             _answer_missed_checkin(visit, by, now)
@@ -204,5 +205,6 @@ def _answer_missed_checkin(visit, by, now):
 
 
 def _start_new_round(visit, by, now, note, reasons):
-    resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True, reason__in=reasons), by, now, note)
+    resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True, reason__in=reasons), by, now, note,
+            all_clear=note.lower())
     visit.watch_round += 1

@@ -22,7 +22,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
 
 from . import ladder
-from .alerts import notify_escalation, notify_taken, notify_unreached
+from .alerts import notify_all_clear, notify_escalation, notify_taken, notify_unreached
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 
@@ -62,14 +62,18 @@ def reset_heard_from_all(visit, everyone):
     visit.heard_from_all_at = min((w for w in words if w), default=None)
 
 
-def resolve(escalations, by, now, note):
-    """Close escalations of a visit whose row the caller has locked (then these rows: the lock order)."""
+def resolve(escalations, by, now, note, all_clear=""):
+    """Close escalations of a visit whose row the caller has locked (then these rows: the lock order).
+    `all_clear`: what happened, in fixed words ("everyone is back"), for the all clear that everyone
+    the visit's alert reached is sent (never the note, which is free text)."""
     escalations = list(escalations.select_for_update())
     for esc in escalations:
         esc.resolved_at, esc.resolved_by, esc.resolution_note = now, by, note
         esc.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
         record_event(esc.visit, EventKind.RESOLVED, by, at=now, how=RecordedHow.SYSTEM if by is None else RecordedHow.SELF,
                      note=note, data={"level": esc.level})
+    if escalations and all_clear:
+        notify_all_clear(max(escalations, key=lambda e: e.level), by, now, all_clear)
     return escalations
 
 
@@ -225,7 +229,7 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                 visit.last_contact_at = now
                 heard_from(visit, out, out, now)
             resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now,
-                    note or "Reached and confirmed safe")
+                    note or "Reached and confirmed safe", all_clear="reached by the school and safe")
             visit.watch_round += 1
             refresh_next_check(visit)
             visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",

@@ -154,3 +154,18 @@ def test_after_a_code_word_the_phone_shows_nothing(client, out_visit, world, clo
     assert esc.acknowledged_by == world.office
     client.force_login(world.teacher)
     assert 'data-testid="school-has-seen"' not in client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+
+
+def test_the_all_clear_reaches_exactly_those_alerted(overdue, world):
+    """Back at school: the office and the head (alerted at levels 1 and 2) are told, once; the DSL,
+    never alerted, is not; nor the teacher who tapped back."""
+    visit, esc = overdue
+    check_in(visit, EventKind.RETURNED, world.teacher, now=visit.expected_return + 40 * MINUTE)
+    check_in(visit, EventKind.RETURNED, world.ta, now=visit.expected_return + 41 * MINUTE)
+    esc.refresh_from_db()
+    assert esc.resolved_at is not None
+    clear = Notification.objects.filter(dedupe_key__startswith=f"clear:{esc.pk}:")
+    assert set(clear.values_list("recipient", flat=True)) == {world.office.pk, world.head.pk}
+    assert all(n.subject.startswith("All clear (") and "everyone is back" in n.subject for n in clear)
+    assert all(n.level is None for n in clear)
+    assert visit.family.address_line1 not in " ".join(n.body for n in clear)
