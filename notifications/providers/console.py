@@ -88,7 +88,7 @@ class _Locmem:
         return SendResult(self.name, f"locmem-{next(_numbers)}", Delivery.SENT)
 
     def already_sent(self, message: Message, since=None) -> SendResult | None:
-        taken = any(m.reference == message.reference and m.channel == message.channel for m in outbox)
+        taken = any(m.reference == message.reference and m.channel == self.channel for m in outbox)
         return SendResult(self.name, "", Delivery.SENT) if taken else None
 
 
