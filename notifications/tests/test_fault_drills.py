@@ -4,17 +4,25 @@ replaced and the person gets the message once; two workers handed the same messa
 once; the Procfile's one worker consumes every channel's queue.
 
 The provider is the file provider held at a chosen point of its send (notifications.tests.drills),
-so the kill lands exactly between "the provider accepted it" and "the status was saved". Skipped
-without PostgreSQL and Redis; under REQUIRE_SERVICES=1 (CI) they must run."""
+or a fake GOV.UK Notify or Twilio on loopback that holds its answer after taking the message, so the
+kill lands exactly between "the provider accepted it" and "the status was saved". The two-workers
+and 410-then-SMS drills with real push are in test_delivery_real_stack. Skipped without PostgreSQL
+and Redis; under REQUIRE_SERVICES=1 (CI) they must run."""
 
 import datetime
+import email.utils
+import json
 import shlex
 import signal
+import threading
+import uuid
+from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from werkzeug import Response
 
 from homevisits.celery import app
 from homevisits.realstack import start, start_worker
@@ -22,7 +30,7 @@ from homevisits.testing import need_postgres, need_redis
 from notifications import outbox
 from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.tasks import deliver_notification, queue_for
-from notifications.tests import drills
+from notifications.tests import drills, test_govuk_notify, test_twilio
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis,
               pytest.mark.postgres]
@@ -102,6 +110,101 @@ def test_two_workers_handed_the_same_message_at_once_send_it_once(office, tmp_pa
             worker.stop()
     assert len(sent_lines(drill)) == 1
     assert Notification.objects.get(pk=pk).attempts == 1
+
+
+class HeldProvider:
+    """A fake GOV.UK Notify or Twilio on loopback speaking their documented send and list requests:
+    it records each message it accepts, then holds its answer until the drill lets it go, so the
+    worker can be killed while the provider has the message and the worker does not know it."""
+
+    def __init__(self, kind, httpserver):
+        self.kind, self.accepted, self.asked = kind, [], []
+        self.took, self.release = threading.Event(), threading.Event()
+        if kind == "notify":
+            httpserver.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(self.notify_send)
+            httpserver.expect_request("/v2/notifications", method="GET").respond_with_handler(self.notify_list)
+        else:
+            httpserver.expect_request(test_twilio.MESSAGES, method="POST").respond_with_handler(self.twilio_send)
+            httpserver.expect_request(test_twilio.MESSAGES, method="GET").respond_with_handler(self.twilio_list)
+
+    def env(self, httpserver) -> dict:
+        if self.kind == "notify":
+            return {"SMS_PROVIDER": "notify", "NOTIFY_API_KEY": test_govuk_notify.API_KEY,
+                    "NOTIFY_SMS_TEMPLATE_ID": test_govuk_notify.SMS_TEMPLATE, "NOTIFY_BASE_URL": httpserver.url_for("/")}
+        return {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": test_twilio.ACCOUNT,
+                "TWILIO_AUTH_TOKEN": test_twilio.TOKEN, "TWILIO_FROM_NUMBER": test_twilio.FROM,
+                "TWILIO_API_BASE_URL": httpserver.url_for("/")}
+
+    def _hold(self, response):
+        self.took.set()
+        self.release.wait(60)  # bounded: the drill releases it as soon as the worker is dead
+        return response
+
+    def notify_send(self, request):
+        sent = json.loads(request.data)
+        record = {"id": str(uuid.uuid4()), "reference": sent["reference"], "type": "sms", "status": "created",
+                  "phone_number": sent["phone_number"], "created_at": timezone.now().isoformat()}
+        self.accepted.append(record)
+        return self._hold(Response(json.dumps({"id": record["id"], "reference": record["reference"]}), status=201,
+                                   content_type="application/json"))
+
+    def notify_list(self, request):
+        self.asked.append(request.args.to_dict())
+        found = [r for r in self.accepted if r["reference"] == request.args.get("reference")]
+        return Response(json.dumps({"notifications": found, "links": {"current": request.full_path}}),
+                        content_type="application/json")
+
+    def twilio_send(self, request):
+        sent = parse_qs(request.get_data(as_text=True))
+        record = test_twilio.message_record("SM" + uuid.uuid4().hex, timezone.now(), body=sent["Body"][0],
+                                            to=sent["To"][0], status="queued")
+        self.accepted.append(record)
+        return self._hold(Response(json.dumps(record), status=201, content_type="application/json"))
+
+    def earlier(self, by: datetime.timedelta):
+        """Move what it accepted back in time, with the drill's clock (Twilio compares creation times)."""
+        for record in self.accepted:
+            if self.kind == "twilio":
+                record["date_created"] = test_twilio.rfc2822(
+                    email.utils.parsedate_to_datetime(record["date_created"]) - by)
+
+    def twilio_list(self, request):
+        self.asked.append(request.args.to_dict())
+        return test_twilio.listed("messages", [r for r in reversed(self.accepted) if r["to"] == request.args.get("To")])
+
+
+@pytest.mark.parametrize("kind", ["notify", "twilio"])
+def test_a_worker_killed_while_the_provider_answered_is_replaced_and_the_provider_asked_not_sent_to_twice(
+        office, tmp_path, httpserver, kind):
+    need_postgres()
+    need_redis()
+    provider = HeldProvider(kind, httpserver)
+    env = provider.env(httpserver) | {"PROVIDER_TIMEOUT_SECONDS": "30"}
+    doomed = start_worker(tmp_path, name="doomed", **env)
+    try:
+        pk = one_sms(office, f"drill:{kind}")
+        assert doomed.wait_for(provider.took.is_set, seconds=60), doomed.log()
+    finally:
+        doomed.stop(signal.SIGKILL)
+        provider.release.set()
+    assert len(provider.accepted) == 1
+    assert Notification.objects.get(pk=pk).status == DeliveryStatus.QUEUED
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS + 1)
+    Notification.objects.filter(pk=pk).update(sending_since=F("sending_since") - lease,
+                                              handed_over_at=F("handed_over_at") - lease)
+    provider.earlier(lease)
+    replacement = start_worker(tmp_path, name="replacement", purge=False, **env)
+    try:
+        assert outbox.resend_pending(timezone.now()) == 1
+        assert replacement.wait_for(lambda: Notification.objects.get(pk=pk).status != DeliveryStatus.QUEUED,
+                                    seconds=60), replacement.log()
+    finally:
+        replacement.stop()
+    note = Notification.objects.get(pk=pk)
+    accepted_id = provider.accepted[0]["id" if kind == "notify" else "sid"]
+    assert len(provider.accepted) == 1 and len(provider.asked) == 1, replacement.log()
+    assert (note.status, note.provider, note.provider_reference, note.attempts) == (
+        DeliveryStatus.SENT, kind, accepted_id, 2)
 
 
 # --- The Procfile's worker --------------------------------------------------------------------------
