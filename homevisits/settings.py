@@ -247,7 +247,8 @@ NOTIFICATION_RESEND_AFTER_SECONDS = env.int("NOTIFICATION_RESEND_AFTER_SECONDS",
 # At most this many notifications handed over again by one scan.
 NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=100)
 # A worker that began handing a message to the provider this long ago and never recorded the
-# result has died: the next scan hands it over again (it may then arrive twice, same Message-ID).
+# result has died: the next scan hands it over again, and the next attempt asks the provider first
+# where it can (notifications.tasks; elsewhere it may arrive twice, same Message-ID).
 # Longer than a send can take (EMAIL_TIMEOUT, the SMS client's timeout).
 NOTIFICATION_SEND_LEASE_SECONDS = env.int("NOTIFICATION_SEND_LEASE_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)

@@ -53,9 +53,11 @@ class Notification(models.Model):
 
     `dedupe_key` makes "the same alert to the same person on the same channel" a single row, so a
     retried scan or task records it once. Delivery is at least once: each attempt is committed
-    before the message is handed to the provider, so a worker that dies after the provider accepted
-    it sends it again on the next attempt, with the same `message_id`, by which mail clients merge
-    the repeat and a person (or the provider's logs) can tell it is one.
+    before the message is handed to the provider. After a worker died between the provider accepting
+    it and the answer being saved, the next attempt first asks a provider that can tell (GOV.UK
+    Notify, Twilio: `already_sent`) and sends only when it has not got it; to the others it is sent
+    again with the same `message_id`, by which mail clients merge the repeat and a phone replaces a
+    push with the same tag.
     """
 
     dedupe_key = models.CharField(max_length=120, unique=True)

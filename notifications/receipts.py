@@ -14,18 +14,18 @@ logger = logging.getLogger(__name__)
 
 
 def notification_for(receipt: Receipt, channels=None) -> Notification | None:
-    """The notification a receipt is about: by the provider's id, else by our reference."""
+    """The notification a receipt is about: by our reference (Notify echoes it, Twilio's callback
+    addresses and push receipts carry it), so a receipt that arrives before the worker saved the
+    provider's id still finds its row; else by the provider's id (callbacks from before references)."""
     notes = Notification.objects.all()
     if channels:
         notes = notes.filter(channel__in=channels)
-    if receipt.provider_reference:
-        note = notes.filter(provider_reference=receipt.provider_reference).order_by("pk").first()
-        if note is not None:
-            return note
     if receipt.reference:
         for note in notes.filter(pk=_pk_in(receipt.reference)):
             if note.message_id == receipt.reference:
                 return note
+    if receipt.provider_reference:
+        return notes.filter(provider_reference=receipt.provider_reference).order_by("pk").first()
     return None
 
 
@@ -51,13 +51,20 @@ def apply(receipt: Receipt, now=None, channels=None) -> Notification | None:
         if note.channel == Channel.VOICE and status == DeliveryStatus.DELIVERED and not receipt.heard \
                 and before != DeliveryStatus.DELIVERED:
             status = DeliveryStatus(before)  # a call is delivered only by a key press, never by a status
+        if status == DeliveryStatus.QUEUED:
+            status = DeliveryStatus.SENT  # a receipt proves the provider has it: no longer ours to send
         note.status = status
         note.reported_at = now
         note.provider_detail = " ".join(filter(None, [receipt.detail, receipt.answered_by]))[:100]
         heard_now = status == DeliveryStatus.DELIVERED and before != DeliveryStatus.DELIVERED
         if heard_now:
             note.delivered_at = now
-        note.save(update_fields=["status", "reported_at", "provider_detail", "delivered_at"])
+        fields = ["status", "reported_at", "provider_detail", "delivered_at"]
+        if not note.provider_reference and receipt.provider_reference:
+            # Before the worker saved it (it may have died): later receipts then find it by this too.
+            note.provider, note.provider_reference = receipt.provider[:40], receipt.provider_reference[:200]
+            fields += ["provider", "provider_reference"]
+        note.save(update_fields=fields)
         if heard_now and receipt.heard:
             transaction.on_commit(lambda: alert_heard.send(sender=Notification, notification=note))
     return note

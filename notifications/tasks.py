@@ -2,6 +2,7 @@
 its own queue (`queue_for`), so a slow or failing provider holds up only its own channel."""
 
 import logging
+from urllib.parse import urlencode
 
 from celery import shared_task
 from django.conf import settings
@@ -35,21 +36,25 @@ def deliver_notification(self, pk: int):
 
     The attempt is committed before the message goes to the provider, so the row always shows it;
     a worker killed after the provider accepted the message, before the result was recorded, leaves
-    the row queued with `sending_since` set, and the next attempt sends it again with the same
-    reference (Message-ID). While one worker is sending, another copy of the task leaves it alone,
-    and a row that has left "queued" is never sent again. A temporary failure is retried with
-    backoff (at most MAX_DELIVERY_ATTEMPTS attempts, then "temporary failure"); a permanent one is
-    recorded at once. Either way the person's next channel takes over (outbox.fall_back)."""
+    the row queued with `sending_since` set. The next attempt (once that lease is over) first asks
+    the provider whether it already has the message (`already_sent`, where the provider can say:
+    GOV.UK Notify by our reference, Twilio by number, words and time) and records what it says
+    instead of sending again; where the provider cannot say (web push, SMTP) it sends again with the
+    same reference (Message-ID, push tag). While one worker is sending, another copy of the task
+    leaves it alone, and a row that has left "queued" is never sent again. A temporary failure is
+    retried with backoff (at most MAX_DELIVERY_ATTEMPTS attempts, then "temporary failure"); a
+    permanent one is recorded at once. Either way the person's next channel takes over (outbox.fall_back)."""
     try:
-        note = _claim(pk)
+        claimed = _claim(pk)
     except DatabaseError as exc:
         # The database is away for a moment: try again soon rather than wait for the scan's hand-over.
         logger.warning("Notification %s not claimed (%s); retrying.", pk, type(exc).__name__)
         raise self.retry(countdown=10, exc=exc) from exc  # to the queue it came from (its routing key)
-    if note is None:
+    if claimed is None:
         return
+    note, unknown_since = claimed
     try:
-        result = _send(note)
+        result = _send(note, unknown_since)
     except ProviderError as exc:
         _record_failure(pk, exc)
         return
@@ -59,8 +64,15 @@ def deliver_notification(self, pk: int):
     _record_result(pk, result, note.message_id)
 
 
-def _claim(pk) -> Notification | None:
-    """Record the attempt (committed) and return the row to send, or None when there is nothing to do."""
+# An earlier attempt whose outcome we do not know, began at an unknown time (it ended in an error).
+AFTER_AN_ERROR = object()
+
+
+def _claim(pk):
+    """Record the attempt (committed) and return the row to send with what is known of the attempt
+    before it, or None when there is nothing to do. The second value is when an unfinished attempt
+    began (its lease left behind: the worker died), AFTER_AN_ERROR when an earlier attempt failed,
+    or None on the first attempt."""
     now = timezone.now()
     lease = timezone.timedelta(seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS)
     with transaction.atomic():
@@ -70,10 +82,14 @@ def _claim(pk) -> Notification | None:
             return None  # already sent (or given up)
         if note.sending_since is not None and now - note.sending_since < lease:
             return None  # another worker is sending it right now
+        if note.sending_since is not None:
+            before = note.sending_since  # that worker died: the provider may have the message
+        else:
+            before = AFTER_AN_ERROR if note.attempts else None
         note.attempts += 1
         note.sending_since = now
         note.save(update_fields=["attempts", "sending_since"])
-    return note
+    return note, before
 
 
 def _record_result(pk, result: SendResult, message_id: str) -> None:
@@ -85,8 +101,12 @@ def _record_result(pk, result: SendResult, message_id: str) -> None:
                   provider_reference=(result.reference or message_id)[:200])
     if not Notification.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
             status=status, delivered_at=now if status == DeliveryStatus.DELIVERED else None, **fields):
-        # A receipt (found by our reference) came back before this: it has the last word on the status.
-        Notification.objects.filter(pk=pk, provider="").update(**fields)
+        # A receipt (found by our reference) came back before this: it has the last word on the
+        # status, and may have named the provider already (receipts.apply).
+        Notification.objects.filter(pk=pk).update(sending_since=None, last_error="")
+        Notification.objects.filter(pk=pk, sent_at__isnull=True).update(sent_at=now)
+        Notification.objects.filter(pk=pk, provider_reference="").update(
+            provider=fields["provider"], provider_reference=fields["provider_reference"])
 
 
 def _record_failure(pk, exc: ProviderError) -> None:
@@ -130,10 +150,13 @@ def message_for(note: Notification, to) -> Message:
     """The provider's view of a notification: its address, its text, and where receipts go."""
     channel = Channel(note.channel)
     status_callback = gather_action = ""
+    # Twilio keeps no reference of ours, so its callbacks carry it in their address (covered by its
+    # signature): a receipt or a key press finds the row before the worker saved Twilio's sid.
+    ours = urlencode({"reference": note.message_id})
     if channel in (Channel.SMS, Channel.VOICE):
-        status_callback = _site(reverse("notifications:twilio_status"))
+        status_callback = _site(f"{reverse('notifications:twilio_status')}?{ours}")
     if channel == Channel.VOICE:
-        gather_action = _site(reverse("notifications:twilio_gather"))
+        gather_action = _site(f"{reverse('notifications:twilio_gather')}?{ours}")
     if channel == Channel.PUSH:
         status_callback = _site(reverse("notifications:push_receipt",
                                         args=[push_receipts.make_token(note.message_id)]))
@@ -143,18 +166,48 @@ def message_for(note: Notification, to) -> Message:
                    url=_site(url) if url else "", status_callback=status_callback, gather_action=gather_action)
 
 
-def _send(note: Notification) -> SendResult:
-    """Hand the message to the channel's provider (notifications.providers.get_provider)."""
+def _send(note: Notification, unknown_since=None) -> SendResult:
+    """Hand the message to the channel's provider (notifications.providers.get_provider), unless an
+    earlier attempt's outcome is unknown and the provider says it has the message already."""
     channel = Channel(note.channel)
     provider = get_provider(channel)
+    if channel == Channel.PUSH:
+        return _send_push(note, provider)
     if channel == Channel.EMAIL:
-        return provider.send(message_for(note, note.recipient.email))
-    if channel in (Channel.SMS, Channel.VOICE):
+        message = message_for(note, note.recipient.email)
+    else:
         mobile = getattr(getattr(note.recipient, "profile", None), "mobile", None)
         if not mobile:
             raise ProviderError("No mobile number on the person's profile", permanent=True)
-        return provider.send(message_for(note, str(mobile)))
-    return _send_push(note, provider)
+        message = message_for(note, str(mobile))
+    if unknown_since is not None:
+        found = _already_sent(note, provider, message, None if unknown_since is AFTER_AN_ERROR else unknown_since)
+        if found is not None:
+            return found
+    return provider.send(message)
+
+
+def _already_sent(note: Notification, provider, message: Message, since) -> SendResult | None:
+    """What the provider says it already has of this message, or None (send it). A look-up that
+    fails, or finds a message another notification has already recorded as its own, sends: an alert
+    twice is better than not at all."""
+    lookup = getattr(provider, "already_sent", None)
+    if lookup is None:
+        return None
+    try:
+        found = lookup(message, since)
+    except Exception as exc:  # ProviderError or anything else: the provider could not tell
+        logger.warning("Notification %s: could not ask %s whether it already has it (%s); sending.",
+                       note.pk, getattr(provider, "name", "the provider"), getattr(exc, "message", exc))
+        return None
+    if found is None:
+        return None
+    if found.reference and Notification.objects.filter(provider=found.provider, provider_reference=found.reference) \
+            .exclude(pk=note.pk).exists():
+        return None  # that one is another notification's (the same words to the same number)
+    logger.info("Notification %s: %s already has it (%s), from an earlier attempt; not sent again.",
+                note.pk, found.provider, found.reference or "no id")
+    return found
 
 
 def _send_push(note: Notification, provider) -> SendResult:

@@ -5,6 +5,15 @@ returns a :class:`SendResult` (the provider's own id for it and how far it got),
 :class:`ProviderError` saying whether trying again could help. Providers keep no state between
 messages and never touch the database: the outbox records what they return.
 
+A provider that can say whether it already took a message may also have
+``already_sent(message, since) -> SendResult | None``: the message as the provider knows it, or
+None when it has none by that reference. The delivery task asks it before sending again after an
+attempt whose outcome it never learned (a worker killed after the provider took the message,
+before the result was saved; ``since`` is when that attempt began, None when it ended in an error),
+so a repeat is not sent. It raises :class:`ProviderError` when it cannot tell; the task then sends
+(at least once: a repeat carries the same reference). Providers without it (web push, SMTP) are
+sent to again; their repeats are recognisable (the same push tag, the same Message-ID).
+
 Statuses are normalized across providers (:class:`Delivery`); the providers' own words are mapped
 in their modules, receipts included. :func:`advance` says whether a later report may replace an
 earlier one, since providers' callbacks arrive in any order and more than once.

@@ -105,6 +105,26 @@ class _NotifyProvider:
         return SendResult(NAME, str(response["id"]), Delivery.QUEUED)
 
 
+    def already_sent(self, message: Message, since=None) -> SendResult | None:
+        """Notify keeps our reference with the notification, so it can be asked exactly: GET
+        /v2/notifications?reference=...&template_type=... (its answer: {"notifications": [...],
+        "links": {...}}, newest first). Works whenever the attempt was, within Notify's retention."""
+        try:
+            response = self.client.get_all_notifications(reference=message.reference,
+                                                         template_type=self.channel.value)
+        except APIError as exc:
+            raise provider_error(exc) from exc
+        found = response.get("notifications") if isinstance(response, dict) else None
+        if not isinstance(found, list):
+            raise ProviderError("GOV.UK Notify answered the look-up without a list of notifications", permanent=False)
+        for notification in found:
+            if isinstance(notification, dict) and notification.get("reference") == message.reference \
+                    and notification.get("id"):
+                return SendResult(NAME, str(notification["id"]),
+                                  STATUSES.get(notification.get("status"), Delivery.QUEUED))
+        return None
+
+
 class NotifySms(_NotifyProvider):
     channel = Channel.SMS
 

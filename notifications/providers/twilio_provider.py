@@ -11,12 +11,21 @@ Errors, as Twilio documents them: 21211 (invalid 'To' number), 21610 (the person
 21614 (not a mobile number), 21408/21612 (cannot reach that country or number), 20003 (wrong
 credentials) and other 4xx are permanent; 20429 / HTTP 429 (too many requests) and 5xx are temporary,
 as are a timeout and a refused connection.
+
+Twilio keeps no reference of ours with a message or a call, so each status callback and key-press
+address carries it in its query (``?reference=...``, set by the outbox; Twilio's signature covers the
+whole URL): a callback finds its notification even before the worker saved Twilio's sid. For the
+same reason :meth:`already_sent` can only look for a message to the same number with the same words
+(a call: to the same number) created while the unfinished attempt could have sent it.
 """
+
+import datetime
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from requests import RequestException
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -64,6 +73,20 @@ CALL_STATUSES = {
 HUMAN = {"human", "unknown", ""}  # "unknown": detection could not tell; the key press still decides
 
 TAKE_CHARGE = "Press 1 to take charge of this alert."
+
+# already_sent: how many of the newest messages or calls to the number it reads, and how far Twilio's
+# clock (date_created, whole seconds) and ours may differ.
+LOOKUP_LIMIT = 50
+LOOKUP_SKEW = datetime.timedelta(seconds=30)
+
+
+def _created_during_attempt(created, since) -> bool:
+    """Whether Twilio created a message or call while an attempt that began at `since` could have
+    sent it (its request ends at the provider timeout)."""
+    if created is None:
+        return False
+    until = since + datetime.timedelta(seconds=settings.PROVIDER_TIMEOUT_SECONDS)
+    return since - LOOKUP_SKEW <= created <= until + LOOKUP_SKEW
 
 
 def _require(name: str) -> str:
@@ -148,6 +171,24 @@ class TwilioSms:
             raise provider_error(exc) from exc
         return SendResult(NAME, sent.sid, MESSAGE_STATUSES.get(sent.status or "", Delivery.QUEUED))
 
+    def already_sent(self, message: Message, since=None) -> SendResult | None:
+        """The message Twilio took from an attempt that began at `since`: one to the same number, from
+        our number or messaging service, with the same words, created during that attempt (GET
+        Messages.json?To=...&From=..., newest first). Without `since` it cannot tell: None."""
+        if since is None:
+            return None
+        filters = {"to": message.to} if self.service else {"to": message.to, "from_": self.sender}
+        try:
+            found = self.client.messages.list(**filters, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT)
+        except (TwilioException, RequestException) as exc:  # a list page's error is a plain TwilioException
+            raise ProviderError(f"Twilio did not answer the look-up ({exc})", permanent=False) from exc
+        for sent in found:
+            ours = sent.messaging_service_sid == self.service if self.service else sent.from_ == self.sender
+            if ours and sent.to == message.to and sent.body == message.body \
+                    and _created_during_attempt(sent.date_created, since):
+                return SendResult(NAME, sent.sid, MESSAGE_STATUSES.get(sent.status or "", Delivery.QUEUED))
+        return None
+
 
 class TwilioVoice:
     name = NAME
@@ -177,6 +218,23 @@ class TwilioVoice:
             raise provider_error(exc) from exc
         return SendResult(NAME, call.sid, CALL_STATUSES.get(call.status or "", Delivery.QUEUED))
 
+    def already_sent(self, message: Message, since=None) -> SendResult | None:
+        """The call Twilio placed for an attempt that began at `since`: one from our number to the
+        same number, created during that attempt (GET Calls.json?To=...&From=..., newest first).
+        Without `since` it cannot tell: None."""
+        if since is None:
+            return None
+        try:
+            found = self.client.calls.list(to=message.to, from_=self.sender, limit=LOOKUP_LIMIT,
+                                           page_size=LOOKUP_LIMIT)
+        except (TwilioException, RequestException) as exc:
+            raise ProviderError(f"Twilio did not answer the look-up ({exc})", permanent=False) from exc
+        for call in found:  # the library keeps a call's "from" as _from
+            if call.to == message.to and call._from == self.sender \
+                    and _created_during_attempt(call.date_created, since):
+                return SendResult(NAME, call.sid, CALL_STATUSES.get(call.status or "", Delivery.QUEUED))
+        return None
+
 
 def check_signature(url: str, params: dict, signature: str | None, auth_token: str | None = None) -> None:
     """X-Twilio-Signature over the full URL Twilio requested (scheme, host, path, query) and the POST
@@ -186,6 +244,11 @@ def check_signature(url: str, params: dict, signature: str | None, auth_token: s
         raise CallbackRefused("TWILIO_AUTH_TOKEN is not set, so no Twilio callback can be checked")
     if not signature or not RequestValidator(token).validate(url, params, signature):
         raise CallbackRefused("Twilio callback with a missing or wrong signature")
+
+
+def reference_in(url: str) -> str:
+    """Our reference, from the query of the callback address we gave Twilio ("" when it has none)."""
+    return parse_qs(urlsplit(url).query).get("reference", [""])[0]
 
 
 def _flat(params) -> dict[str, str]:
@@ -204,10 +267,11 @@ def parse_status(url: str, params, signature: str | None, auth_token: str | None
         status = MESSAGE_STATUSES[word]
         if status is Delivery.PERMANENT_FAILURE and code in TEMPORARY_MESSAGE_ERRORS:
             status = Delivery.TEMPORARY_FAILURE
-        return Receipt(NAME, data["MessageSid"], "", status, detail=f"{word} {code}".strip())
+        return Receipt(NAME, data["MessageSid"], reference_in(url), status, detail=f"{word} {code}".strip())
     if data.get("CallSid") and data.get("CallStatus") in CALL_STATUSES:
         word, answered_by = data["CallStatus"], data.get("AnsweredBy", "")
-        return Receipt(NAME, data["CallSid"], "", CALL_STATUSES[word], detail=word, answered_by=answered_by)
+        return Receipt(NAME, data["CallSid"], reference_in(url), CALL_STATUSES[word], detail=word,
+                       answered_by=answered_by)
     raise CallbackRefused("Twilio callback without a message or call id and a known status")
 
 
@@ -220,5 +284,5 @@ def parse_gather(url: str, params, signature: str | None, auth_token: str | None
         raise CallbackRefused("Twilio key-press callback without a call id")
     answered_by = data.get("AnsweredBy", "")
     heard = data.get("Digits", "") == "1" and answered_by in HUMAN
-    return Receipt(NAME, data["CallSid"], "", Delivery.DELIVERED if heard else Delivery.SENT,
+    return Receipt(NAME, data["CallSid"], reference_in(url), Delivery.DELIVERED if heard else Delivery.SENT,
                    detail=f"digits {data.get('Digits', '')!r}", answered_by=answered_by, heard=heard)

@@ -84,6 +84,20 @@ def test_the_file_provider_writes_one_line_a_message(settings, tmp_path):
     assert (tmp_path / "sms.log").read_text() == "+447700900123\tOne\tn-1\n+447700900124\tTwo\tn-2\n"
 
 
+def test_the_file_and_locmem_providers_know_what_they_took(settings, tmp_path):
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    taken, other = Message(Channel.SMS, "+447700900123", "One", "n-1"), Message(Channel.SMS, "+447700900123", "One", "n-11")
+    assert console.FileSms().already_sent(taken) is None  # no file yet
+    console.FileSms().send(taken)
+    assert console.FileSms().already_sent(taken).status is Delivery.SENT
+    assert console.FileSms().already_sent(other) is None
+    console.outbox.clear()
+    console.LocmemSms().send(taken)
+    assert console.LocmemSms().already_sent(taken).status is Delivery.SENT
+    assert console.LocmemSms().already_sent(other) is None
+    assert console.LocmemVoice().already_sent(taken) is None  # the same reference on another channel
+
+
 def test_locmem_keeps_what_was_sent_and_failing_always_fails():
     console.outbox.clear()
     message = Message(Channel.VOICE, "+447700900123", "Call text", "n-3")

@@ -10,12 +10,14 @@ import hmac
 import importlib
 import json
 import uuid
+import xml.etree.ElementTree as ET
 from unittest import mock
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.apps import apps as django_apps
 from django.test import Client
+from django.utils import timezone
 from werkzeug import Response
 
 from notifications import devices, outbox, receipts
@@ -23,6 +25,7 @@ from notifications.models import Channel, DeliveryStatus, Notification, PushSubs
 from notifications.providers import Delivery, Receipt, SendResult, push_receipts
 from notifications.signals import alert_heard
 from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification, queue_for
+from notifications.tests.test_twilio import listed, message_record
 from notifications.tests.test_webpush import Browser
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site")]
@@ -99,6 +102,11 @@ def post_twilio(client, path, params, signature=None):
     return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature or signed(SITE + path, params))
 
 
+def ours(note):
+    """The query our reference takes in a Twilio callback's address."""
+    return urlencode({"reference": note.message_id})
+
+
 def note_for(person, channel, key="esc:1:1", level=None, **fields):
     return Notification.objects.create(dedupe_key=f"{key}:{person.pk}:{channel}", recipient=person, channel=channel,
                                        subject="Overdue: Sam Jones not back", body="Contact them now.", level=level,
@@ -119,14 +127,16 @@ def test_a_twilio_sms_is_sent_then_delivered_by_its_signed_status_callback(twili
         lambda request: seen.append(parse_qs(request.get_data(as_text=True))) or twilio_created("Messages", "SM" + "1" * 32))
     note = deliver(note_for(office, Channel.SMS))
     assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.SENT, "twilio", "SM" + "1" * 32)
-    assert seen[0]["To"] == [str(office.profile.mobile)] and seen[0]["StatusCallback"] == [SITE + STATUS_URL]
+    callback = seen[0]["StatusCallback"][0]
+    assert seen[0]["To"] == [str(office.profile.mobile)] and callback == f"{SITE}{STATUS_URL}?{ours(note)}"
     assert seen[0]["Body"] == ["Overdue: Sam Jones not back. Contact them now."]
 
     params = {"AccountSid": ACCOUNT, "MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered", "To": "+447700900123"}
-    assert post_twilio(client, STATUS_URL, params).status_code == 204
+    assert post_twilio(client, callback.removeprefix(SITE), params).status_code == 204
     note.refresh_from_db()
     assert note.status == DeliveryStatus.DELIVERED and note.delivered_at is not None
-    # A late "sent" never moves it back.
+    # A late "sent" never moves it back (nor does one to the address without our reference).
+    assert post_twilio(client, callback.removeprefix(SITE), params | {"MessageStatus": "sent"}).status_code == 204
     assert post_twilio(client, STATUS_URL, params | {"MessageStatus": "sent"}).status_code == 204
     note.refresh_from_db()
     assert note.status == DeliveryStatus.DELIVERED
@@ -487,3 +497,186 @@ def test_the_device_endpoints_need_the_csrf_token(push, office):
     assert client.post("/notifications/push/devices/", json.dumps(sub), content_type="application/json").status_code == 403
     assert client.post(f"/notifications/push/devices/{device.pk}/remove/").status_code == 403
     assert list(PushSubscription.objects.values_list("pk", flat=True)) == [device.pk]
+
+
+# --- A worker that died mid-send: ask the provider before sending again ---------------------------
+
+def died_mid_send(person, channel, **fields):
+    """A row as a worker killed mid-send leaves it: queued, one attempt, its lease long over."""
+    began = timezone.now() - datetime.timedelta(minutes=5)
+    return note_for(person, channel, attempts=1, sending_since=began, handed_over_at=began, **fields)
+
+
+def notify_sent(request_log):
+    return [r for r, _ in request_log if r.method == "POST"]
+
+
+def notify_listing(*records):
+    return Response(json.dumps({"notifications": list(records), "links": {"current": "/v2/notifications"}}),
+                    status=200, content_type="application/json")
+
+
+def notify_record(note, notify_id, status="sending"):
+    return {"id": notify_id, "reference": note.message_id, "type": "sms", "status": status,
+            "phone_number": "+447700900123", "created_at": "2026-12-01T10:00:01.000000Z"}
+
+
+def notify_accepts(notify):
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        lambda request: Response(json.dumps({"id": str(uuid.uuid4()), "reference": json.loads(request.data)["reference"]}),
+                                 status=201, content_type="application/json"))
+
+
+def test_after_a_worker_died_notify_is_asked_by_our_reference_and_not_sent_to_again(notify, office):
+    note = died_mid_send(office, Channel.SMS)
+    notify_id = str(uuid.uuid4())
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(
+        notify_listing(notify_record(note, notify_id)))
+    notify_accepts(notify)
+    note = deliver(note)
+    assert notify_sent(notify.log) == []
+    assert (note.status, note.provider, note.provider_reference, note.attempts) == (
+        DeliveryStatus.SENT, "notify", notify_id, 2)
+    assert note.sending_since is None
+
+
+def test_after_a_worker_died_before_notify_had_it_the_message_is_sent_once(notify, office):
+    note = died_mid_send(office, Channel.SMS)
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(notify_listing())
+    notify_accepts(notify)
+    note = deliver(note)
+    assert len(notify_sent(notify.log)) == 1 and note.status == DeliveryStatus.SENT
+
+
+def test_a_lookup_that_fails_sends_anyway_an_alert_twice_beats_none(notify, office, caplog):
+    note = died_mid_send(office, Channel.SMS)
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(
+        Response(json.dumps({"status_code": 500, "errors": [{"error": "Exception", "message": "Internal"}]}),
+                 status=500, content_type="application/json"))
+    notify_accepts(notify)
+    note = deliver(note)
+    assert len(notify_sent(notify.log)) == 1 and note.status == DeliveryStatus.SENT
+    assert "could not ask notify" in caplog.text
+
+
+def test_the_first_attempt_asks_nobody_and_a_retry_after_an_error_asks_notify(notify, office):
+    notify_accepts(notify)
+    deliver(note_for(office, Channel.SMS, key="first"))
+    assert [r.method for r, _ in notify.log] == ["POST"]
+    notify.clear_log()
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(notify_listing())
+    retried = deliver(note_for(office, Channel.SMS, key="retry", attempts=1, last_error="timed out"))
+    assert [r.method for r, _ in notify.log] == ["GET", "POST"] and retried.status == DeliveryStatus.SENT
+
+
+def test_after_a_worker_died_twilio_is_asked_for_the_message_it_took_during_that_attempt(twilio, office):
+    note = died_mid_send(office, Channel.SMS)
+    record = message_record("SM" + "6" * 32, note.sending_since + datetime.timedelta(seconds=1),
+                            body="Overdue: Sam Jones not back. Contact them now.", to=str(office.profile.mobile))
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_response(listed("messages", [record]))
+    twilio.expect_request(MESSAGES, method="POST").respond_with_response(twilio_created("Messages", "SM" + "9" * 32))
+    note = deliver(note)
+    assert [r.method for r, _ in twilio.log] == ["GET"]
+    assert (note.status, note.provider_reference) == (DeliveryStatus.DELIVERED, "SM" + "6" * 32)
+
+
+def test_a_message_twilio_took_for_another_notification_is_not_this_ones(twilio, office):
+    note = died_mid_send(office, Channel.SMS)
+    note_for(office, Channel.SMS, key="other", status=DeliveryStatus.SENT, provider="twilio",
+             provider_reference="SM" + "6" * 32)  # the same words, to the same person, recorded already
+    record = message_record("SM" + "6" * 32, note.sending_since + datetime.timedelta(seconds=1),
+                            body="Overdue: Sam Jones not back. Contact them now.", to=str(office.profile.mobile))
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_response(listed("messages", [record]))
+    twilio.expect_request(MESSAGES, method="POST").respond_with_response(twilio_created("Messages", "SM" + "9" * 32))
+    note = deliver(note)
+    assert [r.method for r, _ in twilio.log] == ["GET", "POST"]
+    assert note.provider_reference == "SM" + "9" * 32
+
+
+# --- Receipts that arrive before the worker saved the provider's id ------------------------------
+
+def deliver_and_die(note):
+    """Send through the provider, then die before the result is saved (as a killed worker does)."""
+    with mock.patch("notifications.tasks._record_result"):
+        deliver_notification.apply(args=(note.pk,))
+    note.refresh_from_db()
+    assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.QUEUED, "", "")
+    return note
+
+
+def test_a_twilio_status_callback_before_the_sid_was_saved_finds_its_message(twilio, office, client):
+    seen = []
+    twilio.expect_oneshot_request(MESSAGES, method="POST").respond_with_handler(
+        lambda request: seen.append(parse_qs(request.get_data(as_text=True))) or twilio_created("Messages", "SM" + "7" * 32))
+    note = deliver_and_die(note_for(office, Channel.SMS))
+    callback = seen[0]["StatusCallback"][0].removeprefix(SITE)
+    params = {"AccountSid": ACCOUNT, "MessageSid": "SM" + "7" * 32, "MessageStatus": "sent"}
+    assert post_twilio(client, callback, params).status_code == 204
+    note.refresh_from_db()
+    assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.SENT, "twilio", "SM" + "7" * 32)
+    # Later receipts find it by the sid too, and never move it back.
+    assert post_twilio(client, STATUS_URL, params | {"MessageStatus": "delivered"}).status_code == 204
+    assert post_twilio(client, callback, params | {"MessageStatus": "queued"}).status_code == 204
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.DELIVERED
+    # The task, handed over again, sends nothing more: the message has left "queued".
+    Notification.objects.filter(pk=note.pk).update(sending_since=timezone.now() - datetime.timedelta(minutes=5))
+    deliver(note)
+    assert [r.method for r, _ in twilio.log] == ["POST"]
+
+
+def test_a_key_press_before_the_calls_sid_was_saved_is_heard(twilio, office, client, django_capture_on_commit_callbacks):
+    seen = []
+    twilio.expect_oneshot_request(CALLS, method="POST").respond_with_handler(
+        lambda request: seen.append(parse_qs(request.get_data(as_text=True))) or twilio_created("Calls", "CA" + "6" * 32))
+    note = deliver_and_die(note_for(office, Channel.VOICE, level=3))
+    gather = ET.fromstring(seen[0]["Twiml"][0]).find("Gather").get("action")
+    assert gather == f"{SITE}{GATHER_URL}?{ours(note)}" and seen[0]["StatusCallback"] == [f"{SITE}{STATUS_URL}?{ours(note)}"]
+    heard = []
+
+    def listener(sender, notification, **kwargs):
+        heard.append(notification.pk)
+
+    alert_heard.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_twilio(client, gather.removeprefix(SITE),
+                                   {"CallSid": "CA" + "6" * 32, "Digits": "1", "AnsweredBy": "human"})
+    finally:
+        alert_heard.disconnect(listener)
+    assert response.status_code == 200 and "taken charge" in response.content.decode()
+    note.refresh_from_db()
+    assert (note.status, note.provider_reference, heard) == (DeliveryStatus.DELIVERED, "CA" + "6" * 32, [note.pk])
+
+
+def test_a_callback_without_our_reference_and_an_unknown_sid_changes_nothing(twilio, office, client, caplog):
+    note = note_for(office, Channel.SMS)
+    params = {"AccountSid": ACCOUNT, "MessageSid": "SM" + "8" * 32, "MessageStatus": "delivered"}
+    assert post_twilio(client, STATUS_URL, params).status_code == 204
+    note.refresh_from_db()
+    assert note.status == DeliveryStatus.QUEUED and "unknown message" in caplog.text
+
+
+def test_a_notify_receipt_before_the_id_was_saved_finds_its_message_by_our_reference(notify, office, client):
+    notify_id = str(uuid.uuid4())
+    notify.expect_oneshot_request("/v2/notifications/sms", method="POST").respond_with_response(
+        Response(json.dumps({"id": notify_id}), status=201, content_type="application/json"))
+    note = deliver_and_die(note_for(office, Channel.SMS))
+    body = json.dumps({"id": notify_id, "reference": note.message_id, "to": "07700900123", "status": "delivered",
+                       "created_at": "2026-12-02T00:40:01.000000Z", "completed_at": "2026-12-02T00:40:05.000000Z",
+                       "sent_at": "2026-12-02T00:40:02.000000Z", "notification_type": "sms",
+                       "template_id": "t", "template_version": 1})
+    response = client.post(NOTIFY_URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {CALLBACK_TOKEN}")
+    assert response.status_code == 204
+    note.refresh_from_db()
+    assert (note.status, note.provider, note.provider_reference) == (DeliveryStatus.DELIVERED, "notify", notify_id)
+    Notification.objects.filter(pk=note.pk).update(sending_since=timezone.now() - datetime.timedelta(minutes=5))
+    deliver(note)
+    assert [r.method for r, _ in notify.log] == ["POST"]  # not sent again, not even asked
+
+
+def test_a_receipt_saying_queued_means_the_provider_has_it(office):
+    note = note_for(office, Channel.SMS)
+    receipts.apply(Receipt("twilio", "SM" + "5" * 32, note.message_id, Delivery.QUEUED))
+    note.refresh_from_db()
+    assert (note.status, note.provider_reference) == (DeliveryStatus.SENT, "SM" + "5" * 32)

@@ -194,3 +194,62 @@ def test_a_receipt_of_the_wrong_shape_is_refused(notify, body):
 def test_a_receipt_without_our_reference_still_names_notifys_id(notify):
     receipt = parse_receipt(f"Bearer {CALLBACK_TOKEN}", receipt_body("delivered", reference=None))
     assert receipt.reference == "" and receipt.provider_reference
+
+
+# --- Asking Notify whether it already has a message (after a worker died mid-send) ----------------
+
+def notification_record(reference, status="sending", notification_type="sms"):
+    """One notification as Notify's GET /v2/notifications documents it (abridged)."""
+    return {"id": str(uuid.uuid4()), "reference": reference, "email_address": None, "phone_number": "+447700900123",
+            "line_1": None, "postcode": None, "type": notification_type, "status": status,
+            "template": {"id": SMS_TEMPLATE, "version": 1, "uri": "/v2/template/x"}, "body": "x", "subject": None,
+            "created_at": "2026-12-02T15:40:01.000000Z", "created_by_name": None, "sent_at": None,
+            "completed_at": None, "scheduled_for": None}
+
+
+def listing(records):
+    return Response(json.dumps({"notifications": records,
+                                "links": {"current": "/v2/notifications?reference=x", "next": None}}),
+                    status=200, content_type="application/json")
+
+
+def test_notify_is_asked_by_our_reference_and_its_notification_is_the_message(notify):
+    record = notification_record("<notification-41.abc@homevisits.school.example>", status="delivered")
+    asked = []
+
+    def handler(request):
+        scheme, token = request.headers["Authorization"].split(" ", 1)
+        assert scheme == "Bearer" and jwt.decode(token, SECRET, algorithms=["HS256"])["iss"] == SERVICE_ID
+        asked.append(request.args.to_dict())
+        return listing([record])
+
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_handler(handler)
+    found = NotifySms().already_sent(sms(reference=record["reference"]), None)
+    assert asked == [{"reference": record["reference"], "template_type": "sms"}]
+    assert (found.provider, found.reference, found.status) == ("notify", record["id"], Delivery.DELIVERED)
+
+
+def test_an_email_is_asked_for_as_an_email(notify):
+    asked = []
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_handler(
+        lambda request: asked.append(request.args.to_dict()) or listing([]))
+    assert NotifyEmail().already_sent(Message(Channel.EMAIL, "head@school.example", "b", "n-7", subject="s"), None) is None
+    assert asked == [{"reference": "n-7", "template_type": "email"}]
+
+
+def test_notify_knowing_no_such_reference_means_send(notify):
+    # Notify filters by reference; a record with another reference is not ours even if listed.
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(
+        listing([notification_record("n-40")]))
+    assert NotifySms().already_sent(sms(reference="n-41"), None) is None
+
+
+@pytest.mark.parametrize("response", [
+    error(500, "Exception", "Internal server error"),
+    error(403, "AuthError", "Invalid token: API key not found"),
+    Response(json.dumps({"links": {}}), status=200, content_type="application/json"),
+])
+def test_a_lookup_notify_cannot_answer_says_it_cannot_tell(notify, response):
+    notify.expect_oneshot_request("/v2/notifications", method="GET").respond_with_response(response)
+    with pytest.raises(ProviderError):
+        NotifySms().already_sent(sms(), None)

@@ -4,12 +4,14 @@ with the account SID and auth token, form-encoded parameters), responses (201 wi
 status) and errors ({"code", "message", "more_info", "status"}); and Twilio's signed callbacks."""
 
 import base64
+import datetime
+import email.utils
 import hashlib
 import hmac
 import json
 import time
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from werkzeug import Response
@@ -273,3 +275,114 @@ def test_a_querydict_from_a_django_request_is_read_like_a_dict(twilio, rf):
     request = rf.post("/notifications/twilio/status/n-41/", params)
     receipt = parse_status(CALLBACK, request.POST, signed(CALLBACK, params))
     assert receipt.status is Delivery.DELIVERED
+
+
+# --- Asking Twilio whether it already has a message (after a worker died mid-send) ----------------
+
+ATTEMPT = datetime.datetime(2026, 12, 2, 15, 40, 0, tzinfo=datetime.UTC)
+
+
+def rfc2822(moment):
+    return email.utils.format_datetime(moment.astimezone(datetime.UTC), usegmt=False).replace("-0000", "+0000")
+
+
+def listed(kind, records):
+    """Twilio's documented list answer: the records under their kind's name, and the paging fields."""
+    uri = f"/2010-04-01/Accounts/{ACCOUNT}/{kind.capitalize()}.json?PageSize=50&Page=0"
+    return Response(json.dumps({kind: records, "end": len(records) - 1, "first_page_uri": uri, "next_page_uri": None,
+                                "page": 0, "page_size": 50, "previous_page_uri": None, "start": 0, "uri": uri}),
+                    status=200, content_type="application/json")
+
+
+def message_record(sid, created, body="Alert: Sam Jones is late back.", to="+447700900123", from_=FROM,
+                   status="delivered", service=None):
+    return {"sid": sid, "account_sid": ACCOUNT, "api_version": "2010-04-01", "body": body, "to": to, "from": from_,
+            "messaging_service_sid": service, "status": status, "direction": "outbound-api",
+            "date_created": rfc2822(created), "date_updated": rfc2822(created), "date_sent": rfc2822(created),
+            "error_code": None, "error_message": None, "num_media": "0", "num_segments": "1", "price": None,
+            "price_unit": "GBP", "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json", "subresource_uris": {}}
+
+
+def call_record(sid, created, to="+447700900123", from_=FROM, status="in-progress"):
+    return {"sid": sid, "account_sid": ACCOUNT, "api_version": "2010-04-01", "to": to, "to_formatted": to,
+            "from": from_, "from_formatted": from_, "status": status, "direction": "outbound-api",
+            "date_created": rfc2822(created), "date_updated": rfc2822(created), "start_time": rfc2822(created),
+            "end_time": None, "duration": None, "answered_by": None, "parent_call_sid": None, "price": None,
+            "price_unit": "GBP", "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{sid}.json", "subresource_uris": {}}
+
+
+def test_twilio_is_asked_for_the_same_words_to_the_same_number_sent_during_the_attempt(twilio):
+    asked = []
+    records = [
+        message_record("SM" + "a" * 32, ATTEMPT + datetime.timedelta(minutes=5)),  # later: another message
+        message_record("SM" + "b" * 32, ATTEMPT + datetime.timedelta(seconds=1), body="Another alert."),
+        message_record("SM" + "c" * 32, ATTEMPT + datetime.timedelta(seconds=1), status="sent"),  # this one
+        message_record("SM" + "d" * 32, ATTEMPT - datetime.timedelta(hours=1)),  # the same words, earlier
+    ]
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_handler(
+        lambda request: asked.append(request.args.to_dict()) or listed("messages", records))
+    found = TwilioSms().already_sent(sms(), ATTEMPT)
+    assert asked == [{"To": "+447700900123", "From": FROM, "PageSize": "50"}]
+    assert (found.provider, found.reference, found.status) == ("twilio", "SM" + "c" * 32, Delivery.SENT)
+
+
+@pytest.mark.parametrize("record", [
+    message_record("SM" + "e" * 32, ATTEMPT - datetime.timedelta(minutes=2)),  # before the attempt began
+    message_record("SM" + "e" * 32, ATTEMPT + datetime.timedelta(minutes=2)),  # after it could have sent
+    message_record("SM" + "e" * 32, ATTEMPT, body="Alert: Sam Jones is back."),
+    message_record("SM" + "e" * 32, ATTEMPT, to="+447700900999"),
+    message_record("SM" + "e" * 32, ATTEMPT, from_="+449999999999"),
+])
+def test_anything_else_twilio_lists_is_not_the_message(twilio, record):
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_response(listed("messages", [record]))
+    assert TwilioSms().already_sent(sms(), ATTEMPT) is None
+
+
+def test_with_a_messaging_service_twilio_is_asked_by_number_and_service(twilio, settings):
+    settings.TWILIO_MESSAGING_SERVICE_SID = service = "MG" + "2" * 32
+    asked = []
+    records = [message_record("SM" + "f" * 32, ATTEMPT, from_="+447000000001", service=service)]
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_handler(
+        lambda request: asked.append(request.args.to_dict()) or listed("messages", records))
+    assert TwilioSms().already_sent(sms(), ATTEMPT).reference == "SM" + "f" * 32
+    assert asked == [{"To": "+447700900123", "PageSize": "50"}]
+
+
+def test_without_the_attempts_time_twilio_cannot_tell(twilio):
+    assert TwilioSms().already_sent(sms(), None) is None
+    assert TwilioVoice().already_sent(call(), None) is None
+    assert twilio.log == []
+
+
+def test_a_call_placed_during_the_attempt_is_found(twilio):
+    asked = []
+    records = [call_record("CA" + "7" * 32, ATTEMPT + datetime.timedelta(seconds=2), status="ringing"),
+               call_record("CA" + "8" * 32, ATTEMPT - datetime.timedelta(minutes=10), status="completed")]
+    twilio.expect_oneshot_request(CALLS, method="GET").respond_with_handler(
+        lambda request: asked.append(request.args.to_dict()) or listed("calls", records))
+    found = TwilioVoice().already_sent(call(), ATTEMPT)
+    assert asked == [{"To": "+447700900123", "From": FROM, "PageSize": "50"}]
+    assert (found.reference, found.status) == ("CA" + "7" * 32, Delivery.SENT)
+    twilio.expect_oneshot_request(CALLS, method="GET").respond_with_response(listed("calls", records[1:]))
+    assert TwilioVoice().already_sent(call(), ATTEMPT) is None
+
+
+def test_a_lookup_twilio_refuses_says_it_cannot_tell(twilio):
+    twilio.expect_oneshot_request(MESSAGES, method="GET").respond_with_response(error(503, 20503, "Service Unavailable"))
+    with pytest.raises(ProviderError):
+        TwilioSms().already_sent(sms(), ATTEMPT)
+
+
+def test_our_reference_comes_back_in_the_callbacks_address(twilio):
+    ours = "<notification-41.0123456789abcdef@homevisits.school.example>"
+    url = f"{CALLBACK}?{urlencode({'reference': ours})}"
+    params = message_status("delivered")
+    assert parse_status(url, params, signed(url, params)).reference == ours
+    gather_url = f"{GATHER}?{urlencode({'reference': ours})}"
+    press = gather_params("1")
+    assert parse_gather(gather_url, press, signed(gather_url, press)).reference == ours
+    assert parse_status(CALLBACK, params, signed(CALLBACK, params)).reference == ""
+    # The address is signed too: another reference in it fails the check.
+    other = f"{CALLBACK}?{urlencode({'reference': ours.replace('41', '42')})}"
+    with pytest.raises(CallbackRefused):
+        parse_status(other, params, signed(url, params))
