@@ -31,7 +31,7 @@ class School(models.Model):
     office_chase_minutes = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(2), MaxValueValidator(480)]
     )
-    # R-RETURN-30: an unacknowledged top-level alert is repeated this often.
+    # R-RETURN-30: an unacknowledged alert (any level) is repeated this often.
     alert_repeat_minutes = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
     )

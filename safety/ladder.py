@@ -87,8 +87,9 @@ def ladder_level(round_escalations: list[Escalation]) -> int | None:
 
 
 def repeats(alert: Escalation | None) -> bool:
-    """R-RETURN-30: an open alert at level 2 or 3 repeats until someone acknowledges it."""
-    return alert is not None and alert.level >= EscalationLevel.CHASE and alert.acknowledged_at is None
+    """R-RETURN-30: an open alert repeats until someone acknowledges it, level 1 too (R-LATE-15: one
+    lost message must not be the only word), until the ladder raises it."""
+    return alert is not None and alert.acknowledged_at is None
 
 
 def next_rung(round_escalations: list[Escalation], alert: Escalation | None) -> int | None:

@@ -167,3 +167,4 @@ def test_a_device_comes_first(out_visit, world):
     PushSubscription.objects.create(user=world.office, endpoint="https://push.example/abc", p256dh="k", auth="a")
     visit, esc, due = late(out_visit)
     assert {channel for _, channel in to(world.office)} == {Channel.PUSH}
+
