@@ -2,6 +2,7 @@
 its own queue (`queue_for`), so a slow or failing provider holds up only its own channel."""
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from celery import shared_task
@@ -146,6 +147,24 @@ def _site(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+# An address in a message's text, with the few words that label it ("Take charge: https://...").
+_LINK = re.compile(r"(?:\s+[\w' ]{1,30}:)?\s*https?://\S+")
+
+
+def _own_link(body: str) -> str:
+    """The last address of this site in a message's text (an alert's own "Take charge" link), for a
+    push to open; empty when there is none."""
+    site = settings.SITE_URL.rstrip("/") + "/"
+    found = [url for url in re.findall(r"https?://\S+", body) if url.startswith(site)]
+    return found[-1] if found else ""
+
+
+def spoken(text: str) -> str:
+    """A message's text as a call reads it: without its web addresses (a call cannot be tapped, and an
+    address read aloud is a minute of noise before "press 1")."""
+    return _LINK.sub("", text).strip()
+
+
 def message_for(note: Notification, to) -> Message:
     """The provider's view of a notification: its address, its text, and where receipts go."""
     channel = Channel(note.channel)
@@ -161,9 +180,11 @@ def message_for(note: Notification, to) -> Message:
         status_callback = _site(reverse("notifications:push_receipt",
                                         args=[push_receipts.make_token(note.message_id)]))
     body = note.body if channel in (Channel.EMAIL, Channel.PUSH) else f"{note.subject}. {note.body}"[:480]
-    url = note.visit.get_absolute_url() if note.visit_id else ""
+    if channel == Channel.VOICE:
+        body = spoken(body)
+    url = _own_link(note.body) or (_site(note.visit.get_absolute_url()) if note.visit_id else "")
     return Message(channel=channel, to=to, body=body, reference=note.message_id, subject=note.subject,
-                   url=_site(url) if url else "", status_callback=status_callback, gather_action=gather_action)
+                   url=url, status_callback=status_callback, gather_action=gather_action)
 
 
 def _send(note: Notification, unknown_since=None) -> SendResult:

@@ -169,3 +169,19 @@ def test_the_all_clear_reaches_exactly_those_alerted(overdue, world):
     assert all(n.subject.startswith("All clear (") and "everyone is back" in n.subject for n in clear)
     assert all(n.level is None for n in clear)
     assert visit.family.address_line1 not in " ".join(n.body for n in clear)
+
+
+def test_a_push_opens_the_take_charge_link_and_a_call_reads_no_address(overdue, world):
+    from notifications.tasks import message_for
+
+    visit, esc = overdue
+    note = Notification.objects.filter(recipient=world.head, escalation=esc, dedupe_key__startswith="esc:").first()
+    push = message_for(Notification(**{**_fields(note), "channel": Channel.PUSH}), {"endpoint": "x"})
+    assert LINK.search(push.url) and push.url.startswith("http")
+    call = message_for(Notification(**{**_fields(note), "channel": Channel.VOICE}), "+447700900001")
+    assert "http" not in call.body and "Take charge" not in call.body
+    assert call.body.startswith("Overdue:") and "Contact them now." in call.body
+
+
+def _fields(note):
+    return {f.attname: getattr(note, f.attname) for f in note._meta.concrete_fields if f.attname != "id"}
