@@ -45,7 +45,10 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
                   "governors:year", "governors:csv", "governors:chart", "governors:pdf",
                   # A push receipt's signed token, and a device that is its person's own, not the school's:
                   # notifications/tests/test_delivery.py (refused receipts, removing only one's own device)
-                  "notifications:push_receipt", "notifications:push_unsubscribe"}
+                  "notifications:push_receipt", "notifications:push_unsubscribe",
+                  # A take-charge link's signed token, bound to its person and alert: safety/tests/test_take_charge.py
+                  # (another person's, another school's, forged: not found)
+                  "safety:take-charge"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the scene fixture.
