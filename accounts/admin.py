@@ -93,6 +93,7 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "late_call_minutes",
                     "office_chase_minutes",
                     "alert_repeat_minutes",
+                    "charge_reminder_minutes",
                     "checkin_interval_minutes",
                     "max_wait_minutes",
                     "evening_starts",

@@ -35,6 +35,11 @@ class School(models.Model):
     alert_repeat_minutes = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
     )
+    # R-CONTACT-STEPS: after someone takes charge of an alert, no contact step recorded for this long
+    # reminds them (and from the second reminder, the head); the watchdog keeps watching until resolved.
+    charge_reminder_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(120)]
+    )
     # R-CHECKIN: periodic check-in while out; empty means off (policy 003 uses 120).
     checkin_interval_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(480)]

@@ -3,7 +3,9 @@ to the outbox (notifications.outbox). Bodies say who and give a link; nothing mo
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import permissions, roles
@@ -136,6 +138,29 @@ def all_clear_messages(escalation, by, now, what: str, people) -> list[dict]:
 
 def notify_all_clear(escalation, by, now, what: str) -> None:
     queue(all_clear_messages(escalation, by, now, what, alerted_people(escalation, but=by)), now)
+
+
+def reminder_audience(escalation) -> list:
+    """Who is reminded that nobody has recorded a contact step: the person in charge; from the second
+    reminder the head of school too (R-CONTACT-STEPS)."""
+    people = [escalation.acknowledged_by] if escalation.acknowledged_by and escalation.acknowledged_by.is_active else []
+    if escalation.charge_reminders >= 2:
+        people += [p for p in school_people(escalation.visit.school, roles.HEAD) if p not in people]
+    return people
+
+
+def reminder_messages(escalation, now, people) -> list[dict]:
+    """The reminder to the person in charge (and the head): they took charge at 11:47, no step since."""
+    visit = escalation.visit
+    names = _names_out(visit, escalation)
+    taker = escalation.acknowledged_by
+    who = (taker.get_full_name() or taker.get_username()) if taker else "Someone"
+    taken = timezone.localtime(escalation.acknowledged_at).strftime("%H:%M")
+    subject = f"Reminder: {who} took charge of the alert about {names} at {taken}; no contact step recorded since"
+    body = (f"{subject}. Call them now and record each step (the next may be the police): "
+            f"{settings.SITE_URL.rstrip('/')}{reverse('safety:escalation', args=[visit.pk])}")
+    return in_order(f"remind:{escalation.pk}:{escalation.charge_reminders}", people, subject, body, escalation.level,
+                    visit=visit, escalation=escalation)
 
 
 def notify_unreached(escalation, now) -> None:

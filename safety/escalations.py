@@ -210,6 +210,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
             raise ValidationError("This alert is already resolved: nothing more to record on it.")
         attempt = ContactAttempt.objects.create(escalation=escalation, step=step, outcome=outcome, note=note,
                                                 by=by, at=now)
+        # A step recorded: the person in charge is next reminded only after another quiet while.
+        Escalation.objects.filter(pk=escalation.pk).update(last_step_at=now, charge_reminders=0)
         record_event(visit, EventKind.CONTACT, by, at=now, note=note,
                      data={"step": step, "outcome": outcome, "level": escalation.level})
         if safe:
@@ -234,6 +236,9 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
             refresh_next_check(visit)
             visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",
                                       "next_check_at", "escalation_level", "updated_at"])
+        else:
+            refresh_next_check(visit)  # the next reminder counts from this step
+            visit.save(update_fields=["next_check_at", "escalation_level", "updated_at"])
     return attempt
 
 

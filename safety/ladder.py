@@ -8,7 +8,9 @@ set 20 and 40 minutes reads 20 and 40 everywhere.
   anchor = the expected return, or the periodic check-in due time if that comes first (R-CHECKIN)
   level 1 at anchor + late_call_minutes     office flagged (R-LATE-15)
   level 2 at anchor + office_chase_minutes  office must contact now, head of school alerted (R-RETURN-30)
-  level 2/3 unacknowledged: repeated every alert_repeat_minutes to the same people (R-RETURN-30)
+  any level unacknowledged: repeated every alert_repeat_minutes to the same people (R-RETURN-30)
+  taken charge of, no contact step for charge_reminder_minutes: the person in charge reminded, and
+    from the second reminder the head too (R-CONTACT-STEPS); watched until resolved
   level 3 at once on a code word, duress or "felt unsafe" (R-CODEWORD: not a deadline)
 
 All times are aware UTC instants (visits.localtime.as_utc): adding minutes is elapsed time, so the
@@ -32,7 +34,8 @@ class Deadlines:
     reason: str  # EscalationReason: a late return or a missed periodic check-in
     late_at: datetime.datetime  # level 1, R-LATE-15
     chase_at: datetime.datetime  # level 2, R-RETURN-30
-    repeat_every: datetime.timedelta  # an unacknowledged level 2 or 3 alert, R-RETURN-30
+    repeat_every: datetime.timedelta  # an unacknowledged alert, R-RETURN-30
+    remind_every: datetime.timedelta  # an alert taken charge of with no contact step since, R-CONTACT-STEPS
 
     def due_at(self, level: int) -> datetime.datetime:
         """When the ladder raises `level` (1 or 2)."""
@@ -40,6 +43,13 @@ class Deadlines:
 
     def repeat_at(self, alert: Escalation) -> datetime.datetime:
         return as_utc(alert.last_alert_at) + self.repeat_every
+
+    def remind_at(self, alert: Escalation) -> datetime.datetime:
+        """When the person in charge of `alert` is next reminded: this long after they took charge,
+        their last contact step or the last reminder, whichever is latest."""
+        since = max(as_utc(moment) for moment in (alert.acknowledged_at, alert.last_step_at, alert.charge_reminded_at)
+                    if moment is not None)
+        return since + self.remind_every
 
 
 def counted_from(anchor: datetime.datetime, reason: str, school) -> Deadlines:
@@ -50,6 +60,7 @@ def counted_from(anchor: datetime.datetime, reason: str, school) -> Deadlines:
         late_at=anchor + datetime.timedelta(minutes=school.late_call_minutes),  # R-LATE-15
         chase_at=anchor + datetime.timedelta(minutes=school.office_chase_minutes),  # R-RETURN-30
         repeat_every=datetime.timedelta(minutes=school.alert_repeat_minutes),
+        remind_every=datetime.timedelta(minutes=school.charge_reminder_minutes),
     )
 
 
@@ -92,6 +103,12 @@ def repeats(alert: Escalation | None) -> bool:
     return alert is not None and alert.acknowledged_at is None
 
 
+def reminds(alert: Escalation | None) -> bool:
+    """R-CONTACT-STEPS: an open alert someone took charge of stays watched: its person in charge is
+    reminded while no contact step is recorded (until it is resolved)."""
+    return alert is not None and alert.acknowledged_at is not None and alert.resolved_at is None
+
+
 def next_rung(round_escalations: list[Escalation], alert: Escalation | None) -> int | None:
     """The level the ladder raises next for a visit, given this round's escalations and its open
     alert (none while an alert at that level or above is open)."""
@@ -114,7 +131,8 @@ def next_check(visit, round_escalations: list[Escalation],
         times.append(due.due_at(level))
     if repeats(alert):
         times.append(due.repeat_at(alert))
-    # None: someone is dealing with it; it stays on the board until resolved.
+    if reminds(alert):
+        times.append(due.remind_at(alert))
     return min(times, default=None)
 
 

@@ -71,6 +71,11 @@ class Escalation(models.Model):
     # When the watchdog found that its alerts had reached nobody (every message failed, or there was
     # nobody to send one to): that is an alert of its own, to the next people up (safety.escalations).
     unreached_at = models.DateTimeField(null=True, blank=True)
+    # After someone took charge: when the last contact step was recorded on it, and the reminders sent
+    # since to the person in charge (R-CONTACT-STEPS; safety.ladder.remind_at).
+    last_step_at = models.DateTimeField(null=True, blank=True)
+    charge_reminders = models.PositiveSmallIntegerField(default=0)
+    charge_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])

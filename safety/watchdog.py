@@ -38,7 +38,7 @@ from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
 
 from . import ladder
-from .alerts import escalation_audience, escalation_messages
+from .alerts import escalation_audience, escalation_messages, reminder_audience, reminder_messages
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
     acknowledge,
@@ -172,7 +172,7 @@ def _channels(person, level) -> list[str]:
 def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation | None]]:
     """For each due visit: this round's escalations (for the ladder) and its open alert (any round)."""
     found: dict[int, list[Escalation]] = {v.pk: [] for v in due}
-    for esc in Escalation.objects.filter(visit_id__in=found):
+    for esc in Escalation.objects.filter(visit_id__in=found).select_related("acknowledged_by__profile"):
         found[esc.visit_id].append(esc)
     out = {}
     for visit in due:
@@ -200,10 +200,17 @@ def _scan_batch(now, batch_size, result) -> int:
         alerts = {pk: alert for pk, (_, alert) in escalations.items()}
         staff_of = _staff_by_visit(by_visit)
 
-        created, repeated, raised = [], [], []
+        created, repeated, raised, reminded = [], [], [], []
         for visit in due:
             step = _plan_step(visit, by_visit[visit.pk], alerts[visit.pk], now)
             if step is None:
+                alert = alerts[visit.pk]
+                if ladder.reminds(alert) and now >= ladder.deadlines(visit).remind_at(alert):
+                    # R-CONTACT-STEPS: taken charge of, and no step recorded since: remind them.
+                    alert.visit = visit
+                    alert.charge_reminders += 1
+                    alert.charge_reminded_at = now
+                    reminded.append(alert)
                 continue
             if step.pk is None:
                 created.append(step)
@@ -249,6 +256,12 @@ def _scan_batch(now, batch_size, result) -> int:
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
             messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
+        if reminded:
+            Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
+        for esc in reminded:
+            events.append(new_event(esc.visit, EventKind.REMINDED, at=now, how=RecordedHow.SYSTEM,
+                                    data={"level": esc.level, "reminder": esc.charge_reminders}))
+            messages.extend(reminder_messages(esc, now, reminder_audience(esc)))
         record_events(events)
         queue(messages, now)
 

@@ -66,6 +66,7 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated by the watchdog"
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
     UNREACHED = "unreached", "Alert reached nobody"
+    REMINDED = "reminded", "Person in charge reminded"
     ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
     CONTACT = "contact", "Contact step"
     RESOLVED = "resolved", "Escalation resolved"

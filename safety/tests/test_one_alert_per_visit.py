@@ -160,7 +160,9 @@ def test_acknowledging_the_one_alert_stops_it_repeating_for_every_audience(world
     visit = three_at_level_2[0]
     acknowledge(Escalation.objects.open_alerts().get(visit=visit), world.head, now=at(11, 51))
     visit.refresh_from_db()
-    assert visit.next_check_at is None and visit.escalation_level == 2
+    # No longer repeated; still watched: the person in charge is reminded if no step follows (R-CONTACT-STEPS).
+    reminder = at(11, 51) + datetime.timedelta(minutes=world.school.charge_reminder_minutes)
+    assert visit.next_check_at == reminder and visit.escalation_level == 2
     assert scan(at(11, 45) + datetime.timedelta(minutes=30)).repeated == [
         f"visit {v.pk}" for v in three_at_level_2[1:]]
 
