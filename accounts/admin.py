@@ -94,6 +94,7 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "office_chase_minutes",
                     "alert_repeat_minutes",
                     "charge_reminder_minutes",
+                    "police_prompt_minutes",
                     "checkin_interval_minutes",
                     "max_wait_minutes",
                     "evening_starts",

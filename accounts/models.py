@@ -40,6 +40,11 @@ class School(models.Model):
     charge_reminder_minutes = models.PositiveSmallIntegerField(
         default=15, validators=[MinValueValidator(5), MaxValueValidator(120)]
     )
+    # R-CONTACT-STEPS step 4: still no word this long after the expected return, the person in charge
+    # and the head are prompted to call the police (the top of the ladder in time).
+    police_prompt_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
     # R-CHECKIN: periodic check-in while out; empty means off (policy 003 uses 120).
     checkin_interval_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(480)]

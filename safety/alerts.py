@@ -163,6 +163,29 @@ def reminder_messages(escalation, now, people) -> list[dict]:
                     visit=visit, escalation=escalation)
 
 
+def police_audience(escalation) -> list:
+    """Who is prompted to call the police: the person in charge (or, with nobody in charge, everyone
+    the alert goes to) and the head of school."""
+    school = escalation.visit.school
+    taker = escalation.acknowledged_by
+    people = [taker] if taker is not None and taker.is_active else school_people(
+        school, *escalation_audience(escalation.level))
+    return people + [p for p in school_people(school, roles.HEAD) if p not in people]
+
+
+def police_messages(escalation, now, people) -> list[dict]:
+    """R-CONTACT-STEPS step 4: still no word from Tom Baker 60 minutes after they were due, so the
+    police are to be called now (999), with the police pack."""
+    visit = escalation.visit
+    names = _names_out(visit, escalation)
+    minutes = visit.school.police_prompt_minutes
+    subject = f"Still no word from {names}, {minutes} minutes after they were due: call the police (999) now"
+    body = (f"{subject}, with the police pack: "
+            f"{settings.SITE_URL.rstrip('/')}{reverse('safety:police-pack', args=[visit.pk])}")
+    return in_order(f"police:{escalation.pk}", people, subject, body, EscalationLevel.EMERGENCY, visit=visit,
+                    escalation=escalation)
+
+
 def notify_unreached(escalation, now) -> None:
     people = school_people(escalation.visit.school, *unreached_audience(escalation.level))
     queue(unreached_messages(escalation, people), now)

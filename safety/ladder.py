@@ -11,6 +11,8 @@ set 20 and 40 minutes reads 20 and 40 everywhere.
   any level unacknowledged: repeated every alert_repeat_minutes to the same people (R-RETURN-30)
   taken charge of, no contact step for charge_reminder_minutes: the person in charge reminded, and
     from the second reminder the head too (R-CONTACT-STEPS); watched until resolved
+  still open at anchor + police_prompt_minutes (60): the person in charge and the head are prompted
+    to call the police, once (R-CONTACT-STEPS step 4)
   level 3 at once on a code word, duress or "felt unsafe" (R-CODEWORD: not a deadline)
 
 All times are aware UTC instants (visits.localtime.as_utc): adding minutes is elapsed time, so the
@@ -36,6 +38,7 @@ class Deadlines:
     chase_at: datetime.datetime  # level 2, R-RETURN-30
     repeat_every: datetime.timedelta  # an unacknowledged alert, R-RETURN-30
     remind_every: datetime.timedelta  # an alert taken charge of with no contact step since, R-CONTACT-STEPS
+    police_at: datetime.datetime  # still no word: call the police, R-CONTACT-STEPS step 4
 
     def due_at(self, level: int) -> datetime.datetime:
         """When the ladder raises `level` (1 or 2)."""
@@ -61,6 +64,7 @@ def counted_from(anchor: datetime.datetime, reason: str, school) -> Deadlines:
         chase_at=anchor + datetime.timedelta(minutes=school.office_chase_minutes),  # R-RETURN-30
         repeat_every=datetime.timedelta(minutes=school.alert_repeat_minutes),
         remind_every=datetime.timedelta(minutes=school.charge_reminder_minutes),
+        police_at=anchor + datetime.timedelta(minutes=school.police_prompt_minutes),
     )
 
 
@@ -109,6 +113,13 @@ def reminds(alert: Escalation | None) -> bool:
     return alert is not None and alert.acknowledged_at is not None and alert.resolved_at is None
 
 
+def prompts_police(alert: Escalation | None) -> bool:
+    """R-CONTACT-STEPS step 4: an open alert about a late return or a missed check-in prompts the police
+    step once, at its deadline + police_prompt_minutes (a code word asks for the police at once)."""
+    return (alert is not None and alert.resolved_at is None and alert.police_prompted_at is None
+            and alert.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
+
+
 def next_rung(round_escalations: list[Escalation], alert: Escalation | None) -> int | None:
     """The level the ladder raises next for a visit, given this round's escalations and its open
     alert (none while an alert at that level or above is open)."""
@@ -133,6 +144,8 @@ def next_check(visit, round_escalations: list[Escalation],
         times.append(due.repeat_at(alert))
     if reminds(alert):
         times.append(due.remind_at(alert))
+    if prompts_police(alert):
+        times.append(due.police_at)
     return min(times, default=None)
 
 

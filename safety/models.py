@@ -76,6 +76,9 @@ class Escalation(models.Model):
     last_step_at = models.DateTimeField(null=True, blank=True)
     charge_reminders = models.PositiveSmallIntegerField(default=0)
     charge_reminded_at = models.DateTimeField(null=True, blank=True)
+    # When the person in charge and the head were prompted to call the police: still no word
+    # police_prompt_minutes after the deadline (R-CONTACT-STEPS step 4; safety.ladder.police_at).
+    police_prompted_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])

@@ -38,7 +38,14 @@ from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
 
 from . import ladder
-from .alerts import escalation_audience, escalation_messages, reminder_audience, reminder_messages
+from .alerts import (
+    escalation_audience,
+    escalation_messages,
+    police_audience,
+    police_messages,
+    reminder_audience,
+    reminder_messages,
+)
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
     acknowledge,
@@ -200,8 +207,14 @@ def _scan_batch(now, batch_size, result) -> int:
         alerts = {pk: alert for pk, (_, alert) in escalations.items()}
         staff_of = _staff_by_visit(by_visit)
 
-        created, repeated, raised, reminded = [], [], [], []
+        created, repeated, raised, reminded, prompted = [], [], [], [], []
         for visit in due:
+            alert = alerts[visit.pk]
+            if ladder.prompts_police(alert) and now >= ladder.deadlines(visit).police_at:
+                # R-CONTACT-STEPS step 4: still no word this long after the deadline.
+                alert.visit = visit
+                alert.police_prompted_at = now
+                prompted.append(alert)
             step = _plan_step(visit, by_visit[visit.pk], alerts[visit.pk], now)
             if step is None:
                 alert = alerts[visit.pk]
@@ -256,6 +269,12 @@ def _scan_batch(now, batch_size, result) -> int:
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
             messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
+        if prompted:
+            Escalation.objects.bulk_update(prompted, ["police_prompted_at"])
+        for esc in prompted:
+            events.append(new_event(esc.visit, EventKind.POLICE_PROMPTED, at=now, how=RecordedHow.SYSTEM,
+                                    data={"level": esc.level}))
+            messages.extend(police_messages(esc, now, police_audience(esc)))
         if reminded:
             Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
         for esc in reminded:

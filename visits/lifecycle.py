@@ -67,6 +67,7 @@ class EventKind(models.TextChoices):
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
     UNREACHED = "unreached", "Alert reached nobody"
     REMINDED = "reminded", "Person in charge reminded"
+    POLICE_PROMPTED = "police_prompted", "Prompted to call the police"
     ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
     CONTACT = "contact", "Contact step"
     RESOLVED = "resolved", "Escalation resolved"

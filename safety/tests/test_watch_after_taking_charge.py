@@ -77,3 +77,48 @@ def test_resolving_ends_the_watch(taken, world):
                    new_expected_return=took + 60 * MINUTE)
     scan(took + 30 * MINUTE)
     assert reminders(world.office) == [] and reminders(world.head) == []
+
+
+def police_prompts(person):
+    notes = Notification.objects.filter(recipient=person, dedupe_key__startswith="police:")
+    return {note.dedupe_key.rsplit(":", 2)[0] for note in notes}
+
+
+def test_still_no_word_at_the_police_time_prompts_the_police_step_once(taken, world, client):  # R-CONTACT-STEPS
+    visit, esc, took = taken
+    police_at = visit.expected_return + world.school.police_prompt_minutes * MINUTE
+    scan(police_at - MINUTE)
+    assert not police_prompts(world.office) and not police_prompts(world.head)
+    scan(police_at)
+    esc.refresh_from_db()
+    assert esc.police_prompted_at == police_at
+    assert police_prompts(world.office) and police_prompts(world.head)  # the person in charge and the head
+    assert not police_prompts(world.dsl)
+    note = Notification.objects.filter(recipient=world.head, dedupe_key__startswith="police:").first()
+    assert note.subject.startswith("Still no word from") and "call the police (999) now" in note.subject
+    assert visit.events.filter(kind=EventKind.POLICE_PROMPTED).count() == 1
+    scan(police_at + 20 * MINUTE)
+    assert visit.events.filter(kind=EventKind.POLICE_PROMPTED).count() == 1  # once
+    client.force_login(world.office)
+    from django.urls import reverse
+
+    page = client.get(reverse("safety:escalation", args=[visit.pk])).content.decode()
+    assert 'data-testid="police-prompt"' in page
+
+
+def test_with_nobody_in_charge_everyone_on_the_alert_and_the_head_are_prompted(out_visit, world):
+    visit = out_visit()
+    for minutes in (15, 30):
+        scan(visit.expected_return + minutes * MINUTE)
+    scan(visit.expected_return + world.school.police_prompt_minutes * MINUTE)
+    assert police_prompts(world.office) and police_prompts(world.head)
+
+
+def test_a_visit_back_before_the_police_time_prompts_nothing(taken, world):
+    from safety.watchdog import check_in
+
+    visit, esc, took = taken
+    check_in(visit, EventKind.RETURNED, world.teacher, now=took + 5 * MINUTE)
+    check_in(visit, EventKind.RETURNED, world.ta, now=took + 6 * MINUTE)
+    scan(visit.expected_return + world.school.police_prompt_minutes * MINUTE)
+    assert not Notification.objects.filter(dedupe_key__startswith="police:").exists()
