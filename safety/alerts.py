@@ -89,8 +89,19 @@ def unreached_messages(escalation, people) -> list[dict]:
                          level=None)  # already on every channel: nothing to move on to
 
 
+def out_on(visit) -> set[int]:
+    """The people still out on the visit: never sent its alerts, nor taking charge of them (R-CODEWORD:
+    the phone of someone in danger shows nothing, and nobody holding it can stop the alert)."""
+    return {staff.user_id for staff in visit.staff_links_with_people() if staff.is_out}
+
+
+def _audience(visit, role_names) -> list:
+    out = out_on(visit)
+    return [person for person in school_people(visit.school, *role_names) if person.pk not in out]
+
+
 def notify_escalation(escalation, alert_number: int, now) -> None:
-    people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
+    people = _audience(escalation.visit, escalation_audience(escalation.level))
     queue(escalation_messages(escalation, alert_number, people), now)
 
 
@@ -164,5 +175,5 @@ def reminder_messages(escalation, now, people) -> list[dict]:
 
 
 def notify_unreached(escalation, now) -> None:
-    people = school_people(escalation.visit.school, *unreached_audience(escalation.level))
+    people = _audience(escalation.visit, unreached_audience(escalation.level))
     queue(unreached_messages(escalation, people), now)

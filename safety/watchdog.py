@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus, Notification
+from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.outbox import (
     ALERT_PREFIX,
     channels_for,
@@ -147,7 +147,9 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
         Escalation.objects.open_alerts()
         .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
         .annotate(alerted=Exists(alerts),
-                  failed=Exists(alerts.filter(status__in=DeliveryStatus.undelivered(), fell_back_at__isnull=False)))
+                  failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
+                                              | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
+                                              fell_back_at__isnull=False)))
         .filter(Q(alerted=False) | Q(failed=True))
         .values_list("pk", "alerted").order_by("pk")[:limit])
     if not candidates:

@@ -1,0 +1,134 @@
+"""Hostile review of taking charge from the alert, the staff phone's "School has seen your alert"
+and the alert that reached nobody: each test tries one attack or one way an alert is lost."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from homevisits import factories
+from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
+from notifications.outbox import reached_nobody
+from notifications.signals import alert_heard
+from safety.escalations import acknowledge, record_contact
+from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason
+from safety.watchdog import check_in, scan
+from visits.models import EventKind, VisitState
+
+from .test_take_charge import link_in_alert
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_broker")]
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture
+def _no_broker():
+    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
+        yield
+
+
+def test_a_code_word_after_not_safe_never_shows_school_has_seen(client, out_visit, world):  # R-CODEWORD
+    """"Not safe" opens the top-level alert; the code word then sounds it again (the same row, its
+    reason still "unsafe"). Once the office takes charge again the phone must still show nothing."""
+    visit = out_visit()
+    now = visit.planned_start + 10 * MINUTE
+    check_in(visit, EventKind.UNSAFE, world.teacher, now=now)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    assert esc.level == EscalationLevel.EMERGENCY and esc.reason == EscalationReason.UNSAFE
+    client.force_login(world.office)
+    client.post(link_in_alert(world.office, esc))
+    check_in(visit, EventKind.DURESS, world.teacher, now=now + MINUTE)
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None and esc.alert_count == 2
+    repeat = Notification.objects.filter(recipient=world.office, escalation=esc,
+                                         dedupe_key__startswith=f"esc:{esc.pk}:2:").first()
+    client.post(repeat.body[repeat.body.index("/out/take-charge/"):])
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.office
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    assert 'data-testid="school-has-seen"' not in page
+
+
+def test_a_code_word_earlier_in_the_visit_never_shows_school_has_seen(client, out_visit, world):  # R-CODEWORD
+    """The code word's alert was closed (reached and "safe": words that may have been forced), and a
+    later late return is taken charge of: the phone still says nothing of school knowing."""
+    visit = out_visit()
+    now = visit.planned_start + 10 * MINUTE
+    check_in(visit, EventKind.DURESS, world.teacher, now=now)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, now=now + MINUTE,
+                                      new_expected_return=visit.expected_return)
+    visit.refresh_from_db()
+    late = visit.expected_return + 15 * MINUTE
+    scan(late)
+    alert = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    assert alert.reason == EscalationReason.LATE_RETURN
+    client.force_login(world.office)
+    client.post(link_in_alert(world.office, alert))
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == world.office
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    assert 'data-testid="school-has-seen"' not in page
+
+
+def test_someone_who_has_left_cannot_take_charge_by_pressing_1(out_visit, world):
+    """The office's call was placed; they leave the school (made inactive) before pressing 1 on it:
+    the alert stays open and goes on repeating, and nobody is told that they have it."""
+    visit = out_visit()
+    due = visit.expected_return + 15 * MINUTE
+    scan(due)
+    esc = Escalation.objects.get(visit=visit)
+    call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:1:{world.office.pk}:voice", recipient=world.office,
+                                       channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                       level=1)
+    world.office.is_active = False
+    world.office.save()
+    alert_heard.send(sender=Notification, notification=call)
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
+
+
+def test_a_push_sent_but_never_shown_to_a_push_only_person_reached_nobody(out_visit, world):  # R-LATE-15
+    """The office's only channel is their phone's push; the push service took it (SENT) but the
+    phone never showed it (no receipt) and there is no channel left: nobody has the alert."""
+    world.office.email = ""
+    world.office.save()
+    world.office.profile.mobile = ""
+    world.office.profile.save()
+    PushSubscription.objects.create(user=world.office, endpoint="https://push.example/abc", p256dh="k", auth="a")
+    visit = out_visit()
+    due = visit.expected_return + 15 * MINUTE
+    scan(due)
+    esc = Escalation.objects.get(visit=visit)
+    assert {n.channel for n in Notification.objects.filter(escalation=esc)} == {Channel.PUSH}
+    Notification.objects.filter(escalation=esc).update(status=DeliveryStatus.SENT)
+    scan(due + 6 * MINUTE)  # past level 1's wait for a receipt: fall_back finds no further channel
+    assert Notification.objects.filter(escalation=esc, fell_back_at__isnull=False).exists()
+    assert reached_nobody([esc.pk]) == {esc.pk}
+    esc.refresh_from_db()
+    assert esc.reached_nobody
+
+
+def test_the_dsl_on_the_visit_is_not_sent_their_own_code_word_alert(client, world):  # R-CODEWORD
+    """The DSL goes on a visit and says the code word: their own phone must not show "EMERGENCY",
+    and nobody holding it can take charge of the alert, which would stop it repeating and tell the
+    office and the head that the DSL is dealing with it."""
+    start = factories.TUESDAY_GMT
+    visit = factories.VisitFactory(family=factories.FamilyFactory(school=world.school), school=world.school,
+                                   lead=world.dsl, created_by=world.dsl, staff=[world.dsl, world.teacher],
+                                   planned_start=start, expected_return=start + 90 * MINUTE, state=VisitState.APPROVED)
+    check_in(visit, EventKind.DEPARTED, world.dsl, now=start)
+    visit.refresh_from_db()
+    check_in(visit, EventKind.DURESS, world.dsl, now=start + 10 * MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    assert Notification.objects.filter(escalation=esc, recipient=world.head).exists()
+    assert not Notification.objects.filter(escalation=esc, recipient=world.dsl).exists()
+    with pytest.raises(PermissionDenied):
+        acknowledge(esc, world.dsl, now=start + 11 * MINUTE)
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
