@@ -38,7 +38,7 @@ from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
 
 from . import ladder
-from .alerts import escalation_audience, escalation_messages, reminder_audience, reminder_messages
+from .alerts import escalation_audience, escalation_messages, out_on, reminder_audience, reminder_messages
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
     acknowledge,
@@ -257,7 +257,8 @@ def _scan_batch(now, batch_size, result) -> int:
             audience_key = (visit.school_id, escalation_audience(esc.level))
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
-            messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
+            out = out_on(visit)  # R-CODEWORD: never the phone of someone still out on the visit
+            messages.extend(escalation_messages(esc, alert, [p for p in audiences[audience_key] if p.pk not in out]))
         if reminded:
             Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
         for esc in reminded:

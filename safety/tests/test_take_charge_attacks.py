@@ -132,3 +132,24 @@ def test_the_dsl_on_the_visit_is_not_sent_their_own_code_word_alert(client, worl
         acknowledge(esc, world.dsl, now=start + 11 * MINUTE)
     esc.refresh_from_db()
     assert esc.acknowledged_at is None
+    scan(start + 10 * MINUTE + world.school.alert_repeat_minutes * MINUTE)  # unacknowledged: it repeats
+    esc.refresh_from_db()
+    assert esc.alert_count == 2
+    assert Notification.objects.filter(escalation=esc, recipient=world.head, dedupe_key__contains=":2:").exists()
+    assert not Notification.objects.filter(escalation=esc, recipient=world.dsl).exists()
+
+
+def test_the_head_late_on_a_visit_is_not_sent_their_own_level_2(out_visit, world):  # R-RETURN-30
+    """The head goes with the teacher and both are 30 minutes late: the office hears, the head's own
+    phone does not (and they cannot take charge of their own lateness)."""
+    start = factories.TUESDAY_GMT
+    visit = factories.VisitFactory(family=factories.FamilyFactory(school=world.school), school=world.school,
+                                   lead=world.head, created_by=world.head, staff=[world.head, world.teacher],
+                                   planned_start=start, expected_return=start + 90 * MINUTE, state=VisitState.APPROVED)
+    check_in(visit, EventKind.DEPARTED, world.head, now=start)
+    visit.refresh_from_db()
+    scan(visit.expected_return + 30 * MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    assert esc.level == EscalationLevel.CHASE
+    assert Notification.objects.filter(escalation=esc, recipient=world.office).exists()
+    assert not Notification.objects.filter(escalation=esc, recipient=world.head).exists()
