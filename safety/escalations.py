@@ -112,7 +112,11 @@ def _sound_again(alert: Escalation, reason, now) -> Escalation:
     alert.alert_count += 1
     alert.last_alert_at = now
     alert.acknowledged_at, alert.acknowledged_by = None, None
-    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by"])
+    if reason == EscalationReason.DURESS:
+        # A code word after "not safe" makes it a code word's alert: police first (record_contact),
+        # its words, and nothing on the phone that says school knows.
+        alert.reason = reason
+    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by", "reason"])
     record_event(alert.visit, EventKind.ALERT_REPEATED, None, at=now, how=RecordedHow.SYSTEM,
                  note=alert.get_level_display(), data={"level": alert.level, "alert": alert.alert_count,
                                                        "reason": reason})

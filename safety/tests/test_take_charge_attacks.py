@@ -13,7 +13,7 @@ from notifications.models import Channel, DeliveryStatus, Notification, PushSubs
 from notifications.outbox import reached_nobody
 from notifications.signals import alert_heard
 from safety.escalations import acknowledge, record_contact
-from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason
+from safety.models import ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
@@ -153,3 +153,19 @@ def test_the_head_late_on_a_visit_is_not_sent_their_own_level_2(out_visit, world
     assert esc.level == EscalationLevel.CHASE
     assert Notification.objects.filter(escalation=esc, recipient=world.office).exists()
     assert not Notification.objects.filter(escalation=esc, recipient=world.head).exists()
+
+
+def test_a_code_word_after_not_safe_lets_the_office_call_the_police_at_once(out_visit, world):  # R-CODEWORD
+    """"Not safe", then the code word: the same open alert sounds again, and is now a code word's,
+    so the office records the police call at once, before the other contact steps, and the alert
+    says code word."""
+    visit = out_visit()
+    now = visit.planned_start + 10 * MINUTE
+    check_in(visit, EventKind.UNSAFE, world.teacher, now=now)
+    check_in(visit, EventKind.DURESS, world.teacher, now=now + MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    assert esc.reason == EscalationReason.DURESS
+    repeat = Notification.objects.filter(recipient=world.office, escalation=esc,
+                                         dedupe_key__startswith=f"esc:{esc.pk}:2:").first()
+    assert "Code word" in repeat.body
+    record_contact(esc, ContactStep.POLICE, ContactOutcome.REACHED, world.office, now=now + 2 * MINUTE)
