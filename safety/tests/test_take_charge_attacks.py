@@ -169,3 +169,26 @@ def test_a_code_word_after_not_safe_lets_the_office_call_the_police_at_once(out_
                                          dedupe_key__startswith=f"esc:{esc.pk}:2:").first()
     assert "Code word" in repeat.body
     record_contact(esc, ContactStep.POLICE, ContactOutcome.REACHED, world.office, now=now + 2 * MINUTE)
+
+
+def test_pressing_1_on_a_call_from_before_the_code_word_does_not_take_charge_of_it(out_visit, world):  # R-CODEWORD
+    """The head's call read the "not safe" alert; the code word came while it rang. Their 1 on that
+    call is no proof they heard the code word: the alert goes on repeating until someone takes charge
+    of it knowing."""
+    visit = out_visit()
+    now = visit.planned_start + 10 * MINUTE
+    check_in(visit, EventKind.UNSAFE, world.teacher, now=now)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:1:{world.head.pk}:voice", recipient=world.head,
+                                       channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                       level=3)
+    check_in(visit, EventKind.DURESS, world.teacher, now=now + MINUTE)
+    alert_heard.send(sender=Notification, notification=call)
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
+    new_call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:2:{world.head.pk}:voice", recipient=world.head,
+                                           channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                           level=3)
+    alert_heard.send(sender=Notification, notification=new_call)
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.head
