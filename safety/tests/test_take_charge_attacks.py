@@ -3,15 +3,18 @@ and the alert that reached nobody: each test tries one attack or one way an aler
 
 import datetime
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 
 from homevisits import factories
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.outbox import reached_nobody
 from notifications.signals import alert_heard
+from notifications.tests.test_twilio import signed
 from safety.escalations import acknowledge, record_contact
 from safety.models import ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
@@ -192,3 +195,59 @@ def test_pressing_1_on_a_call_from_before_the_code_word_does_not_take_charge_of_
     alert_heard.send(sender=Notification, notification=new_call)
     esc.refresh_from_db()
     assert esc.acknowledged_by == world.head
+
+
+@pytest.mark.xfail(strict=True, reason="the key-press reply is worded before safety decides; fix described in the review")
+def test_pressing_1_after_someone_else_took_charge_is_not_told_they_have_it(client, settings, out_visit, world,
+                                                                          django_capture_on_commit_callbacks):
+    """The office took charge from the link; the head then presses 1 on their call. The call must not
+    say "You have taken charge": the head would believe they have it while the office does."""
+    settings.SITE_URL, settings.TWILIO_AUTH_TOKEN = "https://homevisits.school.example", "f" * 32
+    visit = out_visit()
+    check_in(visit, EventKind.UNSAFE, world.teacher, now=visit.planned_start + 10 * MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:1:{world.head.pk}:voice", recipient=world.head,
+                                       channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                       level=3, status=DeliveryStatus.SENT)
+    acknowledge(esc, world.office, now=visit.planned_start + 11 * MINUTE)
+    path = f"{reverse('notifications:twilio_gather')}?{urlencode({'reference': call.message_id})}"
+    params = {"CallSid": "CA" + "6" * 32, "Digits": "1", "AnsweredBy": "human"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signed(settings.SITE_URL + path, params))
+    assert response.status_code == 200
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.office
+    assert "You have taken charge" not in response.content.decode()
+
+
+def test_a_forged_key_press_takes_charge_of_nothing(client, settings, out_visit, world):
+    """Someone who knows a call's reference posts "1" without Twilio's signature (or with one made
+    with another token): refused, and the alert stays open."""
+    settings.SITE_URL, settings.TWILIO_AUTH_TOKEN = "https://homevisits.school.example", "f" * 32
+    visit = out_visit()
+    check_in(visit, EventKind.UNSAFE, world.teacher, now=visit.planned_start + 10 * MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    call = Notification.objects.create(dedupe_key=f"esc:{esc.pk}:1:{world.head.pk}:voice", recipient=world.head,
+                                       channel=Channel.VOICE, subject="s", body="b", escalation=esc, visit=visit,
+                                       level=3, status=DeliveryStatus.SENT)
+    path = f"{reverse('notifications:twilio_gather')}?{urlencode({'reference': call.message_id})}"
+    params = {"CallSid": "CA" + "6" * 32, "Digits": "1", "AnsweredBy": "human"}
+    assert client.post(path, params).status_code == 403
+    forged = signed(settings.SITE_URL + path, params, token="0" * 32)
+    assert client.post(path, params, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 403
+    esc.refresh_from_db()
+    call.refresh_from_db()
+    assert esc.acknowledged_at is None and call.status == DeliveryStatus.SENT
+
+
+def test_taking_charge_needs_the_form_s_csrf_token_and_a_get_changes_nothing(out_visit, world, clock_tuesday_gmt):
+    visit = out_visit()
+    scan(visit.expected_return + 15 * MINUTE)
+    esc = Escalation.objects.get(visit=visit)
+    url = link_in_alert(world.office, esc)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.office)
+    assert browser.get(url).status_code == 200
+    assert browser.post(url).status_code == 403  # a page elsewhere cannot post it for them
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
