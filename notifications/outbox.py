@@ -293,6 +293,8 @@ def fall_back(now, limit: int | None = None) -> int:
                      .select_related("recipient__profile").order_by("created_at", "pk")[:limit])
         for note in notes:
             note.fell_back_at = now
+            if not note.recipient.is_active:
+                continue  # they have left since: no more of the school's alerts to their phone or email
             prefix, _, _ = note.dedupe_key.rpartition(":")
             if not prefix or Notification.objects.filter(dedupe_key__startswith=f"{prefix}:",
                                                          status=DeliveryStatus.DELIVERED).exists():

@@ -251,3 +251,19 @@ def test_taking_charge_needs_the_form_s_csrf_token_and_a_get_changes_nothing(out
     assert browser.post(url).status_code == 403  # a page elsewhere cannot post it for them
     esc.refresh_from_db()
     assert esc.acknowledged_at is None
+
+
+def test_someone_who_has_left_is_not_moved_on_to_their_next_channel(out_visit, world):  # R-LATE-15
+    """The office's push went before they left the school (made inactive): the alert's wait for a
+    receipt passes, and their text is not sent to a phone that is no longer the school's."""
+    PushSubscription.objects.create(user=world.office, endpoint="https://push.example/abc", p256dh="k", auth="a")
+    visit = out_visit()
+    due = visit.expected_return + 15 * MINUTE
+    scan(due)
+    esc = Escalation.objects.get(visit=visit)
+    assert {n.channel for n in Notification.objects.filter(escalation=esc)} == {Channel.PUSH}
+    Notification.objects.filter(escalation=esc).update(status=DeliveryStatus.SENT)
+    world.office.is_active = False
+    world.office.save()
+    scan(due + 6 * MINUTE)
+    assert {n.channel for n in Notification.objects.filter(escalation=esc, recipient=world.office)} == {Channel.PUSH}
