@@ -156,7 +156,7 @@ def reminder_audience(escalation) -> list:
     reminder the head of school too (R-CONTACT-STEPS)."""
     people = [escalation.acknowledged_by] if escalation.acknowledged_by and escalation.acknowledged_by.is_active else []
     if escalation.charge_reminders >= 2:
-        people += [p for p in school_people(escalation.visit.school, roles.HEAD) if p not in people]
+        people += [p for p in _audience(escalation.visit, (roles.HEAD,)) if p not in people]  # R-CODEWORD
     return people
 
 

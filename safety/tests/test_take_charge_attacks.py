@@ -267,3 +267,23 @@ def test_someone_who_has_left_is_not_moved_on_to_their_next_channel(out_visit, w
     world.office.save()
     scan(due + 6 * MINUTE)
     assert {n.channel for n in Notification.objects.filter(escalation=esc, recipient=world.office)} == {Channel.PUSH}
+
+
+def test_the_head_out_on_the_visit_is_not_sent_the_reminder_about_it(world):  # R-CODEWORD, R-CONTACT-STEPS
+    """The head says the code word on a visit; the office takes charge and records no step: the
+    reminders go to the office, never to the head's own phone (which must show nothing)."""
+    start = factories.TUESDAY_GMT
+    visit = factories.VisitFactory(family=factories.FamilyFactory(school=world.school), school=world.school,
+                                   lead=world.head, created_by=world.head, staff=[world.head, world.teacher],
+                                   planned_start=start, expected_return=start + 90 * MINUTE, state=VisitState.APPROVED)
+    check_in(visit, EventKind.DEPARTED, world.head, now=start)
+    visit.refresh_from_db()
+    check_in(visit, EventKind.DURESS, world.head, now=start + 10 * MINUTE)
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    took = start + 11 * MINUTE
+    acknowledge(esc, world.office, now=took)
+    every = world.school.charge_reminder_minutes * MINUTE
+    scan(took + every)
+    scan(took + 2 * every)
+    assert Notification.objects.filter(recipient=world.office, dedupe_key__startswith="remind:").exists()
+    assert not Notification.objects.filter(recipient=world.head).exists()
