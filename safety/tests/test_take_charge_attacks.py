@@ -287,3 +287,29 @@ def test_the_head_out_on_the_visit_is_not_sent_the_reminder_about_it(world):  # 
     scan(took + 2 * every)
     assert Notification.objects.filter(recipient=world.office, dedupe_key__startswith="remind:").exists()
     assert not Notification.objects.filter(recipient=world.head).exists()
+
+
+def test_an_old_link_of_someone_who_moved_school_is_not_found(client, out_visit, world, other_school):
+    visit = out_visit()
+    scan(visit.expected_return + 15 * MINUTE)
+    esc = Escalation.objects.get(visit=visit)
+    url = link_in_alert(world.office, esc)
+    world.office.profile.school = other_school
+    world.office.profile.save()
+    client.force_login(world.office)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    esc.refresh_from_db()
+    assert esc.acknowledged_at is None
+
+
+def test_a_link_to_a_level_raised_since_takes_charge_of_nothing(client, out_visit, world):  # R-RETURN-30
+    visit = out_visit()
+    scan(visit.expected_return + 15 * MINUTE)
+    level_1 = Escalation.objects.get(visit=visit)
+    url = link_in_alert(world.office, level_1)
+    scan(visit.expected_return + 30 * MINUTE)
+    client.force_login(world.office)
+    response = client.post(url, follow=True)
+    assert "raised to level 2" in response.content.decode()
+    assert not Escalation.objects.filter(visit=visit, acknowledged_at__isnull=False).exists()
