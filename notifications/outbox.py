@@ -293,6 +293,8 @@ def fall_back(now, limit: int | None = None) -> int:
                      .select_related("recipient__profile").order_by("created_at", "pk")[:limit])
         for note in notes:
             note.fell_back_at = now
+            if not note.recipient.is_active:
+                continue  # they have left since: no more of the school's alerts to their phone or email
             prefix, _, _ = note.dedupe_key.rpartition(":")
             if not prefix or Notification.objects.filter(dedupe_key__startswith=f"{prefix}:",
                                                          status=DeliveryStatus.DELIVERED).exists():
@@ -322,14 +324,18 @@ def reached_nobody(escalation_ids) -> set[int]:
     message, and for every person alerted no message delivered, none still waiting, and their last
     one failed (failed for good, not delivered, a call not answered) with no channel left to try
     (fall_back has seen it and found nothing further). A message sent on a channel that gives no
-    receipt (email by SMTP) may have reached its person, so it does not count as failed."""
+    receipt (email by SMTP) may have reached its person, so it does not count as failed; a push is
+    shown with a receipt from our own service worker, so one sent and never shown by the time
+    fall_back gave up on it (no channel left) is lost."""
     ids = list(escalation_ids)
     if not ids:
         return set()
     by_person: dict[tuple[int, int], list[tuple[int, str, object]]] = {}
-    for escalation_id, recipient_id, pk, status, fell_back_at in (
+    for escalation_id, recipient_id, pk, status, fell_back_at, channel in (
             Notification.objects.filter(escalation_id__in=ids, dedupe_key__startswith=ALERT_PREFIX)
-            .values_list("escalation_id", "recipient_id", "pk", "status", "fell_back_at")):
+            .values_list("escalation_id", "recipient_id", "pk", "status", "fell_back_at", "channel")):
+        if channel == Channel.PUSH and status == DeliveryStatus.SENT and fell_back_at is not None:
+            status = DeliveryStatus.TEMPORARY_FAILURE  # never shown within its level's wait
         by_person.setdefault((escalation_id, recipient_id), []).append((pk, status, fell_back_at))
     reached, alerted = set(), set()
     for (escalation_id, _), notes in by_person.items():

@@ -65,6 +65,13 @@ def apply(receipt: Receipt, now=None, channels=None) -> Notification | None:
             note.provider, note.provider_reference = receipt.provider[:40], receipt.provider_reference[:200]
             fields += ["provider", "provider_reference"]
         note.save(update_fields=fields)
-        if heard_now and receipt.heard:
-            transaction.on_commit(lambda: alert_heard.send(sender=Notification, notification=note))
+        # A key press heard for the first time: the caller tells the apps above (heard), once.
+        note.heard_now = bool(heard_now and receipt.heard)
     return note
+
+
+def heard(note: Notification) -> str:
+    """Tell the apps above that a person heard the alert (after the receipt is saved), and return what
+    they answer in words for the rest of the call ("You have taken charge of this alert."), or ""."""
+    answers = alert_heard.send(sender=Notification, notification=note)
+    return next((answer for _, answer in answers if isinstance(answer, str) and answer), "")

@@ -3,5 +3,6 @@
 from django.dispatch import Signal
 
 # A person confirmed they heard an alert (a call answered and 1 pressed): sent once per notification,
-# after the receipt is saved, with `notification`. The safety app acknowledges the escalation on it.
+# after the receipt is saved, with `notification`. The safety app acknowledges the escalation on it,
+# and may answer with words for the rest of the call ("You have taken charge of this alert.").
 alert_heard = Signal()

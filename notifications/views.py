@@ -98,8 +98,10 @@ def twilio_gather(request):
                                                request.headers.get("X-Twilio-Signature"))
     except CallbackRefused as exc:
         return _refused(request, exc)
-    receipts.apply(receipt, channels=(Channel.VOICE,))
-    return HttpResponse(twilio_provider.gather_reply_twiml(receipt.heard), content_type="text/xml")
+    note = receipts.apply(receipt, channels=(Channel.VOICE,))  # saved and committed (no request transaction)
+    # Once per call, the apps above act on the key press and say what came of it (taken charge, or who has it).
+    outcome = receipts.heard(note) if note is not None and note.heard_now else ""
+    return HttpResponse(twilio_provider.gather_reply_twiml(receipt.heard, outcome), content_type="text/xml")
 
 
 @csrf_exempt

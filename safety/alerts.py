@@ -89,8 +89,19 @@ def unreached_messages(escalation, people) -> list[dict]:
                          level=None)  # already on every channel: nothing to move on to
 
 
+def out_on(visit) -> set[int]:
+    """The people still out on the visit: never sent its alerts, nor taking charge of them (R-CODEWORD:
+    the phone of someone in danger shows nothing, and nobody holding it can stop the alert)."""
+    return {staff.user_id for staff in visit.staff_links_with_people() if staff.is_out}
+
+
+def _audience(visit, role_names) -> list:
+    out = out_on(visit)
+    return [person for person in school_people(visit.school, *role_names) if person.pk not in out]
+
+
 def notify_escalation(escalation, alert_number: int, now) -> None:
-    people = school_people(escalation.visit.school, *escalation_audience(escalation.level))
+    people = _audience(escalation.visit, escalation_audience(escalation.level))
     queue(escalation_messages(escalation, alert_number, people), now)
 
 
@@ -145,7 +156,7 @@ def reminder_audience(escalation) -> list:
     reminder the head of school too (R-CONTACT-STEPS)."""
     people = [escalation.acknowledged_by] if escalation.acknowledged_by and escalation.acknowledged_by.is_active else []
     if escalation.charge_reminders >= 2:
-        people += [p for p in school_people(escalation.visit.school, roles.HEAD) if p not in people]
+        people += [p for p in _audience(escalation.visit, (roles.HEAD,)) if p not in people]  # R-CODEWORD
     return people
 
 
@@ -166,11 +177,11 @@ def reminder_messages(escalation, now, people) -> list[dict]:
 def police_audience(escalation) -> list:
     """Who is prompted to call the police: the person in charge (or, with nobody in charge, everyone
     the alert goes to) and the head of school."""
-    school = escalation.visit.school
+    visit = escalation.visit
     taker = escalation.acknowledged_by
-    people = [taker] if taker is not None and taker.is_active else school_people(
-        school, *escalation_audience(escalation.level))
-    return people + [p for p in school_people(school, roles.HEAD) if p not in people]
+    people = [taker] if taker is not None and taker.is_active else _audience(visit, escalation_audience(escalation.level))
+    out = out_on(visit)  # R-CODEWORD: never the phone of someone still out on the visit
+    return [p for p in people if p.pk not in out] + [p for p in _audience(visit, (roles.HEAD,)) if p not in people]
 
 
 def police_messages(escalation, now, people) -> list[dict]:
@@ -187,5 +198,5 @@ def police_messages(escalation, now, people) -> list[dict]:
 
 
 def notify_unreached(escalation, now) -> None:
-    people = school_people(escalation.visit.school, *unreached_audience(escalation.level))
+    people = _audience(escalation.visit, unreached_audience(escalation.level))
     queue(unreached_messages(escalation, people), now)

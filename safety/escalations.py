@@ -22,7 +22,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
 
 from . import ladder
-from .alerts import notify_all_clear, notify_escalation, notify_taken, notify_unreached
+from .alerts import notify_all_clear, notify_escalation, notify_taken, notify_unreached, out_on
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 
 
@@ -112,7 +112,11 @@ def _sound_again(alert: Escalation, reason, now) -> Escalation:
     alert.alert_count += 1
     alert.last_alert_at = now
     alert.acknowledged_at, alert.acknowledged_by = None, None
-    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by"])
+    if reason == EscalationReason.DURESS:
+        # A code word after "not safe" makes it a code word's alert: police first (record_contact),
+        # its words, and nothing on the phone that says school knows.
+        alert.reason = reason
+    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by", "reason"])
     record_event(alert.visit, EventKind.ALERT_REPEATED, None, at=now, how=RecordedHow.SYSTEM,
                  note=alert.get_level_display(), data={"level": alert.level, "alert": alert.alert_count,
                                                        "reason": reason})
@@ -143,8 +147,11 @@ def acknowledge(escalation: Escalation, by, now=None, link: str = "") -> Escalat
     alerted at level 2. The first wins (the row is locked): a second gets the alert back with the
     first one's name. `link`: the take-charge link's nonce (safety.takecharge), kept so it is used once."""
     now = now or timezone.now()
-    if not permissions.may_keep_watch(by) or not permissions.of_school(by, escalation.visit.school):
+    # Not someone who has left the school (made inactive) pressing 1 on a call placed before.
+    if not by.is_active or not permissions.may_keep_watch(by) or not permissions.of_school(by, escalation.visit.school):
         raise PermissionDenied("Only the office, the head or the DSL acknowledge alerts.")
+    if by.pk in out_on(escalation.visit):  # R-CODEWORD: not the person in danger, nor their phone
+        raise PermissionDenied("Someone still out on the visit cannot take charge of its alert.")
     with transaction.atomic():
         # Lock order: the visit row first, then the escalation (as the scan and the check-ins do).
         visit = Visit.objects.select_for_update().select_related("school").get(pk=escalation.visit_id)

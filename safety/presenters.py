@@ -214,10 +214,13 @@ def take_charge_page(link, user, now) -> dict:
 def school_has_seen(visit):
     """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
     when ("School has seen your alert"). Never after a code word or duress, where nothing on the
-    phone may show that school knows (R-CODEWORD)."""
+    phone may show that school knows (R-CODEWORD): not when one sounded again an alert opened for
+    another reason ("not safe"), nor when its alert was closed and a later one taken charge of."""
     alert = Escalation.objects.open_alerts().filter(visit=visit, acknowledged_at__isnull=False) \
         .select_related("acknowledged_by").first()
     if alert is None or alert.reason == EscalationReason.DURESS:
+        return None
+    if VisitEvent.objects.filter(visit=visit, kind=EventKind.DURESS).exists():  # R-CODEWORD
         return None
     who = alert.acknowledged_by
     return {"name": (who.get_full_name() or who.get_username()) if who else "Someone at school",

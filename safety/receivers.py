@@ -6,7 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from django.utils import timezone
 
+from notifications.outbox import ALERT_PREFIX
 from notifications.signals import alert_heard
+from visits.lifecycle import EventKind
+from visits.models import VisitEvent
 
 from .escalations import acknowledge
 from .models import Escalation
@@ -15,14 +18,35 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(alert_heard, dispatch_uid="safety.take-charge-on-key-press")
-def take_charge_on_key_press(sender, notification, **kwargs):
-    """Pressing 1 on an alert's call takes charge of it, as the link in the alert does."""
+def take_charge_on_key_press(sender, notification, **kwargs) -> str:
+    """Pressing 1 on an alert's call takes charge of it, as the link in the alert does. Answers what
+    came of it in words for the call: taken, who already has it, or that it is over."""
     if notification.escalation_id is None:
-        return
+        return ""
     escalation = Escalation.objects.select_related("visit__school").filter(pk=notification.escalation_id).first()
     if escalation is None:
-        return
+        return ""
+    if _sounded_again_since(notification, escalation):
+        logger.info("Key press on notification %s not taken as charge: a code word came since", notification.pk)
+        return "A newer alert has come since this call: it needs your attention."
     try:
-        acknowledge(escalation, notification.recipient, now=timezone.now())
+        esc = acknowledge(escalation, notification.recipient, now=timezone.now())
     except (PermissionDenied, ValidationError) as exc:  # closed or raised since; or no longer on the staff
         logger.info("Key press on notification %s not taken as charge: %s", notification.pk, exc)
+        return "This alert is no longer open to you."
+    if esc.acknowledged_by_id == notification.recipient_id:
+        return "You have taken charge of this alert."
+    who = esc.acknowledged_by.get_full_name() or esc.acknowledged_by.get_username()
+    return f"{who} has already taken charge of this alert."
+
+
+def _sounded_again_since(notification, escalation) -> bool:
+    """The call read an earlier alert than a code word that sounded the escalation again since
+    (safety.escalations._sound_again records the reason): its 1 is no proof the code word was heard
+    (R-CODEWORD). A repeat of an unacknowledged alert says the same, so a 1 on an older one counts."""
+    prefix = f"{ALERT_PREFIX}{escalation.pk}:"
+    number = notification.dedupe_key.removeprefix(prefix).partition(":")[0]
+    if not notification.dedupe_key.startswith(prefix) or not number.isdigit():
+        return False
+    return VisitEvent.objects.filter(visit_id=escalation.visit_id, kind=EventKind.ALERT_REPEATED,
+                                     data__alert__gt=int(number), data__has_key="reason").exists()

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus, Notification
+from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.outbox import (
     ALERT_PREFIX,
     channels_for,
@@ -41,6 +41,7 @@ from . import ladder
 from .alerts import (
     escalation_audience,
     escalation_messages,
+    out_on,
     police_audience,
     police_messages,
     reminder_audience,
@@ -154,7 +155,9 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
         Escalation.objects.open_alerts()
         .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
         .annotate(alerted=Exists(alerts),
-                  failed=Exists(alerts.filter(status__in=DeliveryStatus.undelivered(), fell_back_at__isnull=False)))
+                  failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
+                                              | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
+                                              fell_back_at__isnull=False)))
         .filter(Q(alerted=False) | Q(failed=True))
         .values_list("pk", "alerted").order_by("pk")[:limit])
     if not candidates:
@@ -268,7 +271,8 @@ def _scan_batch(now, batch_size, result) -> int:
             audience_key = (visit.school_id, escalation_audience(esc.level))
             if audience_key not in audiences:
                 audiences[audience_key] = school_people(visit.school, *audience_key[1])
-            messages.extend(escalation_messages(esc, alert, audiences[audience_key]))
+            out = out_on(visit)  # R-CODEWORD: never the phone of someone still out on the visit
+            messages.extend(escalation_messages(esc, alert, [p for p in audiences[audience_key] if p.pk not in out]))
         if prompted:
             Escalation.objects.bulk_update(prompted, ["police_prompted_at"])
         for esc in prompted:

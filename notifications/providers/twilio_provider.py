@@ -133,11 +133,13 @@ def call_twiml(text: str, gather_action: str) -> str:
     return str(response)
 
 
-def gather_reply_twiml(heard: bool) -> str:
-    """The answer to the key-press callback: thanks when 1 was pressed, else the question once more."""
+def gather_reply_twiml(heard: bool, outcome: str = "") -> str:
+    """The answer to the key-press callback: when 1 was pressed, thanks and what came of it (`outcome`,
+    the words of the app that acts on the key press: "You have taken charge of this alert.", or who
+    already has it); without one, only that the key press is recorded, never a claim it cannot know."""
     response = VoiceResponse()
     if heard:
-        response.say("Thank you. You have taken charge of this alert. Please open Home Visits now.",
+        response.say(f"Thank you. {outcome or 'Your key press is recorded.'} Please open Home Visits now.",
                      language="en-GB")
     else:
         response.say("That was not 1. This alert will go to someone else. Goodbye.", language="en-GB")

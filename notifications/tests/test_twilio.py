@@ -252,7 +252,8 @@ def test_pressing_1_is_the_proof_a_person_heard_the_call(twilio):
     done = call_status("completed", "human")
     later = parse_status(CALLBACK, done, signed(CALLBACK, done))
     assert advance(receipt.status, later.status) is Delivery.DELIVERED
-    assert "taken charge" in gather_reply_twiml(True)
+    assert "taken charge" in gather_reply_twiml(True, "You have taken charge of this alert.")
+    assert "taken charge" not in gather_reply_twiml(True)  # nobody said so: only that it is recorded
 
 
 @pytest.mark.parametrize("digits,answered_by", [("2", "human"), ("", "human"), ("1", "machine_start")])
