@@ -86,7 +86,8 @@ def test_acknowledging_while_a_repeating_scan_runs_does_not_deadlock(out_visit, 
     assert chase.acknowledged_by == people["office"]
     assert chase.alert_count in (1, 2)  # repeated just before the acknowledgement, or not at all
     visit.refresh_from_db()
-    assert visit.next_check_at is None  # acknowledged: nothing more to repeat
+    # Acknowledged: nothing more to repeat; the next look is the reminder to the person in charge.
+    assert visit.next_check_at == repeat_at + visit.school.charge_reminder_minutes * MINUTE
 
 
 def locking_order(run):
