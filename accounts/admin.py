@@ -23,7 +23,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from . import account_audit, remit, tasks, throttle, twofactor
-from .models import AccountChangeKind, School, StaffProfile, school_of
+from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, school_of
+from .roster import ROSTER_ROLES
 
 log = logging.getLogger("homevisits.security")
 
@@ -79,9 +80,53 @@ class AppendOnlyAdmin(SchoolScopedAdmin):
         return {}
 
 
+class OfficeHoursInline(admin.TabularInline):
+    model = OfficeHours
+    extra = 0
+    verbose_name_plural = "office hours (local time: outside them, alerts go to the out-of-hours contacts)"
+
+
+class RosterTierForm(forms.ModelForm):
+    class Meta:
+        model = RosterTier
+        fields = ("position", "kind", "people", "ack_timeout_minutes")
+
+    def clean_people(self):
+        """Only this school's active office staff, head or DSL: never someone of another school (they
+        would be sent this school's alerts) nor someone who may not take charge of them."""
+        people = self.cleaned_data.get("people")
+        school = getattr(self.instance, "school", None)
+        if people is None or school is None:
+            return people
+        wrong = [p for p in people if getattr(getattr(p, "profile", None), "school_id", None) != school.pk
+                 or not p.is_active or not p.groups.filter(name__in=ROSTER_ROLES).exists()]
+        if wrong:
+            raise forms.ValidationError("Name only this school's office staff, head of school or DSL "
+                                        "(give someone the Office role first to put them on the roster).")
+        return people
+
+
+class RosterTierInline(admin.TabularInline):
+    model = RosterTier
+    form = RosterTierForm
+    extra = 0
+    ordering = ("position",)
+    filter_horizontal = ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "people":
+            users = User.objects.filter(is_active=True, groups__name__in=ROSTER_ROLES)
+            if not request.user.is_superuser:
+                school = school_of(request.user)
+                users = users.filter(profile__school=school) if school else users.none()
+            kwargs["queryset"] = users.distinct().order_by("last_name", "first_name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(School)
 class SchoolAdmin(SchoolScopedAdmin):
     school_field = "pk"
+    inlines = (OfficeHoursInline, RosterTierInline)
     list_display = ("name", "office_phone", "late_call_minutes", "office_chase_minutes", "lone_visits_allowed")
     search_fields = ("name",)
     fieldsets = (

@@ -98,6 +98,81 @@ class School(models.Model):
             )
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class OfficeHours(models.Model):
+    """When the school office is on duty on one weekday, in local time (accounts.roster). A school
+    with no rows has not set its hours: its office is treated as always on duty (the readiness page
+    says so). A school with rows is closed on the weekdays it has none for."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="office_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField(default=datetime.time(8, 0))
+    closes = models.TimeField(default=datetime.time(16, 0))
+
+    class Meta:
+        ordering = ["school", "weekday"]
+        verbose_name_plural = "office hours"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "weekday"], name="one_office_hours_per_weekday"),
+            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="office_closes_after_it_opens"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self):
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValidationError({"closes": "The office must close after it opens."})
+
+
+class TierKind(models.TextChoices):
+    """The kinds of tier on a school's alert roster (accounts.roster)."""
+
+    OFFICE = "office", "Office on duty"
+    HEAD = "head", "Head of school"
+    DSL = "dsl", "Deputy / DSL"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours contacts"
+    NAMED = "named", "Named contacts (for example a trust lead)"
+
+
+class RosterTier(models.Model):
+    """One tier of a school's alert roster, in order: who an escalation alert goes to next when nobody
+    has taken charge of it within the tier's timeout (accounts.roster, safety.ladder). A role tier
+    (office, head, DSL) reaches everyone holding that role plus anyone named on it (a deputy on the
+    DSL tier); the out-of-hours and named tiers reach the people named. Outside office hours the
+    out-of-hours contacts take the office's place."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="roster_tiers")
+    position = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(20)])
+    kind = models.CharField(max_length=20, choices=TierKind.choices)
+    people = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                    help_text="Named people on this tier: office staff, head or DSL of this school.")
+    ack_timeout_minutes = models.PositiveSmallIntegerField(
+        "minutes to take charge", default=5, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Nobody taking charge of an alert in this time moves it on to the next tier.",
+    )
+
+    class Meta:
+        ordering = ["school", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "position"], name="one_roster_tier_per_position"),
+            models.UniqueConstraint(fields=["school", "kind"], condition=~models.Q(kind="named"),
+                                    name="one_roster_tier_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.get_kind_display()}"
+
+
 def _calendar_token():
     return secrets.token_urlsafe(24)
 

@@ -14,7 +14,10 @@ LOGIN_AT_SESSION_KEY = "hv_login_at"
 SCHOOL_ADMIN_PERMISSIONS = {
     "accounts": ("view_school", "change_school", "view_staffprofile", "change_staffprofile",
                  # The profile comes with a new account (the inline on the Users page).
-                 "add_staffprofile"),
+                 "add_staffprofile",
+                 # The alert roster and office hours (inlines on their school's page).
+                 "view_rostertier", "add_rostertier", "change_rostertier", "delete_rostertier",
+                 "view_officehours", "add_officehours", "change_officehours", "delete_officehours"),
     "auth": ("view_user", "change_user", "add_user"),
     "notifications": ("view_notification",),
     "visits": ("view_visitevent",),

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import School, StaffProfile
+from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
 from visits.models import Child, Family, Purpose, Visit, VisitState
 
 
@@ -144,6 +144,31 @@ def family_of(school, *, display_name="Khan family", children=(), shared_with=()
         ChildFactory(family=family, first_name=first_name, last_name="Khan")
     family.shared_with.add(*shared_with)
     return family
+
+
+def roster_of(school, *tiers, minutes=5):
+    """Give `school` a roster: each tier a kind (TierKind) or (kind, [people]) or (kind, [people], minutes)."""
+    RosterTier.objects.filter(school=school).delete()
+    for position, tier in enumerate(tiers, start=1):
+        kind, people, timeout = (tier, (), minutes) if isinstance(tier, str) else (*tier, minutes)[:3]
+        row = RosterTier.objects.create(school=school, position=position, kind=kind, ack_timeout_minutes=timeout)
+        row.people.set(people)
+    school.__dict__.pop("_roster_tiers", None)
+    return school
+
+
+def slow_roster(school, minutes=60):
+    """The default roster with long timeouts: a test of something else than the roster moving on."""
+    return roster_of(school, TierKind.OFFICE, TierKind.HEAD, TierKind.DSL, minutes=minutes)
+
+
+def office_hours(school, opens=datetime.time(8), closes=datetime.time(16), days=range(5)):
+    """Office hours on `days` (0 = Monday) from `opens` to `closes`, local time."""
+    OfficeHours.objects.filter(school=school).delete()
+    for day in days:
+        OfficeHours.objects.create(school=school, weekday=day, opens=opens, closes=closes)
+    school.__dict__.pop("_office_hours", None)
+    return school
 
 
 def june_bst_at(hour, minute=0, day=JUNE_BST):

@@ -26,12 +26,16 @@ logger = logging.getLogger(__name__)
 
 # --- Addressing -------------------------------------------------------------------------------
 
-def school_people(school, *role_names):
-    """The active staff of `school` holding any of `role_names`, in a stable order, each with
+def school_people(school, *role_names, named=(), named_roles=()):
+    """The active staff of `school` holding any of `role_names`, and those of `named` (user ids) who
+    hold any of `named_roles` (the people named on a roster), in a stable order, each with
     `has_push_device` read in the same query (reachable asks it of every person)."""
     User = get_user_model()
+    who = Q(groups__name__in=role_names)
+    if named:
+        who |= Q(pk__in=list(named), groups__name__in=named_roles)
     return list(
-        User.objects.filter(is_active=True, profile__school=school, groups__name__in=role_names)
+        User.objects.filter(who, is_active=True, profile__school=school)
         .annotate(has_push_device=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))))
         .select_related("profile").distinct().order_by("pk")
     )

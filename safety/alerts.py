@@ -8,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import permissions, roles
+from accounts import roles, roster
 from notifications.models import Notification
 from notifications.outbox import ALERT_PREFIX, every_channel, in_order, link, queue, school_people
 from visits.alerts import staff_names
 
+from . import ladder
 from .links import takecharge_url
 from .models import Escalation, EscalationLevel, EscalationReason
 
@@ -29,19 +30,34 @@ def _names_out(visit, escalation=None) -> str:
     return ", ".join(out.name for out in links) or staff_names(visit)
 
 
-def escalation_audience(level) -> tuple[str, ...]:
-    """Who hears of an escalation: level 1 the office (R-LATE-15); level 2 office and head of school
-    (R-RETURN-30); level 3 office, head and DSL at once (R-CODEWORD)."""
-    if level >= EscalationLevel.EMERGENCY:
-        return permissions.KEEPERS
-    if level == EscalationLevel.CHASE:
-        return permissions.CALL_TAKERS
-    return (roles.OFFICE,)
+def tier_people(school, tiers) -> list:
+    """The people the roster tiers `tiers` reach: everyone holding a role tier's role, and the people
+    named on a tier who still work at the school and hold a role that keeps watch (accounts.roster)."""
+    role_names, named = roster.roles_and_names(tiers)
+    return school_people(school, *role_names, named=named, named_roles=roster.ROSTER_ROLES)
 
 
-def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
-    """The messages for one alert of an escalation to `people`: each person on their first channel,
-    with their own take-charge link (safety.takecharge)."""
+def alert_tiers(escalation, now) -> tuple:
+    """The roster tiers on duty at `now` that the alert has reached (accounts.roster, safety.ladder):
+    after nobody took charge at the last tier, every tier of the roster, out of hours or not."""
+    school = escalation.visit.school
+    if escalation.nobody_took_charge:
+        return roster.tiers(school)
+    return ladder.on_duty(escalation.visit, now)[:max(escalation.tiers_reached, 1)]
+
+
+def alert_audience(escalation, now, people=None) -> list:
+    """Who an escalation's alert goes to at `now`: the people of the tiers it has reached (level 1 the
+    office on duty, R-LATE-15; level 2 up to the head of school, R-RETURN-30; level 3 up to the DSL,
+    R-CODEWORD), never anyone still out on the visit. `people`: those tiers' people already read."""
+    if people is None:
+        people = tier_people(escalation.visit.school, alert_tiers(escalation, now))
+    out = out_on(escalation.visit)
+    return [person for person in people if person.pk not in out]
+
+
+def _alert_words(escalation, alert_number: int) -> tuple[str, str, str]:
+    """The subject, body and dedupe key of one alert of an escalation."""
     visit = escalation.visit
     names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
@@ -57,23 +73,51 @@ def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
         body = f"{names} were due by {due} with no word. Please check."
     if alert_number > 1:
         subject = f"REPEAT {alert_number}: {subject}"
-    key = f"{ALERT_PREFIX}{escalation.pk}:{alert_number}"
+    if escalation.nobody_took_charge:
+        # R-CONTACT-STEPS step 4: the whole roster has had it and nobody took charge.
+        subject = f"Nobody has taken charge: call the police now. {subject}"
+        body = f"Nobody has taken charge of this alert: call the police (999) now. {body}"
+    return subject, body, f"{ALERT_PREFIX}{escalation.pk}:{alert_number}"
+
+
+def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
+    """The messages for one alert of an escalation to `people`: each person on their first channel,
+    with their own take-charge link (safety.takecharge)."""
+    subject, body, key = _alert_words(escalation, alert_number)
     # Each person on their channels in order (push, SMS, call, email), the next one when the last is
     # not confirmed delivered in time (notifications.outbox.fall_back); a call's "press 1" takes charge.
     messages = []
     for person in people:
         own = f"{body} Take charge: {takecharge_url(escalation, person)}"
-        messages += in_order(key, [person], subject, own, escalation.level, visit=visit, escalation=escalation)
+        messages += in_order(key, [person], subject, own, escalation.level, visit=escalation.visit,
+                             escalation=escalation)
     return messages
 
 
-def unreached_audience(level) -> tuple[str, ...]:
-    """Who hears that an alert reached nobody: the next people up (level 1's to the office and head,
-    level 2's to the office, head and DSL); at the top, the same people and the school admin, who can
-    put a wrong number right."""
-    if level >= EscalationLevel.EMERGENCY:
-        return (*permissions.KEEPERS, roles.SCHOOL_ADMIN)
-    return escalation_audience(level + 1)
+def nobody_in_charge_messages(escalation, alert_number: int, people) -> list[dict]:
+    """Nobody took charge at the last tier of the roster (R-CONTACT-STEPS step 4): the alert, saying
+    so, to everyone in the roster on every channel at once, each with their own take-charge link."""
+    subject, body, key = _alert_words(escalation, alert_number)
+    messages = []
+    for person in people:
+        own = f"{body} Take charge: {takecharge_url(escalation, person)}"
+        messages += every_channel(key, [person], subject, own, visit=escalation.visit, escalation=escalation,
+                                  level=None)  # already on every channel: nothing to move on to
+    return messages
+
+
+def unreached_people(escalation, now) -> list:
+    """Who hears that an alert reached nobody: the next people up on the roster (level 1's with the
+    head of school, with the default roster); at the top, the whole roster and the school admin, who
+    can put a wrong number right. The alert has already been moved on (mark_unreached)."""
+    school = escalation.visit.school
+    tiers = alert_tiers(escalation, now)
+    people = tier_people(school, tiers)
+    if escalation.tiers_reached > len(ladder.on_duty(escalation.visit, now)):
+        known = {p.pk for p in people}
+        people += [p for p in tier_people(school, roster.tiers(school)) + school_people(school, roles.SCHOOL_ADMIN)
+                   if p.pk not in known and not known.add(p.pk)]
+    return alert_audience(escalation, now, people)
 
 
 def unreached_messages(escalation, people) -> list[dict]:
@@ -101,8 +145,11 @@ def _audience(visit, role_names) -> list:
 
 
 def notify_escalation(escalation, alert_number: int, now) -> None:
-    people = _audience(escalation.visit, escalation_audience(escalation.level))
-    queue(escalation_messages(escalation, alert_number, people), now)
+    people = alert_audience(escalation, now)
+    if escalation.nobody_took_charge:
+        queue(nobody_in_charge_messages(escalation, alert_number, people), now)
+    else:
+        queue(escalation_messages(escalation, alert_number, people), now)
 
 
 def taken_messages(escalation, by, now, people) -> list[dict]:
@@ -174,12 +221,12 @@ def reminder_messages(escalation, now, people) -> list[dict]:
                     visit=visit, escalation=escalation)
 
 
-def police_audience(escalation) -> list:
+def police_audience(escalation, now) -> list:
     """Who is prompted to call the police: the person in charge (or, with nobody in charge, everyone
     the alert goes to) and the head of school."""
     visit = escalation.visit
     taker = escalation.acknowledged_by
-    people = [taker] if taker is not None and taker.is_active else _audience(visit, escalation_audience(escalation.level))
+    people = [taker] if taker is not None and taker.is_active else alert_audience(escalation, now)
     out = out_on(visit)  # R-CODEWORD: never the phone of someone still out on the visit
     return [p for p in people if p.pk not in out] + [p for p in _audience(visit, (roles.HEAD,)) if p not in people]
 
@@ -198,5 +245,5 @@ def police_messages(escalation, now, people) -> list[dict]:
 
 
 def notify_unreached(escalation, now) -> None:
-    people = _audience(escalation.visit, unreached_audience(escalation.level))
+    people = unreached_people(escalation, now)
     queue(unreached_messages(escalation, people), now)

@@ -218,8 +218,10 @@ class BoardRow:
 
     @property
     def alert_ids(self) -> str:
-        # An alert found to have reached nobody is new news: the board sounds again ("u" + its id).
-        return " ".join(f"e{e.pk}" + (f" u{e.pk}" if e.reached_nobody else "") for e in self.open_escalations)
+        # An alert found to have reached nobody is new news, and so is one nobody took charge of at the
+        # last tier of the roster: the board sounds again ("u" or "x" + its id).
+        return " ".join(f"e{e.pk}" + (f" u{e.pk}" if e.reached_nobody else "")
+                        + (f" x{e.pk}" if e.nobody_took_charge else "") for e in self.open_escalations)
 
     @property
     def staff_html(self) -> str:

@@ -92,8 +92,10 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
         with transaction.atomic():
             if current is not None:
                 _close_as_raised(current, level, now)
-            esc = Escalation.objects.create(visit=visit, round=visit.watch_round, level=level, reason=reason,
-                                            anchor=anchor_at, created_at=now, last_alert_at=now)
+            esc = Escalation.objects.create(
+                visit=visit, round=visit.watch_round, level=level, reason=reason, anchor=anchor_at, created_at=now,
+                last_alert_at=now, tier_at=now, tiers_reached=ladder.start_tiers(level, ladder.on_duty(visit, now), current),
+                exhausted_at=current.exhausted_at if current is not None else None)
             if current is not None:
                 Escalation.objects.filter(pk=current.pk).update(raised_to=esc)
     except IntegrityError:
@@ -110,13 +112,13 @@ def _sound_again(alert: Escalation, reason, now) -> Escalation:
     a new signal from someone in danger, never absorbed by the first. It goes out again to everyone
     at once, and whoever had acknowledged the first must acknowledge again, so it repeats until then."""
     alert.alert_count += 1
-    alert.last_alert_at = now
+    alert.last_alert_at = alert.tier_at = now
     alert.acknowledged_at, alert.acknowledged_by = None, None
     if reason == EscalationReason.DURESS:
         # A code word after "not safe" makes it a code word's alert: police first (record_contact),
         # its words, and nothing on the phone that says school knows.
         alert.reason = reason
-    alert.save(update_fields=["alert_count", "last_alert_at", "acknowledged_at", "acknowledged_by", "reason"])
+    alert.save(update_fields=["alert_count", "last_alert_at", "tier_at", "acknowledged_at", "acknowledged_by", "reason"])
     record_event(alert.visit, EventKind.ALERT_REPEATED, None, at=now, how=RecordedHow.SYSTEM,
                  note=alert.get_level_display(), data={"level": alert.level, "alert": alert.alert_count,
                                                        "reason": reason})
@@ -266,8 +268,10 @@ def mark_unreached(escalation_id: int, now) -> Escalation | None:
                        unreached_at__isnull=True).first())
         if esc is None:
             return None
-        esc.unreached_at = now
-        esc.save(update_fields=["unreached_at"])
+        # The alert moves on to the next tier of the roster at once (accounts.roster).
+        esc.unreached_at, esc.tier_at = now, now
+        esc.tiers_reached += 1
+        esc.save(update_fields=["unreached_at", "tier_at", "tiers_reached"])
         record_event(esc.visit, EventKind.UNREACHED, None, at=now, how=RecordedHow.SYSTEM,
                      note=f"Level {esc.level}", data={"level": esc.level})
         notify_unreached(esc, now)

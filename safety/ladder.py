@@ -14,6 +14,10 @@ set 20 and 40 minutes reads 20 and 40 everywhere.
   still open at anchor + police_prompt_minutes (60): the person in charge and the head are prompted
     to call the police, once (R-CONTACT-STEPS step 4)
   level 3 at once on a code word, duress or "felt unsafe" (R-CODEWORD: not a deadline)
+  the roster (accounts.roster): level 1 starts with its first tier on duty, level 2 with every tier
+    up to the head's, level 3 up to the DSL's; nobody taking charge within the last tier's timeout
+    moves the alert on to the next tier (earlier tiers kept on it); after the last tier's timeout
+    everyone in the roster is told, on every channel, to call the police now (R-CONTACT-STEPS step 4)
 
 All times are aware UTC instants (visits.localtime.as_utc): adding minutes is elapsed time, so the
 clock change neither shifts nor loses an escalation.
@@ -22,6 +26,8 @@ clock change neither shifts nor loses an escalation.
 import dataclasses
 import datetime
 
+from accounts import roster
+from accounts.models import TierKind
 from visits.lifecycle import OUT_STATES
 from visits.localtime import as_utc
 
@@ -120,6 +126,49 @@ def prompts_police(alert: Escalation | None) -> bool:
             and alert.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
 
 
+def on_duty(visit, at) -> tuple[roster.Tier, ...]:
+    """The school's roster as it stands at `at` (out of hours: the out-of-hours contacts first)."""
+    return roster.on_duty(visit.school, at)
+
+
+def start_tiers(level: int, tiers: tuple[roster.Tier, ...], lower: Escalation | None = None) -> int:
+    """How many tiers on duty an alert at `level` starts with: level 1 the first (R-LATE-15), level 2
+    every tier up to the head of school's (R-RETURN-30), level 3 up to the DSL's (R-CODEWORD: straight
+    to the top); never fewer than the lower level it was raised from had reached."""
+    if level >= EscalationLevel.EMERGENCY:
+        reach = roster.reach_through(tiers, TierKind.HEAD, TierKind.DSL)
+    elif level == EscalationLevel.CHASE:
+        reach = roster.reach_through(tiers, TierKind.HEAD)
+    else:
+        reach = roster.reach_through(tiers)
+    return max(reach, lower.tiers_reached if lower is not None else 0)
+
+
+def moves_on(alert: Escalation | None) -> bool:
+    """An open alert nobody has taken charge of moves on along the roster until it has reached every
+    tier and the last tier's timeout has passed."""
+    return (alert is not None and alert.resolved_at is None and alert.acknowledged_at is None
+            and alert.exhausted_at is None)
+
+
+def move_on_at(visit, alert: Escalation) -> datetime.datetime:
+    """When `alert` moves on: the timeout of the last tier it reached, from when it reached it."""
+    since = as_utc(alert.tier_at or alert.created_at)
+    reached = on_duty(visit, since)[:max(alert.tiers_reached, 1)]
+    return since + (reached[-1].timeout if reached else roster.DEFAULT_TIMEOUT)
+
+
+def move_on(visit, alert: Escalation, now) -> bool:
+    """Move `alert` on to the next tier on duty at `now`; with none left, mark it exhausted (nobody
+    took charge: call the police now). Returns True when it was exhausted."""
+    alert.tier_at = now
+    if alert.tiers_reached < len(on_duty(visit, now)):
+        alert.tiers_reached += 1
+        return False
+    alert.exhausted_at = now
+    return True
+
+
 def next_rung(round_escalations: list[Escalation], alert: Escalation | None) -> int | None:
     """The level the ladder raises next for a visit, given this round's escalations and its open
     alert (none while an alert at that level or above is open)."""
@@ -142,6 +191,8 @@ def next_check(visit, round_escalations: list[Escalation],
         times.append(due.due_at(level))
     if repeats(alert):
         times.append(due.repeat_at(alert))
+    if moves_on(alert):
+        times.append(move_on_at(visit, alert))
     if reminds(alert):
         times.append(due.remind_at(alert))
     if prompts_police(alert):

@@ -79,6 +79,12 @@ class Escalation(models.Model):
     # When the person in charge and the head were prompted to call the police: still no word
     # police_prompt_minutes after the deadline (R-CONTACT-STEPS step 4; safety.ladder.police_at).
     police_prompted_at = models.DateTimeField(null=True, blank=True)
+    # The roster (accounts.roster): how many of its tiers on duty the alert has reached, since when,
+    # and when the last tier's timeout passed with nobody taking charge (everyone in the roster told
+    # to call the police; R-CONTACT-STEPS step 4). safety.ladder moves it on.
+    tiers_reached = models.PositiveSmallIntegerField(default=1)
+    tier_at = models.DateTimeField(null=True, blank=True)
+    exhausted_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])
@@ -102,6 +108,11 @@ class Escalation(models.Model):
     @property
     def was_raised(self):
         return self.raised_to_id is not None
+
+    @property
+    def nobody_took_charge(self) -> bool:
+        """Every tier of the roster had the alert and nobody took charge: call the police now."""
+        return self.exhausted_at is not None and self.acknowledged_at is None and self.resolved_at is None
 
     @property
     def reached_nobody(self) -> bool:

@@ -6,8 +6,8 @@ The readiness page, `manage.py preflight` and the board's warning all read it fr
 Test alerts ("Send a test alert") are ordinary outbox messages marked TEST in their subject and
 first word, recorded as a TestAlert (who sent it, when, to whom) and throttled per school.
 
-The school has no office hours on record, so the chain is the same at any hour: this is the chain
-as it stands now.
+Who is on the chain follows the school's roster and office hours (accounts.roster): this is the
+chain as it stands now, with the roster's tiers and who covers out of hours beside it.
 """
 
 import dataclasses
@@ -21,14 +21,15 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import permissions, roles
-from accounts.models import School, has_role, school_of
+from accounts import permissions, roles, roster
+from accounts.models import School, Weekday, has_role, school_of
 from notifications import devices
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
-from notifications.outbox import channel_order, every_channel, live_channels, queue, reachable, school_people
+from notifications.outbox import channel_order, every_channel, live_channels, queue, reachable
 from notifications.providers.readiness import configuration_gaps, in_production
 
-from .alerts import escalation_audience
+from . import ladder
+from .alerts import tier_people
 from .models import EscalationLevel, TestAlert, TestAlertScope
 
 logger = logging.getLogger(__name__)
@@ -121,10 +122,11 @@ class Readiness:
     people: list[PersonReadiness]
     settings_gaps: list[str]
     production: bool
+    roster: "RosterView | None" = None
 
     @property
     def people_gaps(self) -> list[str]:
-        lines = [gap for rung in self.rungs for gap in rung.gaps]
+        lines = [gap for rung in self.rungs for gap in rung.gaps] + (self.roster.gaps if self.roster else [])
         return lines + [gap for person in self.people for gap in person.gaps]
 
     @property
@@ -208,18 +210,58 @@ def person_readiness(user, role_names, failed, tests, devices: int, live) -> Per
     return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=routes)
 
 
-def chain_roles() -> tuple[str, ...]:
-    """Every role some rung alerts."""
-    out = []
-    for level in EscalationLevel:
-        out += [name for name in escalation_audience(level) if name not in out]
-    return tuple(out)
+def chain_people(school) -> list:
+    """Everyone on the school's roster, in every tier (whoever some alert could reach)."""
+    return tier_people(school, roster.tiers(school))
+
+
+def _in_tiers(user_pk, user_roles, tiers) -> bool:
+    return any((tier.role in user_roles) or (user_pk in tier.named and user_roles & set(roster.ROSTER_ROLES))
+               for tier in tiers)
+
+
+@dataclasses.dataclass
+class TierRow:
+    """One tier of the roster as the readiness page shows it."""
+
+    label: str
+    minutes: int
+    names: list[str]
+    out_of_hours_cover: bool = False
+
+
+@dataclasses.dataclass
+class RosterView:
+    tiers: list[TierRow]
+    hours: list[str]  # "Monday 08:00 to 16:00", or empty: not set
+    office_open_now: bool
+    gaps: list[str]
+    notes: list[str]
+
+
+def roster_view(school, now, everyone, roles_of) -> RosterView:
+    """The roster's tiers with their people, the office hours, and what is missing from them."""
+    rows, gaps, notes = [], [], []
+    for tier in roster.tiers(school):
+        names = [u.get_full_name() or u.get_username() for u in everyone if _in_tiers(u.pk, roles_of[u.pk], [tier])]
+        rows.append(TierRow(label=tier.label, minutes=int(tier.timeout.total_seconds() // 60), names=names,
+                            out_of_hours_cover=tier.kind == roster.TierKind.OUT_OF_HOURS))
+    hours = {row.weekday: row for row in school.office_hours.all()}
+    lines = [f"{Weekday(day).label} {row.opens:%H:%M} to {row.closes:%H:%M}" for day, row in sorted(hours.items())]
+    if not hours:
+        notes.append("Office hours are not set, so alerts go to the office at any hour. Set them, and name "
+                      "out-of-hours contacts, so that an alert never goes to an empty office.")
+    elif not roster.out_of_hours_contacts(school):
+        gaps.append("Nobody is named to cover the office out of hours: alerts then start with the next tier, "
+                    "and approving a visit whose alerts could come then needs an override.")
+    return RosterView(tiers=rows, hours=lines, office_open_now=roster.office_open(school, now), gaps=gaps,
+                      notes=notes)
 
 
 def readiness(school, now=None) -> Readiness:
     """The chain of `school` as it stands at `now` (the same at any hour: no office hours on record)."""
     now = now or timezone.now()
-    everyone = school_people(school, *chain_roles())
+    everyone = chain_people(school)
     roles_of = {u.pk: set() for u in everyone}
     memberships = get_user_model().groups.through.objects.filter(user_id__in=roles_of)
     for user_id, name in memberships.values_list("user_id", "group__name"):
@@ -233,13 +275,14 @@ def readiness(school, now=None) -> Readiness:
     people = {u.pk: person_readiness(u, roles_of[u.pk], failed, tests, devices.get(u.pk, 0), live)
               for u in everyone}
     rungs = []
+    on_duty = roster.on_duty(school, now)
     for level in EscalationLevel:
-        audience = set(escalation_audience(level))
+        first = on_duty[:ladder.start_tiers(level, on_duty)]
         rungs.append(Rung(level=level, title=RUNG_TITLES[level],
-                          people=[people[u.pk] for u in everyone if roles_of[u.pk] & audience],
+                          people=[people[u.pk] for u in everyone if _in_tiers(u.pk, roles_of[u.pk], first)],
                           order=", then ".join(CHANNEL_LABELS[c].lower() for c in channel_order(level))))
     return Readiness(school=school, now=now, rungs=rungs, people=list(people.values()), settings_gaps=gaps,
-                     production=production)
+                     production=production, roster=roster_view(school, now, everyone, roles_of))
 
 
 def preflight_lines() -> list[tuple[bool, str]]:
@@ -294,7 +337,7 @@ def send_test_alert(user, scope, now=None) -> TestAlert:
             again = timezone.localtime(hour[-1] + datetime.timedelta(hours=1)).strftime("%H:%M")
             raise AlertTestRefused(f"{TEST_ALERTS_PER_HOUR} test alerts were sent in the last hour. "
                                    f"Try again after {again}.")
-        people = [user] if scope == TestAlertScope.ME else school_people(school, *chain_roles())
+        people = [user] if scope == TestAlertScope.ME else chain_people(school)
         live = live_channels()
         people = [p for p in people if any(reachable(p, channel, live) for channel in Channel)]
         if not people:

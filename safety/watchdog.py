@@ -31,7 +31,6 @@ from notifications.outbox import (
     queue,
     reached_nobody,
     resend_pending,
-    school_people,
 )
 from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
@@ -39,13 +38,15 @@ from visits.models import RecordedHow, Visit, VisitStaff
 
 from . import ladder
 from .alerts import (
-    escalation_audience,
+    alert_audience,
+    alert_tiers,
     escalation_messages,
-    out_on,
+    nobody_in_charge_messages,
     police_audience,
     police_messages,
     reminder_audience,
     reminder_messages,
+    tier_people,
 )
 from .checkins import CHECKIN_KINDS, check_in, may_record_for  # noqa: F401 - the tests reach them here
 from .escalations import (  # noqa: F401 - the tests reach them here
@@ -136,11 +137,9 @@ def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
             continue
         label = f"visit {visit.pk} level {step.level}"
         (result.escalated if step.pk is None else result.repeated).append(label)
-        key = (visit.school_id, escalation_audience(step.level))
-        if key not in audiences:
-            audiences[key] = school_people(visit.school, *key[1])
+        people = _people(audiences, step, now)
         names = [f"{p.get_full_name() or p.get_username()} ({', then '.join(_channels(p, step.level))})"
-                 for p in audiences[key] if _channels(p, step.level)]
+                 for p in people if _channels(p, step.level)]
         result.would_notify.append(f"{label}: {'; '.join(names) or 'nobody with a device, mobile or email'}")
     result.resent = pending_to_hand_over(now).count()
     return result
@@ -171,6 +170,15 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
             if result is not None:
                 result.unreached.append(f"visit {esc.visit_id} level {esc.level}")
     return marked
+
+
+def _people(audiences, esc, now) -> list:
+    """The people of the roster tiers `esc` has reached at `now`, read once a batch per school and tiers."""
+    tiers = alert_tiers(esc, now)
+    key = (esc.visit.school_id, tiers)
+    if key not in audiences:
+        audiences[key] = tier_people(esc.visit.school, tiers)
+    return alert_audience(esc, now, audiences[key])
 
 
 def _channels(person, level) -> list[str]:
@@ -205,12 +213,16 @@ def _scan_batch(now, batch_size, result) -> int:
         )
         if not due:
             return 0
+        schools = {}
+        for visit in due:  # one school object per school: its roster and office hours read once a batch
+            visit.school = schools.setdefault(visit.school_id, visit.school)
         escalations = _escalations_by_visit(due)
         by_visit = {pk: list(round_escalations) for pk, (round_escalations, _) in escalations.items()}
         alerts = {pk: alert for pk, (_, alert) in escalations.items()}
         staff_of = _staff_by_visit(by_visit)
 
         created, repeated, raised, reminded, prompted = [], [], [], [], []
+        moved, exhausted = set(), set()  # ids of the repeated alerts that moved on along the roster
         for visit in due:
             alert = alerts[visit.pk]
             if ladder.prompts_police(alert) and now >= ladder.deadlines(visit).police_at:
@@ -236,6 +248,8 @@ def _scan_batch(now, batch_size, result) -> int:
                     raised.append((lower, step))
             else:
                 repeated.append(step)
+                if step.tier_at == now:
+                    (exhausted if step.exhausted_at == now else moved).add(id(step))
         if raised:
             Escalation.objects.bulk_update([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
         created = _create_escalations(created)
@@ -246,7 +260,8 @@ def _scan_batch(now, batch_size, result) -> int:
         if raised:
             Escalation.objects.bulk_update([lower for lower, _ in raised], ["raised_to"])
         if repeated:
-            Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at"])
+            Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at", "tiers_reached", "tier_at",
+                                                      "exhausted_at"])
 
         events, messages, audiences = [], [], {}
         for lower, higher in raised:
@@ -268,17 +283,24 @@ def _scan_batch(now, batch_size, result) -> int:
                 result.repeated.append(f"visit {visit.pk}")
                 events.append(new_event(visit, EventKind.ALERT_REPEATED, at=now, how=RecordedHow.SYSTEM,
                                         data={"level": esc.level, "alert": alert}))
-            audience_key = (visit.school_id, escalation_audience(esc.level))
-            if audience_key not in audiences:
-                audiences[audience_key] = school_people(visit.school, *audience_key[1])
-            out = out_on(visit)  # R-CODEWORD: never the phone of someone still out on the visit
-            messages.extend(escalation_messages(esc, alert, [p for p in audiences[audience_key] if p.pk not in out]))
+            # The tiers of the roster it has reached; R-CODEWORD: never anyone still out on the visit.
+            people = _people(audiences, esc, now)
+            if id(esc) in exhausted:
+                # R-CONTACT-STEPS step 4: nobody took charge at the last tier: the whole roster, every channel.
+                events.append(new_event(visit, EventKind.NOBODY_IN_CHARGE, at=now, how=RecordedHow.SYSTEM,
+                                        data={"level": esc.level}))
+                messages.extend(nobody_in_charge_messages(esc, alert, people))
+                continue
+            if id(esc) in moved:
+                events.append(new_event(visit, EventKind.MOVED_ON, at=now, how=RecordedHow.SYSTEM,
+                                        data={"level": esc.level, "tiers": esc.tiers_reached}))
+            messages.extend(escalation_messages(esc, alert, people))
         if prompted:
             Escalation.objects.bulk_update(prompted, ["police_prompted_at"])
         for esc in prompted:
             events.append(new_event(esc.visit, EventKind.POLICE_PROMPTED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level}))
-            messages.extend(police_messages(esc, now, police_audience(esc)))
+            messages.extend(police_messages(esc, now, police_audience(esc, now)))
         if reminded:
             Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
         for esc in reminded:
@@ -330,7 +352,17 @@ def _plan_step(visit, round_escalations, alert, now):
     level = ladder.next_rung(round_escalations, alert)
     if level is not None and now >= due.due_at(level):
         return Escalation(visit=visit, round=visit.watch_round, level=level, reason=due.reason,
-                          anchor=due.anchor, created_at=now, last_alert_at=now)
+                          anchor=due.anchor, created_at=now, last_alert_at=now, tier_at=now,
+                          tiers_reached=ladder.start_tiers(level, ladder.on_duty(visit, now), alert),
+                          exhausted_at=alert.exhausted_at if alert is not None else None)
+    if ladder.moves_on(alert) and now >= ladder.move_on_at(visit, alert):
+        # Nobody took charge in the last tier's time: the next tier of the roster has it too (and
+        # after the last, everyone is told to call the police), as the alert's next repeat.
+        alert.visit = visit
+        ladder.move_on(visit, alert, now)
+        alert.alert_count += 1
+        alert.last_alert_at = now
+        return alert
     if ladder.repeats(alert) and now >= due.repeat_at(alert):
         # R-RETURN-30: an unacknowledged alert at level 2 or 3 is repeated to the same people.
         alert.visit = visit

@@ -66,6 +66,8 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated by the watchdog"
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
     UNREACHED = "unreached", "Alert reached nobody"
+    MOVED_ON = "moved_on", "Alert moved on to the next people"
+    NOBODY_IN_CHARGE = "nobody_in_charge", "Nobody took charge: everyone told to call the police"
     REMINDED = "reminded", "Person in charge reminded"
     POLICE_PROMPTED = "police_prompted", "Prompted to call the police"
     ACKNOWLEDGED = "acknowledged", "Alert acknowledged"

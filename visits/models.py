@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts import permissions, roles
+from accounts import permissions, roles, roster
 from accounts.models import School, has_role
 from accounts.phone import UKPhoneNumberField
 from accounts.validators import DateWithin
@@ -219,6 +219,8 @@ class Gate(models.TextChoices):
     FSW = "fsw", "A family support worker's visit, planned with the head of school as safeguarding lead"  # R-FSW
     TRAINING = "training", "A visitor has no safe-working training on record"  # R-TRAINING
     LONE = "lone", "Lone visit: only one member of staff goes"  # R-PAIR
+    # R-LATE-15, R-RETURN-30: its alerts would come when the office is closed, with nobody named to cover.
+    UNWATCHED = "unwatched", "Its alerts would come after office hours, and nobody is named to watch then"
 
 
 # R-COMMUTE needs "the prior approval of the HoS" and R-FSW is "planned along with the head of school":
@@ -533,6 +535,18 @@ class Visit(models.Model):
         overrides = [GateNeed(g, self.school, reason) for g, reason in (self.gate_overrides or {}).items()]
         return Decision(approved, self.decided_by, self.decided_at, self.decision_reason,
                         overrides if approved else [])
+
+    @property
+    def first_alert_at(self) -> datetime.datetime:
+        """When its first alert would come if nobody hears from its staff: the expected return plus the
+        school's late-call minutes (R-LATE-15)."""
+        return as_utc(self.expected_return) + datetime.timedelta(minutes=self.school.late_call_minutes)
+
+    @property
+    def first_watch(self) -> roster.Watch:
+        """Who would have its first alert (accounts.roster): shown when deciding a visit whose alerts
+        could come out of office hours."""
+        return roster.first_watch(self.school, self.first_alert_at)
 
     def gate_needs(self, gates=None) -> list[GateNeed]:
         """The gates (this plan's, or `gates`) with who may clear each."""

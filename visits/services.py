@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import roster
 from accounts.permissions import may_approve, may_share_families, of_school, sees_all_visits
 
 from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
@@ -112,6 +113,9 @@ def gates_for(visit: Visit, staff: list) -> list[str]:
     # R-PAIR: where lone visits are allowed they still need the head's approval.
     if len(staff) == 1 and school.lone_visits_allowed:
         gates.append(Gate.LONE)
+    # R-LATE-15: its first alert would come out of office hours with nobody named to cover the office.
+    if roster.unwatched(school, visit.first_alert_at):
+        gates.append(Gate.UNWATCHED)
     return [str(g) for g in gates]
 
 

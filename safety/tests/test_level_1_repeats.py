@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 
+from homevisits.factories import slow_roster
 from notifications.models import Notification
 from safety.escalations import acknowledge
 from safety.models import Escalation
@@ -35,7 +36,9 @@ def to(person):
 
 
 def test_an_unacknowledged_level_1_is_repeated_too(out_visit, world):  # R-LATE-15, R-RETURN-30
-    """One lost message must not be the only word: the office hears again before level 2."""
+    """One lost message must not be the only word: the office hears again before level 2 (with a
+    roster slower than the repeat: the roster moving on is safety/tests/test_roster.py)."""
+    slow_roster(world.school)
     visit, esc, due = late(out_visit)
     repeat = visit.school.alert_repeat_minutes * MINUTE
     assert visit.school.late_call_minutes + visit.school.alert_repeat_minutes < visit.school.office_chase_minutes

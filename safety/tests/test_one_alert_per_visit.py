@@ -206,5 +206,7 @@ def test_a_second_code_word_after_the_first_was_acknowledged_sounds_the_alert_ag
     assert all(n.subject.startswith("REPEAT 2:") for n in again)
     assert visit.events.filter(kind=EventKind.ALERT_REPEATED, at=at(10, 40)).exists()
     visit.refresh_from_db()
-    # Unacknowledged again: it repeats until someone takes it (R-RETURN-30's repeat).
-    assert visit.next_check_at == at(10, 40) + datetime.timedelta(minutes=visit.school.alert_repeat_minutes)
+    # Unacknowledged again: it repeats until someone takes it (R-RETURN-30's repeat), and nobody taking
+    # it in the roster's time moves it on: the new signal gives them the first tier's time afresh.
+    assert alert.tier_at == at(10, 40)
+    assert visit.next_check_at == at(10, 40) + datetime.timedelta(minutes=5)

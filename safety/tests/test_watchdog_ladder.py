@@ -8,6 +8,7 @@ import datetime
 import pytest
 import time_machine
 
+from homevisits.factories import slow_roster
 from notifications.models import Notification
 from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import acknowledge, check_in, scan
@@ -130,6 +131,7 @@ def test_feeling_unsafe_on_arrival_is_an_emergency(out_visit, people):  # R-ARRI
 
 def test_an_unacknowledged_top_alert_repeats_every_10_minutes_until_acknowledged(out_visit, people):
     visit = out_visit()
+    slow_roster(visit.school)  # the roster moving on tier by tier: safety/tests/test_roster.py
     scan(past_due(visit, 15))
     scan(past_due(visit, 30))
     scan(past_due(visit, 39, 59))
