@@ -140,6 +140,7 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "alert_repeat_minutes",
                     "charge_reminder_minutes",
                     "police_prompt_minutes",
+                    "staff_reminder_minutes",
                     "checkin_interval_minutes",
                     "max_wait_minutes",
                     "evening_starts",

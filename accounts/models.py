@@ -45,6 +45,16 @@ class School(models.Model):
     police_prompt_minutes = models.PositiveSmallIntegerField(
         default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
     )
+    # R-LATE-15, fewer false alarms: each member of staff still out is reminded this many minutes before
+    # the expected return, and nudged at it (safety.staff_reminders); empty (or 0) is off, reminder and
+    # nudge alike. Never delays level 1.
+    staff_reminder_minutes = models.PositiveSmallIntegerField(
+        "remind staff this many minutes before they are due back", null=True, blank=True, default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Each member of staff still out gets \"Due back at 11:30 — tap to tell school\" this many "
+                  "minutes before their expected return, and again at it, by push or text message. Leave empty "
+                  "for no reminders. The office is still flagged at the late-call time whatever happened.",
+    )
     # R-CHECKIN: periodic check-in while out; empty means off (policy 003 uses 120).
     checkin_interval_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(480)]

@@ -19,6 +19,10 @@ set 20 and 40 minutes reads 20 and 40 everywhere.
     moves the alert on to the next tier (earlier tiers kept on it); after the last tier's timeout
     everyone in the roster is told, on every channel, to call the police now (R-CONTACT-STEPS step 4)
 
+Before all that, staff first (fewer false alarms; safety.staff_reminders sends them): each member of
+staff still out is reminded staff_reminder_minutes (5) before the expected return and nudged at it,
+each once per expected return, and neither once an escalation has started. They never move level 1.
+
 All times are aware UTC instants (visits.localtime.as_utc): adding minutes is elapsed time, so the
 clock change neither shifts nor loses an escalation.
 """
@@ -197,7 +201,71 @@ def next_check(visit, round_escalations: list[Escalation],
         times.append(due.remind_at(alert))
     if prompts_police(alert):
         times.append(due.police_at)
+    times.extend(reminder.at for reminder in staff_reminders(visit, round_escalations, alert))
     return min(times, default=None)
+
+
+# --- Staff first: "Due back at 11:30 — tap to tell school" ----------------------------------------
+
+STAFF_REMINDER = "reminder"  # staff_reminder_minutes before the expected return
+STAFF_NUDGE = "nudge"  # at the expected return itself
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffReminder:
+    """One message to the staff still out about their expected return: the reminder before it or the
+    nudge at it, due at `at`."""
+
+    kind: str  # STAFF_REMINDER or STAFF_NUDGE
+    at: datetime.datetime
+    expected_return: datetime.datetime
+
+
+def reminder_at(visit) -> datetime.datetime | None:
+    """When the staff are reminded that they are due back: staff_reminder_minutes before the current
+    expected return (elapsed minutes, in UTC); None when the school has reminders off."""
+    minutes = visit.school.staff_reminder_minutes
+    if not minutes:
+        return None
+    return as_utc(visit.expected_return) - datetime.timedelta(minutes=minutes)
+
+
+def nudge_at(visit) -> datetime.datetime | None:
+    """When the staff are nudged: at the expected return itself, while the school has reminders on
+    (one setting for both: a school that wants no messages to its staff switches the reminder off)."""
+    if not visit.school.staff_reminder_minutes:
+        return None
+    return as_utc(visit.expected_return)
+
+
+def staff_reminders(visit, round_escalations: list[Escalation],
+                    alert: Escalation | None = None) -> list[StaffReminder]:
+    """The reminder and nudge not yet sent for the visit's current expected return (a new time means
+    new ones). None once an escalation has started, this round or an alert still open from another
+    (level 1 and up are then the word; after a code word the phone must show nothing, R-CODEWORD)."""
+    if visit.state not in OUT_STATES or round_escalations or alert is not None:
+        return []
+    expected = as_utc(visit.expected_return)
+    out = []
+    remind, nudge = reminder_at(visit), nudge_at(visit)
+    if remind is not None and visit.staff_reminded_for != expected:
+        out.append(StaffReminder(STAFF_REMINDER, remind, expected))
+    if nudge is not None and visit.staff_nudged_for != expected:
+        out.append(StaffReminder(STAFF_NUDGE, nudge, expected))
+    return out
+
+
+def staff_reminder_goes(reminder: StaffReminder, visit, now: datetime.datetime) -> bool:
+    """Whether a reminder that has fallen due is still worth sending at `now`, or is passed over: the
+    reminder once the nudge is due, the nudge once level 1 is (R-LATE-15: a scan that ran late sends
+    the escalation, not a reminder), and either when school heard from the visit at or after its
+    instant (they left, or gave a new time, just then: "Due back at 11:30" would be noise)."""
+    if now < reminder.at:
+        return False
+    until = reminder.expected_return if reminder.kind == STAFF_REMINDER else deadlines(visit).late_at
+    last_word = max((as_utc(moment) for moment in (visit.departed_at, visit.last_contact_at) if moment is not None),
+                    default=None)
+    return now < until and (last_word is None or last_word < reminder.at)
 
 
 @dataclasses.dataclass(frozen=True)

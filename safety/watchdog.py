@@ -36,7 +36,7 @@ from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.models import RecordedHow, Visit, VisitStaff
 
-from . import ladder
+from . import ladder, staff_reminders
 from .alerts import (
     alert_audience,
     alert_tiers,
@@ -307,6 +307,7 @@ def _scan_batch(now, batch_size, result) -> int:
             events.append(new_event(esc.visit, EventKind.REMINDED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level, "reminder": esc.charge_reminders}))
             messages.extend(reminder_messages(esc, now, reminder_audience(esc)))
+        messages.extend(staff_reminders.due_messages(due, by_visit, alerts, now))  # after this batch's escalations
         record_events(events)
         queue(messages, now)
 

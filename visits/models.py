@@ -354,6 +354,10 @@ class Visit(models.Model):
     watch_round = models.PositiveIntegerField(default=0)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # The expected return the staff were last reminded of before it, and nudged at (safety.staff_reminders):
+    # each goes once per expected return, so a new time ("running late") means a new reminder.
+    staff_reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
+    staff_nudged_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     planned_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_again"

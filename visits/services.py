@@ -287,7 +287,7 @@ def cancel(visit: Visit, by, reason: str, for_safety: bool = False, now=None) ->
 WORKFLOW_FIELDS = (
     "state", "gates_required", "gate_overrides", "decided_by_id", "decided_at", "decision_reason", "cancel_reason",
     "cancelled_for_safety", "departed_at", "last_contact_at", "returned_at", "watch_round", "escalation_level",
-    "next_check_at",
+    "next_check_at", "staff_reminded_for", "staff_nudged_for",
 )
 
 # Changes to these send an approved visit back for approval.

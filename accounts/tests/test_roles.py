@@ -25,8 +25,12 @@ def test_school_admin_group_holds_only_what_the_admin_pages_need():
         ("auth", "view_user"), ("auth", "change_user"), ("auth", "add_user"),
         ("visits", "view_visitevent"),
         ("safety", "view_contactattempt"), ("notifications", "view_notification"), ("safety", "view_escalation"),
+        # The school's alert roster and office hours, rows of its settings (inlines on its page).
+        *(("accounts", f"{verb}_{model}") for verb in ("view", "add", "change", "delete")
+          for model in ("rostertier", "officehours")),
     }
-    assert not any(code.startswith("delete_") for _app, code in perms)
+    # Nothing else deleted: staff leave by being made inactive; records are append-only.
+    assert {code for _app, code in perms if code.startswith("delete_")} == {"delete_rostertier", "delete_officehours"}
 
 
 def test_school_defaults_follow_the_policies():

@@ -46,7 +46,7 @@ def test_the_deadlines_are_counted_from_the_expected_return_with_the_schools_min
     assert due.anchor == at(11, 15) and due.reason == EscalationReason.LATE_RETURN
     assert due.late_at == at(11, 35) and due.chase_at == at(11, 55)
     assert due.repeat_every == datetime.timedelta(minutes=10)
-    assert out.next_check_at == at(11, 35)
+    assert out.next_check_at == at(11, 10)  # first the staff's own reminder, 5 minutes before (safety.staff_reminders)
 
 
 def test_the_scan_flags_at_20_and_chases_at_40(out):

@@ -13,6 +13,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from safety import ladder
 from safety.models import Escalation, EscalationLevel
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
@@ -81,7 +82,8 @@ def test_inside_the_first_repeated_hour_a_new_time_is_watched_15_real_minutes_af
     visit.refresh_from_db()
     new_return = FIRST_0120 + 30 * MINUTE  # 00:50 UTC, 01:50 BST
     assert visit.expected_return == new_return
-    assert visit.next_check_at == new_return + 15 * MINUTE  # R-LATE-15
+    assert ladder.deadlines(visit).late_at == new_return + 15 * MINUTE  # R-LATE-15
+    assert visit.next_check_at == new_return - 5 * MINUTE  # the staff's own reminder first (safety.staff_reminders)
     assert levels_at(visit, new_return + 15 * MINUTE - datetime.timedelta(seconds=1),
                      new_return + 15 * MINUTE, new_return + 30 * MINUTE) == [[], [1], [1, 2]]
 
@@ -94,7 +96,8 @@ def test_inside_the_second_repeated_hour_staff_can_give_a_time_before_0200(clien
     assert response.context.get("failed") is None, response.context["failed"].errors
     visit.refresh_from_db()
     assert visit.expected_return == SECOND_0120 + 30 * MINUTE  # 01:50 GMT
-    assert visit.next_check_at == SECOND_0120 + 45 * MINUTE
+    assert ladder.deadlines(visit).late_at == SECOND_0120 + 45 * MINUTE
+    assert visit.next_check_at == SECOND_0120 + 25 * MINUTE  # the staff's reminder, 5 minutes before
 
 
 def test_in_the_first_hour_a_time_already_passed_means_the_second_time_round(client, world, clock_june_bst):
@@ -129,7 +132,8 @@ def test_after_the_spring_jump_the_time_as_the_clock_shows_it_is_taken(client, w
     running_late(client, visit, "02:30")  # BST: 01:30 UTC, an hour from now
     visit.refresh_from_db()
     assert visit.expected_return == SPRING_0030 + 60 * MINUTE
-    assert visit.next_check_at == SPRING_0030 + 75 * MINUTE
+    assert ladder.deadlines(visit).late_at == SPRING_0030 + 75 * MINUTE
+    assert visit.next_check_at == SPRING_0030 + 55 * MINUTE  # the staff's reminder, 5 minutes before
 
 
 def test_after_midnight_is_tomorrow_and_the_page_prefills_a_time_it_accepts(client, world, clock_june_bst):
@@ -167,7 +171,8 @@ def test_the_office_records_a_new_time_in_the_second_repeated_hour(client, world
     assert "Expected back 01:50" in text(response)
     visit.refresh_from_db()
     assert visit.expected_return == SECOND_0120 + 30 * MINUTE
-    assert visit.next_check_at == SECOND_0120 + 45 * MINUTE
+    assert ladder.deadlines(visit).late_at == SECOND_0120 + 45 * MINUTE
+    assert visit.next_check_at == SECOND_0120 + 25 * MINUTE  # the staff's reminder, 5 minutes before
 
 
 def test_the_office_phone_form_refuses_a_skipped_time_beside_the_field(client, world, clock_june_bst):
@@ -214,7 +219,8 @@ def test_reached_safe_with_a_new_time_in_the_first_repeated_hour_is_watched_on_t
     assert "Escalation resolved. Expected back 01:50." in text(response)
     visit.refresh_from_db()
     assert visit.expected_return == FIRST_0120 + 30 * MINUTE
-    assert visit.next_check_at == FIRST_0120 + 45 * MINUTE
+    assert ladder.deadlines(visit).late_at == FIRST_0120 + 45 * MINUTE
+    assert visit.next_check_at == FIRST_0120 + 25 * MINUTE  # the staff's reminder for the new time
     assert visit.state in (VisitState.DEPARTED, VisitState.ON_SITE)
 
 

@@ -205,3 +205,10 @@ def test_approving_a_visit_whose_alerts_come_out_of_hours_with_nobody_named_is_a
     factories.roster_of(world.school, TierKind.OFFICE, TierKind.HEAD, (TierKind.OUT_OF_HOURS, [on_call]))
     late.refresh_from_db()
     assert Gate.UNWATCHED not in services.gates_for(late, staff)
+    late.gates_required = services.gates_for(late, staff)
+    late.save()
+    client.force_login(world.head)
+    page = client.get(reverse("visits:visit-approve", args=[late.pk])).content.decode()
+    # Back by 16:15: the first alert would come at 16:30, after the office closes at 16:00.
+    assert "the first alert comes at 16:30, when the office is closed" in page
+    assert f"{on_call.get_full_name()} (out-of-hours contacts)" in page
