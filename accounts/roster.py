@@ -75,10 +75,6 @@ def _hours(school: School) -> dict[int, OfficeHours]:
     return cached
 
 
-def hours_set(school: School) -> bool:
-    return bool(_hours(school))
-
-
 def office_open(school: School, at: datetime.datetime) -> bool:
     """Whether the office is on duty at the instant `at` (its local weekday and time)."""
     hours = _hours(school)
@@ -87,16 +83,6 @@ def office_open(school: School, at: datetime.datetime) -> bool:
     local = timezone.localtime(at)
     day = hours.get(local.weekday())
     return day is not None and day.opens <= local.time() < day.closes
-
-
-def closes_at(school: School, at: datetime.datetime) -> datetime.datetime | None:
-    """When the office closes on the local day of `at` (an aware instant), or None: closed that day,
-    or hours not set."""
-    local = timezone.localtime(at)
-    day = _hours(school).get(local.weekday())
-    if day is None:
-        return None
-    return timezone.make_aware(datetime.datetime.combine(local.date(), day.closes))
 
 
 def on_duty(school: School, at: datetime.datetime) -> tuple[Tier, ...]:

@@ -115,8 +115,10 @@ def unreached_people(escalation, now) -> list:
     people = tier_people(school, tiers)
     if escalation.tiers_reached > len(ladder.on_duty(escalation.visit, now)):
         known = {p.pk for p in people}
-        people += [p for p in tier_people(school, roster.tiers(school)) + school_people(school, roles.SCHOOL_ADMIN)
-                   if p.pk not in known and not known.add(p.pk)]
+        for person in tier_people(school, roster.tiers(school)) + school_people(school, roles.SCHOOL_ADMIN):
+            if person.pk not in known:
+                known.add(person.pk)
+                people.append(person)
     return alert_audience(escalation, now, people)
 
 
