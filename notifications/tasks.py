@@ -165,6 +165,13 @@ def spoken(text: str) -> str:
     return _LINK.sub("", text).strip()
 
 
+def _one_text(subject: str, body: str) -> str:
+    """A text message or a call has no subject line: the subject leads, unless the body already
+    begins with it (then it would be read out twice)."""
+    text = body if body.startswith(subject) else f"{subject}. {body}"
+    return text[:480]
+
+
 def message_for(note: Notification, to) -> Message:
     """The provider's view of a notification: its address, its text, and where receipts go."""
     channel = Channel(note.channel)
@@ -179,7 +186,7 @@ def message_for(note: Notification, to) -> Message:
     if channel == Channel.PUSH:
         status_callback = _site(reverse("notifications:push_receipt",
                                         args=[push_receipts.make_token(note.message_id)]))
-    body = note.body if channel in (Channel.EMAIL, Channel.PUSH) else f"{note.subject}. {note.body}"[:480]
+    body = note.body if channel in (Channel.EMAIL, Channel.PUSH) else _one_text(note.subject, note.body)
     if channel == Channel.VOICE:
         body = spoken(body)
     url = _own_link(note.body) or (_site(note.visit.get_absolute_url()) if note.visit_id else "")

@@ -56,8 +56,9 @@ def alert_audience(escalation, now, people=None) -> list:
     return [person for person in people if person.pk not in out]
 
 
-def _alert_words(escalation, alert_number: int) -> tuple[str, str, str]:
-    """The subject, body and dedupe key of one alert of an escalation."""
+def _alert_words(escalation, alert_number: int, repeat: bool = True) -> tuple[str, str, str]:
+    """The subject, body and dedupe key of one alert of an escalation; `repeat`: said as a repeat
+    (REPEAT 2) to whoever had it before. Someone it has only now moved on to reads it as new."""
     visit = escalation.visit
     names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
@@ -71,7 +72,7 @@ def _alert_words(escalation, alert_number: int) -> tuple[str, str, str]:
     else:
         subject = f"Late: {names} should have called in (due {due})"
         body = f"{names} were due by {due} with no word. Please check."
-    if alert_number > 1:
+    if alert_number > 1 and repeat:
         subject = f"REPEAT {alert_number}: {subject}"
     if escalation.nobody_took_charge:
         # R-CONTACT-STEPS step 4: the whole roster has had it and nobody took charge.
@@ -83,23 +84,30 @@ def _alert_words(escalation, alert_number: int) -> tuple[str, str, str]:
 def escalation_messages(escalation, alert_number: int, people) -> list[dict]:
     """The messages for one alert of an escalation to `people`: each person on their first channel,
     with their own take-charge link (safety.takecharge)."""
-    subject, body, key = _alert_words(escalation, alert_number)
+    told = _told_before(escalation, alert_number)
     # Each person on their channels in order (push, SMS, call, email), the next one when the last is
     # not confirmed delivered in time (notifications.outbox.fall_back); a call's "press 1" takes charge.
     messages = []
     for person in people:
+        subject, body, key = _alert_words(escalation, alert_number, repeat=person.pk in told)
         own = f"{body} Take charge: {takecharge_url(escalation, person)}"
         messages += in_order(key, [person], subject, own, escalation.level, visit=escalation.visit,
                              escalation=escalation)
     return messages
 
 
+def _told_before(escalation, alert_number: int) -> set[int]:
+    """Who had an earlier alert of this escalation (or of its lower levels): to them the next is a repeat."""
+    return {person.pk for person in alerted_people(escalation)} if alert_number > 1 else set()
+
+
 def nobody_in_charge_messages(escalation, alert_number: int, people) -> list[dict]:
     """Nobody took charge at the last tier of the roster (R-CONTACT-STEPS step 4): the alert, saying
     so, to everyone in the roster on every channel at once, each with their own take-charge link."""
-    subject, body, key = _alert_words(escalation, alert_number)
+    told = _told_before(escalation, alert_number)
     messages = []
     for person in people:
+        subject, body, key = _alert_words(escalation, alert_number, repeat=person.pk in told)
         own = f"{body} Take charge: {takecharge_url(escalation, person)}"
         messages += every_channel(key, [person], subject, own, visit=escalation.visit, escalation=escalation,
                                   level=None)  # already on every channel: nothing to move on to
@@ -186,11 +194,11 @@ def notify_taken(escalation, by, now) -> None:
 
 
 def all_clear_messages(escalation, by, now, what: str, people) -> list[dict]:
-    """"All clear (11:52): everyone is back": to everyone the alert reached, once, on each one's first
-    channel, so nobody goes on ringing a colleague who is safe."""
+    """"All clear (11:52): Tom Baker — everyone is back": to everyone the alert reached, once, on each
+    one's first channel, so nobody goes on ringing a colleague who is safe."""
     visit = escalation.visit
-    subject = f"All clear ({timezone.localtime(now).strftime('%H:%M')}): {what}"
-    body = f"{subject}. {staff_names(visit)}. No action needed. Details: {link(visit)}"
+    subject = f"All clear ({timezone.localtime(now).strftime('%H:%M')}): {staff_names(visit)} — {what}"
+    body = f"{subject}. No action needed. Details: {link(visit)}"
     messages = in_order(f"clear:{escalation.pk}", people, subject, body, escalation.level, visit=visit,
                         escalation=escalation)
     return [{**message, "level": None} for message in messages]

@@ -6,10 +6,13 @@ import io
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.models import TierKind
+from homevisits.factories import office_hours, roster_of
 from notifications import sms
 from notifications.models import DeliveryStatus, Notification
 from notifications.tasks import message_for
@@ -267,3 +270,30 @@ def test_a_delivered_test_to_ones_own_device_shows_on_the_push_route(world):
     office = next(p for p in ready.people if p.user == world.office)
     assert next(r for r in head.routes if r.channel == "push").last_test_at == at(9)
     assert next(r for r in office.routes if r.channel == "push").last_test_at is None
+
+
+def test_the_roster_shows_its_tiers_hours_and_out_of_hours_cover(client, world):
+    """The readiness page lays out the roster (R-CONTACT-STEPS): each tier with its people and minutes,
+    the office hours, and, with the office closed, that the out-of-hours contacts take its place."""
+    roster_of(world.school, (TierKind.OFFICE, (), 5), (TierKind.OUT_OF_HOURS, [world.head], 7), TierKind.HEAD)
+    office_hours(world.school)  # Monday to Friday 08:00 to 16:00
+    client.force_login(world.head)
+    with time_machine.travel(datetime.datetime(2026, 6, 16, 19, tzinfo=datetime.UTC), tick=False):
+        page = text(client.get(URL))  # a Tuesday, 20:00 in London
+    tiers = re.findall(r'data-testid="roster-tier"><strong>([^<]+)</strong>', page)
+    assert len(tiers) == 3
+    assert "when the office is closed" in page and "7 minutes to take charge" in page
+    assert "Tuesday 08:00 to 16:00" in page and "Saturday" not in page.split('data-testid="office-hours"')[1][:400]
+    assert "closed now, so the out-of-hours contacts take its place" in page
+    assert "no office hours on record" not in page
+    with time_machine.travel(datetime.datetime(2026, 6, 16, 9, tzinfo=datetime.UTC), tick=False):
+        assert "The office is open now" in text(client.get(URL))  # 10:00 in London
+
+
+def test_an_out_of_hours_tier_with_nobody_named_is_shown_as_empty(client, world):
+    roster_of(world.school, TierKind.OFFICE, TierKind.OUT_OF_HOURS, TierKind.HEAD)
+    office_hours(world.school)
+    client.force_login(world.head)
+    page = text(client.get(URL))
+    assert "Nobody in this tier" in page
+    assert "Nobody is named to cover the office out of hours" in page

@@ -68,6 +68,10 @@ def test_nobody_taking_charge_moves_the_alert_on_then_everyone_is_told_to_call_t
     assert (esc.level, esc.tiers_reached, esc.alert_count) == (EscalationLevel.LATE, 2, 2)
     assert alerted(visit, since=due + 5 * MINUTE) == {"office", "head"}
     assert visit.events.filter(kind=EventKind.MOVED_ON, at=due + 5 * MINUTE).exists()
+    # A repeat to the office; to the head, who never had it, a first alert.
+    second = {n.recipient.username: n.subject
+              for n in Notification.objects.filter(dedupe_key__startswith=f"esc:{esc.pk}:2:")}
+    assert second["office"].startswith("REPEAT 2: ") and not second["head"].startswith("REPEAT")
     scan(due + 10 * MINUTE)  # and the DSL
     assert alerted(visit, since=due + 10 * MINUTE) == {"office", "head", "dsl"}
     scan(due + 15 * MINUTE)  # R-RETURN-30: level 2 keeps the tiers the alert reached

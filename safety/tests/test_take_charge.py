@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from notifications.models import Channel, Notification
 from notifications.signals import alert_heard
+from notifications.tasks import message_for
 from safety import links
 from safety.models import Escalation
 from safety.watchdog import check_in, scan
@@ -167,13 +168,15 @@ def test_the_all_clear_reaches_exactly_those_alerted(overdue, world):
     clear = Notification.objects.filter(dedupe_key__startswith=f"clear:{esc.pk}:")
     assert set(clear.values_list("recipient", flat=True)) == {world.office.pk, world.head.pk}
     assert all(n.subject.startswith("All clear (") and "everyone is back" in n.subject for n in clear)
+    assert all(world.teacher.get_full_name() in n.subject for n in clear)  # who is safe, in the first words
     assert all(n.level is None for n in clear)
+    # A text message says it once: the body already starts with the subject.
+    text = message_for(Notification(**{**_fields(clear[0]), "channel": Channel.SMS}), "+447700900001").body
+    assert text.count("All clear") == 1 and text.startswith("All clear (")
     assert visit.family.address_line1 not in " ".join(n.body for n in clear)
 
 
 def test_a_push_opens_the_take_charge_link_and_a_call_reads_no_address(overdue, world):
-    from notifications.tasks import message_for
-
     visit, esc = overdue
     note = Notification.objects.filter(recipient=world.head, escalation=esc, dedupe_key__startswith="esc:").first()
     push = message_for(Notification(**{**_fields(note), "channel": Channel.PUSH}), {"endpoint": "x"})

@@ -9,7 +9,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.models import School, StaffProfile
+from accounts.models import RosterTier, School, StaffProfile, TierKind
+from notifications.models import Notification
 from safety.models import Escalation
 from safety.watchdog import check_in, scan
 from visits.assessments import complete_checklist, ensure_risk_assessment, mark_reviewed
@@ -202,3 +203,45 @@ def test_staff_records_and_families_are_never_reset():
     assert teacher.first_name == "Thomas" and not teacher.groups.exists()
     assert str(khan.phone.as_national) == "07700 900888"
     assert list(khan.carers.values_list("name", flat=True)) == ["Sara Khan"]
+
+
+AFTER_HOURS = NOW + datetime.timedelta(hours=8)  # the same Tuesday, 18:00 in London: the office has closed
+
+
+def alerted(visit):
+    return set(Notification.objects.filter(visit=visit, dedupe_key__startswith="esc:")
+               .values_list("recipient__username", flat=True))
+
+
+def test_the_demo_overdue_visit_after_hours_alerts_the_out_of_hours_contact_not_the_office():
+    """The demo school keeps office hours and names an out-of-hours contact (R-CONTACT-STEPS): started
+    in the evening, its overdue visit reaches the deputy, never the empty office."""
+    with time_machine.travel(AFTER_HOURS, tick=False):
+        seed()
+        scan(AFTER_HOURS)
+        overdue = Visit.objects.out().get(family__display_name="Okafor family")
+        assert alerted(overdue) == {"deputy"}
+        # At +30 the head joins (R-RETURN-30); the office is still not told.
+        scan(AFTER_HOURS + datetime.timedelta(minutes=10))
+        assert alerted(overdue) == {"deputy", "head"}
+
+
+def test_the_demo_overdue_visit_in_office_hours_alerts_the_office():
+    with time_machine.travel(NOW, tick=False):
+        seed()
+        scan(NOW)
+        assert alerted(Visit.objects.out().get(family__display_name="Okafor family")) == {"office"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_office_hours_and_a_roster_someone_removed_stay_removed():
+    seed()
+    school = School.objects.get()
+    assert school.office_hours.count() == 5
+    assert list(RosterTier.objects.filter(school=school).values_list("kind", flat=True)) == [
+        TierKind.OFFICE, TierKind.HEAD, TierKind.DSL, TierKind.OUT_OF_HOURS]
+    school.office_hours.filter(weekday=4).delete()  # the office now closes on Fridays
+    RosterTier.objects.filter(school=school, kind=TierKind.DSL).delete()
+    seed()
+    assert school.office_hours.count() == 4
+    assert RosterTier.objects.filter(school=school).count() == 3

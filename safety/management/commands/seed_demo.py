@@ -4,7 +4,9 @@ visits in every state around the current time.
 Safe to run again (`make run` runs it at every start), and it never deletes or changes anything a
 person made or changed:
 - the school, users, staff profiles and families are only created when missing; children and carers
-  only with a new family (or, for a family from an older demo, if it never had any);
+  only with a new family (or, for a family from an older demo, if it never had any); the office
+  hours and the alert roster (with an out-of-hours contact) only together with the school's
+  out-of-hours contact's account, so hours or tiers someone removed stay removed;
 - every visit it makes is marked (its events carry {"demo": true}); at the next run a marked visit
   that nobody has touched (no change by a person in its history, no event, report, incident, contact
   step or concern of theirs, its checklist as the demo left it) is replaced by a fresh one around the
@@ -22,7 +24,7 @@ from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import School, StaffProfile
+from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
 from notifications.models import Notification
 from safety.escalations import refresh_next_check
 from safety.models import Escalation, EscalationReason
@@ -50,11 +52,17 @@ DEMO_PASSWORD = "homevisits-demo"
 SCHOOL_NAME = "Oakfield Primary School (demo)"
 
 TRAINED = datetime.date(2025, 9, 3)
+# The office is on duty Monday to Friday, 08:00 to 16:00 (local time); outside those hours the
+# out-of-hours contact takes its place on the roster (accounts.roster, R-CONTACT-STEPS).
+OFFICE_OPENS, OFFICE_CLOSES = datetime.time(8), datetime.time(16)
+OUT_OF_HOURS_CONTACT = "deputy"
 USERS = [
     # username, first, last, role, job title, mobile, vehicle (make, model, reg, colour), training date
     ("head", "Helen", "Hughes", roles.HEAD, "Head of school", "07700 900001", None, TRAINED),
     ("dsl", "David", "Sharma", roles.DSL, "Designated safeguarding lead", "07700 900002", None, TRAINED),
     ("office", "Olivia", "Price", roles.OFFICE, "Office manager", "07700 900003", None, TRAINED),
+    # The out-of-hours contact: alerts that would go to the office after it closes go to her instead.
+    ("deputy", "Priya", "Nair", roles.DSL, "Deputy head, deputy DSL", "07700 900005", None, TRAINED),
     ("admin", "Adam", "Ellis", roles.SCHOOL_ADMIN, "School business manager", "07700 900004", None, TRAINED),
     ("teacher", "Tom", "Baker", roles.VISITING_STAFF, "Reception class teacher", "07700 900101",
      ("Ford", "Fiesta", "AB12 CDE", "Blue"), TRAINED),
@@ -162,7 +170,7 @@ class Command(BaseCommand):
         school, _ = School.objects.get_or_create(
             name=SCHOOL_NAME, defaults={"office_phone": "01604 496000", "address": "1 School Lane, NN4 9ZZ"}
         )
-        users = {}
+        users, new = {}, set()
         User = get_user_model()
         for username, first, last, role, job, mobile, car, trained in USERS:
             user, created = User.objects.get_or_create(
@@ -171,6 +179,7 @@ class Command(BaseCommand):
                                              "is_staff": role == roles.SCHOOL_ADMIN}
             )
             if created:
+                new.add(username)
                 user.set_password(DEMO_PASSWORD)
                 user.save()
                 user.groups.set([Group.objects.get(name=role)])
@@ -179,6 +188,9 @@ class Command(BaseCommand):
                 school=school, job_title=job, mobile=mobile, vehicle_make=make, vehicle_model=model,
                 vehicle_registration=reg, vehicle_colour=colour, training_date=trained))
             users[username] = user
+
+        if OUT_OF_HOURS_CONTACT in new:
+            self._roster(school, users[OUT_OF_HOURS_CONTACT])
 
         families = []
         for name, line1, postcode, phone, children, animals, carers in FAMILIES:
@@ -211,6 +223,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role, *_ in USERS:
             self.stdout.write(f"  {username:<9} {first} {last} - {role}")
+
+    def _roster(self, school, contact):
+        """Office hours and the alert roster, added once, with the out-of-hours contact (a school that
+        set its own keeps them): the office on duty, the head, the DSL, then the deputy; out of hours the
+        deputy takes the office's place."""
+        if not school.office_hours.exists():
+            OfficeHours.objects.bulk_create(OfficeHours(school=school, weekday=day, opens=OFFICE_OPENS,
+                                                        closes=OFFICE_CLOSES) for day in range(5))
+        if not RosterTier.objects.filter(school=school).exists():
+            for position, kind in enumerate((TierKind.OFFICE, TierKind.HEAD, TierKind.DSL, TierKind.OUT_OF_HOURS), 1):
+                tier = RosterTier.objects.create(school=school, position=position, kind=kind)
+                if kind == TierKind.OUT_OF_HOURS:
+                    tier.people.set([contact])
 
     def _visits(self, school, families, u, now):
         def at(days=0, hours=0, minutes=0):
