@@ -14,7 +14,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from homevisits.testing import CHROMIUM, need_chromium
-from safety.watchdog import check_in
+from safety.links import token_for
+from safety.models import Escalation
+from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
 from .pages import World
@@ -63,12 +65,17 @@ def shot(page, name):
     page.screenshot(path=str(folder / f"phone-{name}.png"), full_page=True)
 
 
+# A radio button or tick box is hit through its whole row (the label is part of it): measure the row.
+CHOICE_ROWS = TARGETS.replace("const r = el.getBoundingClientRect();",
+                              "const r = (el.closest('.form-check') || el).getBoundingClientRect();")
+
+
 def too_small(page, path) -> list[str]:
     """Every tap target on the page at `path` lower than MIN_TAP_PX, with the folds opened too."""
     page.goto(path)
-    found = page.evaluate(TARGETS)
+    found = page.evaluate(CHOICE_ROWS)
     page.evaluate("() => document.querySelectorAll('main details').forEach(d => { d.open = true; })")
-    found += page.evaluate(TARGETS)
+    found += page.evaluate(CHOICE_ROWS)
     assert found, f"nothing to tap on {path}?"
     return sorted({f"{t['h']:.0f} px: {t['what']}" for t in found if t["h"] < MIN_TAP_PX})
 
@@ -125,3 +132,32 @@ def test_every_tap_target_on_the_phone_pages_is_at_least_44_px(browser, live_ser
 
     assert not any(problems.values()), {name: found for name, found in problems.items() if found}
     assert departure_shown, "the visit's departure button reads from visit.departure_label"
+
+
+def test_the_alert_pages_opened_from_a_phone_are_as_easy_to_hit(browser, live_server, midday):
+    """The head takes charge from the link in an alert on a phone, then rings from the contact steps:
+    the take-charge page and the escalation page, open and taken charge of, at 360 px."""
+    now = timezone.now()
+    world = World()
+    visit = world.visit(start=now - datetime.timedelta(minutes=120), back=now - datetime.timedelta(minutes=40))
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=now - datetime.timedelta(minutes=120))
+    scan(timezone.now())  # R-RETURN-30: forty minutes late, the office and the head alerted
+    esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
+    head = signed_in(browser, live_server, world.head, 360)
+    problems = {}
+
+    def measure(path, name):
+        problems[name] = too_small(head, f"{live_server.url}{path}")
+        shot(head, name)
+
+    link = f"/out/take-charge/{token_for(esc, world.head)}/"
+    measure(link, "11-take-charge-360")
+    measure(f"/out/{visit.pk}/escalation/", "12-escalation-open-360")  # the contact steps and their numbers
+    head.goto(f"{live_server.url}{link}")
+    head.click("#take-charge")
+    head.wait_for_url(f"**/out/{visit.pk}/escalation/")  # one tap: taken charge, and the contact steps
+    esc.refresh_from_db()
+    assert esc.acknowledged_by == world.head
+    measure(f"/out/{visit.pk}/escalation/", "13-escalation-taken-360")
+
+    assert not any(problems.values()), {name: found for name, found in problems.items() if found}
