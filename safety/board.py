@@ -239,7 +239,7 @@ class BoardRow:
             text += f", alerted {top.alert_count} times"
         if top.acknowledged_at:
             who = top.acknowledged_by.get_full_name() or top.acknowledged_by.get_username()
-            text += f" · acknowledged by {who} at {hhmm(top.acknowledged_at)}"
+            text += f" · {who} took charge at {hhmm(top.acknowledged_at)}"
         return text
 
     @property

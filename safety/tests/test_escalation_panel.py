@@ -61,14 +61,28 @@ def test_acknowledging_stops_the_repeats(client, world, overdue):  # R-RETURN-30
     client.force_login(world.head)
     chase = Escalation.objects.get(visit=overdue, level=EscalationLevel.CHASE)
     response = client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True)
-    assert "Level 2 alert acknowledged at 11:50" in text(response)
+    assert "You have taken charge of the level 2 alert (11:50)" in text(response)
     chase.refresh_from_db()
     assert chase.acknowledged_by == world.head and chase.is_open
-    assert "Acknowledged by" in text(client.get(url(overdue)))
+    assert "took charge at" in text(client.get(url(overdue)))
     result = scan(at(11, 45) + datetime.timedelta(minutes=20))
     assert result.repeated == []
     chase.refresh_from_db()
     assert chase.alert_count == 1
+
+
+def test_the_second_to_take_charge_from_the_page_is_told_who_has_it(client, world, overdue):
+    """First wins (R-CONTACT-STEPS): the head pressing the button after the office has it is told so,
+    not thanked for taking charge, and the office keeps it."""
+    chase = Escalation.objects.get(visit=overdue, level=EscalationLevel.CHASE)
+    client.force_login(world.office)
+    client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True)  # its message read
+    client.force_login(world.head)
+    page = text(client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True))
+    assert f"{world.office.get_full_name()} took charge of the level 2 alert first, at 11:50" in page
+    assert "You have taken charge" not in page
+    chase.refresh_from_db()
+    assert chase.acknowledged_by == world.office
 
 
 def test_without_acknowledgement_the_alert_repeats(world, overdue):  # the control for the test above
