@@ -57,21 +57,21 @@ def alert_audience(escalation, now, people=None) -> list:
 
 
 def _alert_words(escalation, alert_number: int, repeat: bool = True) -> tuple[str, str, str]:
-    """The subject, body and dedupe key of one alert of an escalation; `repeat`: said as a repeat
-    (REPEAT 2) to whoever had it before. Someone it has only now moved on to reads it as new."""
+    """The subject, body and dedupe key of one alert of an escalation: the subject says who and since
+    when, the body what to do (a text message or a call reads both, one after the other). `repeat`:
+    said as a repeat (REPEAT 2) to whoever had it before; someone it has only now reached reads it as new."""
     visit = escalation.visit
     names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
     if escalation.level >= EscalationLevel.EMERGENCY:
         subject = f"EMERGENCY: {names} need help now"
-        body = (f"{escalation.get_reason_display()} from {names}. Call the police (999) and follow the "
-                f"emergency steps.")
+        body = f"{escalation.get_reason_display()}. Call the police (999) and follow the emergency steps."
     elif escalation.level == EscalationLevel.CHASE:
         subject = f"Overdue: {names} not back (due {due})"
-        body = f"{names} were due by {due} and have not been in touch. Contact them now."
+        body = "No word from them since. Contact them now."
     else:
         subject = f"Late: {names} should have called in (due {due})"
-        body = f"{names} were due by {due} with no word. Please check."
+        body = "No word from them yet. Please check."
     if alert_number > 1 and repeat:
         subject = f"REPEAT {alert_number}: {subject}"
     if escalation.nobody_took_charge:

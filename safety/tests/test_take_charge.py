@@ -184,6 +184,9 @@ def test_a_push_opens_the_take_charge_link_and_a_call_reads_no_address(overdue, 
     call = message_for(Notification(**{**_fields(note), "channel": Channel.VOICE}), "+447700900001")
     assert "http" not in call.body and "Take charge" not in call.body
     assert call.body.startswith("Overdue:") and "Contact them now." in call.body
+    # A text message says who once (in the subject it leads with), and has room for its link.
+    sms = message_for(Notification(**{**_fields(note), "channel": Channel.SMS}), "+447700900001").body
+    assert sms.count(world.teacher.get_full_name()) == 1 and LINK.search(sms)
 
 
 def _fields(note):
