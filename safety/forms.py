@@ -103,7 +103,8 @@ class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
         label="Their new expected return", required=False, widget=TimeInput,
         help_text="Needed when they are reached, safe and still out.",
     )
-    # R-REVIEW: whoever resolves the alarm says what it was (the note above is its note).
+    # R-REVIEW: whoever resolves the alarm says what it was (the note above is its note); the service
+    # (safety.escalations.record_contact) refuses "reached: safe" without it, beside this field.
     alarm_outcome = forms.ChoiceField(
         choices=AlarmOutcome.choices, required=False, widget=forms.RadioSelect,
         label="If they are safe: what was the alarm?", help_text="Needed when they are reached and safe.",
@@ -113,14 +114,6 @@ class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
 
     def uses_new_return(self, data):
         return data.get("outcome") == ContactOutcome.REACHED_SAFE
-
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == ContactOutcome.REACHED_SAFE and not data.get("alarm_outcome"):
-            self.add_error("alarm_outcome", ALARM_OUTCOME_MISSING)
-        elif data.get("outcome") != ContactOutcome.REACHED_SAFE:
-            data["alarm_outcome"] = ""  # only a resolution says what the alarm was
-        return data
 
 
 class AlarmOutcomeForm(forms.Form):

@@ -111,6 +111,7 @@ def test_the_office_cannot_correct_what_was_said(client, world, unsaid):
     page = text(client.get(alarm_url(unsaid)))
     assert "Forgot to check in" in page and "Correct what it was" not in page
     assert client.post(alarm_url(unsaid), {"outcome": AlarmOutcome.INCIDENT}).status_code == 403
+    assert client.post(alarm_url(unsaid), {"outcome": ""}).status_code == 403  # refused before the form is read
     with pytest.raises(PermissionDenied):
         say_outcome(unsaid, AlarmOutcome.INCIDENT, world.office)
     unsaid.refresh_from_db()
