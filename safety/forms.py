@@ -119,8 +119,8 @@ class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
 class AlarmOutcomeForm(forms.Form):
     """What a resolved alarm was, said afterwards (or corrected by the head or the DSL; R-REVIEW)."""
 
-    outcome = forms.ChoiceField(choices=AlarmOutcome.choices, widget=forms.RadioSelect, label="What was it?",
-                                error_messages={"required": ALARM_OUTCOME_MISSING})
+    alarm_outcome = forms.ChoiceField(choices=AlarmOutcome.choices, widget=forms.RadioSelect, label="What was it?",
+                                      error_messages={"required": ALARM_OUTCOME_MISSING})
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            label="Note (optional)", help_text="Anything the school should know about it.")
 

@@ -62,7 +62,7 @@ def test_the_office_says_what_it_was_afterwards_from_the_list(client, world, uns
     page = text(client.get(reverse("safety:alarms")))
     assert "Say what these alarms were" in page and 'data-testid="unsaid-alarm"' in page
     assert "Resolved Wed 10 Jun 11:40: Everyone is back" in page
-    response = client.post(alarm_url(unsaid), {"outcome": AlarmOutcome.FORGOT, "note": "Phone in her bag",
+    response = client.post(alarm_url(unsaid), {"alarm_outcome": AlarmOutcome.FORGOT, "note": "Phone in her bag",
                                                "next": reverse("safety:alarms")}, follow=True)
     assert "Recorded: Forgot to check in." in text(response)
     assert 'data-testid="no-unsaid-alarms"' in text(response)
@@ -85,10 +85,10 @@ def test_the_board_lists_the_alarms_still_to_say(client, world, unsaid):
 
 def test_a_missing_outcome_is_refused_beside_the_field_and_nothing_is_saved(client, world, unsaid):
     client.force_login(world.office)
-    response = client.post(alarm_url(unsaid), {"outcome": "", "note": "Half a thought"})
+    response = client.post(alarm_url(unsaid), {"alarm_outcome": "", "note": "Half a thought"})
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.errors == {"outcome": ["Say what the alarm was."]}
+    assert form.errors == {"alarm_outcome": ["Say what the alarm was."]}
     assert 'id="error_1_id_alarm' in response.content.decode()  # beside the field (crispy's error id)
     unsaid.refresh_from_db()
     assert unsaid.outcome == "" and unsaid.outcome_note == ""
@@ -97,8 +97,8 @@ def test_a_missing_outcome_is_refused_beside_the_field_and_nothing_is_saved(clie
 
 def test_an_outcome_not_on_the_list_is_refused(client, world, unsaid):
     client.force_login(world.office)
-    response = client.post(alarm_url(unsaid), {"outcome": "aliens"})
-    assert "outcome" in response.context["form"].errors
+    response = client.post(alarm_url(unsaid), {"alarm_outcome": "aliens"})
+    assert "alarm_outcome" in response.context["form"].errors
     unsaid.refresh_from_db()
     assert unsaid.outcome == ""
 
@@ -110,8 +110,8 @@ def test_the_office_cannot_correct_what_was_said(client, world, unsaid):
     client.force_login(world.office)
     page = text(client.get(alarm_url(unsaid)))
     assert "Forgot to check in" in page and "Correct what it was" not in page
-    assert client.post(alarm_url(unsaid), {"outcome": AlarmOutcome.INCIDENT}).status_code == 403
-    assert client.post(alarm_url(unsaid), {"outcome": ""}).status_code == 403  # refused before the form is read
+    assert client.post(alarm_url(unsaid), {"alarm_outcome": AlarmOutcome.INCIDENT}).status_code == 403
+    assert client.post(alarm_url(unsaid), {"alarm_outcome": ""}).status_code == 403  # refused before the form is read
     with pytest.raises(PermissionDenied):
         say_outcome(unsaid, AlarmOutcome.INCIDENT, world.office)
     unsaid.refresh_from_db()
@@ -124,7 +124,7 @@ def test_the_head_or_dsl_corrects_it_and_the_correction_is_on_record(client, wor
     history_before = unsaid.history.count()
     client.force_login(getattr(world, lead))
     assert "Correct what it was" in text(client.get(alarm_url(unsaid)))
-    client.post(alarm_url(unsaid), {"outcome": AlarmOutcome.LATE_SAFE, "note": "She had rung; nobody wrote it"})
+    client.post(alarm_url(unsaid), {"alarm_outcome": AlarmOutcome.LATE_SAFE, "note": "She had rung; nobody wrote it"})
     unsaid.refresh_from_db()
     assert unsaid.outcome == AlarmOutcome.LATE_SAFE and unsaid.outcome_by == getattr(world, lead)
     corrected = unsaid.visit.events.filter(kind=EventKind.ALARM_SAID).order_by("pk").last()
@@ -150,7 +150,7 @@ def test_another_schools_alarm_is_not_found(client, world, unsaid, elsewhere):
     for who in (world.office, world.head, world.dsl):
         client.force_login(who)
         assert client.get(alarm_url(elsewhere)).status_code == 404
-        assert client.post(alarm_url(elsewhere), {"outcome": AlarmOutcome.FORGOT}).status_code == 404
+        assert client.post(alarm_url(elsewhere), {"alarm_outcome": AlarmOutcome.FORGOT}).status_code == 404
         assert f"alarm-{elsewhere.pk}" not in text(client.get(reverse("safety:alarms")))
     with pytest.raises(PermissionDenied):
         say_outcome(elsewhere, AlarmOutcome.FORGOT, world.head)
@@ -163,7 +163,7 @@ def test_visiting_staff_and_the_school_admin_cannot_say_it(client, world, unsaid
     client.force_login(getattr(world, who))
     assert client.get(reverse("safety:alarms")).status_code == 404
     assert client.get(alarm_url(unsaid)).status_code == 404
-    assert client.post(alarm_url(unsaid), {"outcome": AlarmOutcome.LATE_SAFE}).status_code == 404
+    assert client.post(alarm_url(unsaid), {"alarm_outcome": AlarmOutcome.LATE_SAFE}).status_code == 404
     with pytest.raises(PermissionDenied):
         say_outcome(unsaid, AlarmOutcome.LATE_SAFE, getattr(world, who))
     unsaid.refresh_from_db()

@@ -54,7 +54,7 @@ class AlarmView(View):
 
     def get(self, request, pk):
         esc = self.get_alarm(request, pk)
-        initial = {"outcome": esc.outcome, "note": esc.outcome_note} if esc.outcome_said else {}
+        initial = {"alarm_outcome": esc.outcome, "note": esc.outcome_note} if esc.outcome_said else {}
         return self.render_page(request, esc, AlarmOutcomeForm(initial=initial, auto_id=_form_id(esc)))
 
     def post(self, request, pk):
@@ -64,9 +64,10 @@ class AlarmView(View):
         form = AlarmOutcomeForm(request.POST, auto_id=_form_id(esc))
         if form.is_valid():
             try:
-                said = say_outcome(esc, form.cleaned_data["outcome"], request.user, note=form.cleaned_data["note"])
+                said = say_outcome(esc, form.cleaned_data["alarm_outcome"], request.user,
+                                   note=form.cleaned_data["note"])
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_errors(form, exc, {"outcome": "alarm_outcome"})
             else:
                 messages.success(request, f"Recorded: {said.get_outcome_display()}.")
                 return redirect(safe_next(request, reverse("safety:alarms")))
