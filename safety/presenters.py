@@ -8,14 +8,14 @@ import datetime
 from django.utils import timezone
 
 from accounts import roles
-from accounts.permissions import may_keep_watch
+from accounts.permissions import may_correct_alarm_outcome, may_keep_watch, may_say_alarm_outcome
 from notifications.outbox import school_people
 from visits import lifecycle
 from visits.lifecycle import EventKind
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
 
 from . import checkins
-from .escalations import next_contact_step
+from .escalations import next_contact_step, visible_alarms
 from .forms import ContactAttemptForm
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 
@@ -167,6 +167,9 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "staff_out": [link for link in links if link.is_out] if visit.is_out else [],
         "staff_back": [link for link in links if not link.is_out] if visit.is_out else [],
         "reached_safe": ContactOutcome.REACHED_SAFE,
+        # R-REVIEW: its resolved alarms say what they were; the page links each to say or correct it.
+        "may_say_outcome": may_say_alarm_outcome(user),
+        "may_correct_outcome": may_correct_alarm_outcome(user),
         # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
         "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
     }
@@ -225,3 +228,29 @@ def school_has_seen(visit):
     who = alert.acknowledged_by
     return {"name": (who.get_full_name() or who.get_username()) if who else "Someone at school",
             "at": alert.acknowledged_at}
+
+
+# --- What alarms were (R-REVIEW) ------------------------------------------------------------------
+
+# The board lists this many of the alarms nobody has said yet; the rest are on the alarms page.
+BOARD_UNSAID = 5
+
+
+def with_alarm_details(alarms) -> list[Escalation]:
+    """The alarms (a queryset) as the alarm lists show them, each with `staff_names`: who was still
+    out on the visit when they were due (not a partner already back). A fixed number of queries."""
+    alarms = list(alarms.select_related("visit__family", "resolved_by", "outcome_by")
+                  .prefetch_related("visit__staff_links__user"))
+    for esc in alarms:
+        due = esc.anchor or esc.created_at
+        links = sorted(esc.visit.staff_links.all(), key=lambda link: (link.user.last_name, link.user.first_name))
+        esc.staff_names = ", ".join(link.name for link in links if link.returned_at is None or link.returned_at > due)
+    return alarms
+
+
+def unsaid_alarms(user, limit=None) -> dict:
+    """The resolved alarms of the user's school nobody has said what they were, newest first
+    ("Say what these alarms were"), and how many there are."""
+    unsaid = visible_alarms(user).filter(outcome="").order_by("-resolved_at", "-pk")
+    count = unsaid.count()
+    return {"count": count, "alarms": with_alarm_details(unsaid[:limit] if limit else unsaid) if count else []}

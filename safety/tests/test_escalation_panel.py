@@ -106,12 +106,13 @@ def test_contact_steps_are_taken_in_order(client, world, overdue):  # R-CONTACT-
 
 def test_reaching_the_worker_safe_needs_a_new_time_then_resolves(client, world, overdue):  # R-CONTACT-STEPS
     client.force_login(world.office)
-    refused = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE)
+    refused = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, alarm_outcome="late_safe")
     assert "They are still out: ask when they will be back" in text(refused)
     assert not ContactAttempt.objects.exists()  # nothing half-saved
     assert Escalation.objects.filter(visit=overdue, resolved_at__isnull=True).count() == 1
 
-    done = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, new_expected_return="12:30", note="Car trouble")
+    done = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, new_expected_return="12:30", note="Car trouble",
+                   alarm_outcome="late_safe")
     assert "Escalation resolved. Expected back 12:30." in text(done)
     overdue.refresh_from_db()
     assert overdue.escalation_level == 0 and overdue.expected_return == at(12, 30)
@@ -124,7 +125,7 @@ def test_reached_safe_is_refused_for_the_police_step(client, world, overdue):
     client.force_login(world.office)
     for step in (1, 2, 3):
         contact(client, overdue, step, ContactOutcome.NO_ANSWER)
-    refused = contact(client, overdue, 4, ContactOutcome.REACHED_SAFE)
+    refused = contact(client, overdue, 4, ContactOutcome.REACHED_SAFE, alarm_outcome="police")
     assert "Only reaching the member of staff (or the location) confirms they are safe." in text(refused)
 
 

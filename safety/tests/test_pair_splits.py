@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from notifications.models import Notification
-from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason
+from safety.models import AlarmOutcome, ContactOutcome, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, record_contact, scan
 from visits.models import EventKind, RecordedHow, VisitStaff, VisitState
 
@@ -177,7 +177,8 @@ def test_word_from_someone_already_back_cannot_keep_the_clock_quiet(world, out):
 def test_the_office_reaching_them_safe_counts_for_everyone_still_out(world, out):  # R-CONTACT-STEPS
     scan(at(11, 30))
     esc = Escalation.objects.get(visit=out)
-    record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, new_expected_return=at(12), now=at(11, 32))
+    record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, new_expected_return=at(12),
+                   alarm_outcome=AlarmOutcome.LATE_SAFE, now=at(11, 32))
     for person in (world.teacher, world.ta):
         assert link(out, person).last_word_at == at(11, 32)
     out.refresh_from_db()

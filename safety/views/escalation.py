@@ -75,7 +75,8 @@ class EscalationView(View):
                         attempt = record_contact(
                             esc, form.cleaned_data["step"], form.cleaned_data["outcome"], request.user,
                             note=form.cleaned_data["note"],
-                            new_expected_return=form.cleaned_data["new_expected_return_at"], now=now,
+                            new_expected_return=form.cleaned_data["new_expected_return_at"],
+                            alarm_outcome=form.cleaned_data["alarm_outcome"], now=now,
                         )
                     except ValidationError as exc:
                         add_service_errors(form, exc)

@@ -27,7 +27,7 @@ from accounts import roles
 from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
 from notifications.models import Notification
 from safety.escalations import refresh_next_check
-from safety.models import Escalation, EscalationReason
+from safety.models import AlarmOutcome, Escalation, EscalationReason
 from visits.assessments import ensure_risk_assessment
 from visits.events import record_event
 from visits.models import (
@@ -346,12 +346,16 @@ class Command(BaseCommand):
                 if state != VisitState.RETURNED:
                     continue
                 if week % 3 == 0 and n == 0:
-                    # Back 25 minutes late: the office was flagged, then staff walked in.
+                    # Back 25 minutes late: the office was flagged, then staff walked in. The office
+                    # said afterwards what the older alarms were; the latest waits on the board (R-REVIEW).
                     late = visit.expected_return + datetime.timedelta(minutes=15)
+                    back = late + datetime.timedelta(minutes=10)
+                    said = {9: AlarmOutcome.FORGOT, 6: AlarmOutcome.LATE_SAFE}.get(week, "")
                     Escalation.objects.create(visit=visit, round=1, level=1, reason=EscalationReason.LATE_RETURN,
                                               anchor=visit.expected_return, created_at=late, last_alert_at=late,
-                                              resolved_at=late + datetime.timedelta(minutes=10),
-                                              resolution_note="Back at school")
+                                              resolved_at=back, resolution_note="Back at school", outcome=said,
+                                              outcome_by=u["office"] if said else None,
+                                              outcome_at=back + datetime.timedelta(hours=1) if said else None)
                     Visit.objects.filter(pk=visit.pk).update(
                         returned_at=visit.expected_return + datetime.timedelta(minutes=25))
                 VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, who_was_seen="Parent and child",
