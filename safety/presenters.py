@@ -214,16 +214,32 @@ def take_charge_page(link, user, now) -> dict:
             "mine": esc.acknowledged_by_id == user.pk, "closed": esc.resolved_at is not None}
 
 
-def school_has_seen(visit):
-    """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
-    when ("School has seen your alert"). Never after a code word or duress, where nothing on the
-    phone may show that school knows (R-CODEWORD): not when one sounded again an alert opened for
-    another reason ("not safe"), nor when its alert was closed and a later one taken charge of."""
-    alert = Escalation.objects.open_alerts().filter(visit=visit, acknowledged_at__isnull=False) \
-        .select_related("acknowledged_by").first()
+def _alert_shown_to_staff(visit):
+    """The visit's open alert, as its staff's own phone may speak of it: never after a code word or
+    duress, where nothing on the phone may show that school knows (R-CODEWORD): not when one sounded
+    again an alert opened for another reason ("not safe"), nor when its alert was closed and a later
+    one opened."""
+    alert = Escalation.objects.open_alerts().filter(visit=visit).select_related("acknowledged_by").first()
     if alert is None or alert.reason == EscalationReason.DURESS:
         return None
     if VisitEvent.objects.filter(visit=visit, kind=EventKind.DURESS).exists():  # R-CODEWORD
+        return None
+    return alert
+
+
+def school_is_chasing(visit) -> bool:
+    """For the staff's own check-in page: school has been alerted that they are late (or missed a
+    check-in) and nobody has taken charge yet: "School is trying to reach you, call now"."""
+    alert = _alert_shown_to_staff(visit)
+    return (alert is not None and alert.acknowledged_at is None
+            and alert.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))  # "unsafe": leave now
+
+
+def school_has_seen(visit):
+    """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
+    when ("School has seen your alert"). Never after a code word or duress (_alert_shown_to_staff)."""
+    alert = _alert_shown_to_staff(visit)
+    if alert is None or alert.acknowledged_at is None:
         return None
     who = alert.acknowledged_by
     return {"name": (who.get_full_name() or who.get_username()) if who else "Someone at school",
