@@ -152,6 +152,12 @@ class Escalation(models.Model):
         return self.raised_to_id is not None
 
     @property
+    def counts_from_a_deadline(self) -> bool:
+        """Raised because a deadline passed (a late return, a missed check-in), not by what someone
+        said (a code word, "not safe"): only then does "due 11:30" mean anything."""
+        return self.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN)
+
+    @property
     def nobody_took_charge(self) -> bool:
         """Every tier of the roster had the alert and nobody took charge: call the police now."""
         return self.exhausted_at is not None and self.acknowledged_at is None and self.resolved_at is None
