@@ -1,7 +1,6 @@
 """The wording and the audience of escalation alerts (R-LATE-15, R-RETURN-30, R-CODEWORD), handed
 to the outbox (notifications.outbox). Bodies say who and give a link; nothing more."""
 
-import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +11,7 @@ from accounts import roles, roster
 from notifications.models import Notification
 from notifications.outbox import ALERT_PREFIX, every_channel, in_order, link, queue, school_people
 from visits.alerts import staff_names
+from visits.watch import watch_of
 
 from . import ladder
 from .links import takecharge_url
@@ -22,9 +22,9 @@ def _names_out(visit, escalation=None) -> str:
     """Who an alert is about: the staff still out (R-RETURN), since those already back are not
     missing; for a missed periodic check-in, those of them not heard from in time (R-CHECKIN)."""
     links = [out for out in visit.staff_links_with_people() if out.is_out]
-    interval = visit.school.checkin_interval_minutes
-    if escalation is not None and escalation.reason == EscalationReason.MISSED_CHECKIN and interval:
-        due = escalation.last_alert_at - datetime.timedelta(minutes=interval)
+    every = watch_of(visit).checkin_every
+    if escalation is not None and escalation.reason == EscalationReason.MISSED_CHECKIN and every is not None:
+        due = escalation.last_alert_at - every
         silent = [out for out in links if (out.last_word_at or visit.departed_at or due) <= due]
         links = silent or links
     return ", ".join(out.name for out in links) or staff_names(visit)

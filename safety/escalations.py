@@ -124,7 +124,7 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
                 _close_as_raised(current, level, now)
             esc = Escalation.objects.create(
                 visit=visit, round=visit.watch_round, level=level, reason=reason, anchor=anchor_at, created_at=now,
-                last_alert_at=now, tier_at=now, tiers_reached=ladder.start_tiers(level, ladder.on_duty(visit, now), current),
+                last_alert_at=now, tier_at=now, tiers_reached=ladder.first_tiers(visit, level, now, current),
                 exhausted_at=current.exhausted_at if current is not None else None)
             if current is not None:
                 Escalation.objects.filter(pk=current.pk).update(raised_to=esc)

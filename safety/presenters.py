@@ -3,6 +3,7 @@ sentence after a check-in, the call page's buttons, the R-WAIT countdown, the es
 police pack's last known location. Views and template tags (safety_panel) both call these; nothing
 here reads a request or changes anything."""
 
+import dataclasses
 import datetime
 
 from django.utils import timezone
@@ -12,7 +13,9 @@ from accounts.permissions import may_correct_alarm_outcome, may_keep_watch, may_
 from notifications.outbox import school_people
 from visits import lifecycle
 from visits.lifecycle import EventKind
+from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
+from visits.watch import Watch, watch_of
 
 from . import checkins
 from .escalations import next_contact_step, visible_alarms
@@ -212,6 +215,33 @@ def take_charge_page(link, user, now) -> dict:
         age = f"raised {hhmm(esc.created_at)}, {duration(now - esc.created_at)} ago"
     return {"esc": esc, "visit": visit, "names": names, "age": age, "taken_by": taken_by,
             "mine": esc.acknowledged_by_id == user.pk, "closed": esc.resolved_at is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class PhoneWatch:
+    """The watch of a visit as its staff's phone page says it (visits.watch): why, and for a member of
+    staff still out with periodic check-ins, when their own next one is due (R-CHECKIN: each person's
+    word counts for them only). Worked out from their own word alone, never from any alert: after a
+    code word nothing on the phone may change to show that school knows (R-CODEWORD)."""
+
+    watch: Watch
+    next_checkin_at: datetime.datetime | None = None
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return self.watch.sentences
+
+
+def phone_watch(visit, link) -> PhoneWatch | None:
+    """For the check-in page of the member of staff on `link`: none once they are back or the visit is over."""
+    if visit.is_finished or (link is not None and not link.is_out):
+        return None
+    watch = watch_of(visit)
+    next_at = None
+    if visit.is_out and watch.checkin_every is not None and link is not None:
+        last_word = link.last_word_at or visit.departed_at
+        next_at = as_utc(last_word) + watch.checkin_every if last_word else None
+    return PhoneWatch(watch, next_at)
 
 
 def _alert_shown_to_staff(visit):

@@ -464,6 +464,11 @@ class Visit(models.Model):
         return self.state == VisitState.RETURNED
 
     @property
+    def is_finished(self) -> bool:
+        """Everyone is back, or it was called off: nothing is watched any more."""
+        return self.state in FINISHED_STATES
+
+    @property
     def can_check_in(self) -> bool:
         """The check-in pages have something to record: its start (approved) or word while out."""
         return self.state in CHECK_IN_STATES

@@ -27,6 +27,7 @@ from ..presenters import (
     confirmation,
     last_checkin,
     offered_kinds,
+    phone_watch,
     school_has_seen,
     school_is_chasing,
     wait_countdown,
@@ -141,6 +142,8 @@ class CheckInView(_CheckInBase):
             "school_has_seen": school_has_seen(visit) if visit.is_out else None,
             # Late, and nobody at school has taken charge yet: the first thing on the page is to call.
             "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(visit),
+            # What watch applies while out and why (by the visit's risk), and their own next check-in.
+            "watch": phone_watch(visit, mine),
             "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
             "me_back": mine is not None and not mine.is_out,
             "my_link": mine,

@@ -241,7 +241,8 @@ class Command(BaseCommand):
         def at(days=0, hours=0, minutes=0):
             return now + datetime.timedelta(days=days, hours=hours, minutes=minutes)
 
-        def make(family, state, start, staff, *, purpose=Purpose.INDUCTION, duration=45, back_after=75, **extra):
+        def make(family, state, start, staff, *, purpose=Purpose.INDUCTION, duration=45, back_after=75,
+                 all_ok_after=None, **extra):
             visit = Visit.objects.create(
                 school=school, family=family, purpose=purpose, planned_start=start, duration_minutes=duration,
                 expected_return=start + datetime.timedelta(minutes=back_after), address=family.address,
@@ -304,11 +305,17 @@ class Command(BaseCommand):
             if state == VisitState.RETURNED:
                 visit.state, visit.returned_at = VisitState.RETURNED, start + datetime.timedelta(minutes=70)
                 record_event(visit, EventKind.RETURNED, staff[0], at=visit.returned_at, how=RecordedHow.SELF, data=DEMO)
-            visit.heard_from_all_at = start
+            last_word = start
+            if all_ok_after is not None:
+                # Both said "All OK" then (R-CHECKIN: the periodic check-in their visit's risk asks for).
+                last_word = start + datetime.timedelta(minutes=all_ok_after)
+                for person in staff:
+                    record_event(visit, EventKind.OK, person, at=last_word, data=DEMO)
+            visit.heard_from_all_at = visit.last_contact_at = last_word
             refresh_next_check(visit)
             visit.save()
             # Where each of them is (R-RETURN): they left together and, if back, came back together.
-            visit.staff_links.update(last_word_at=start, returned_at=visit.returned_at)
+            visit.staff_links.update(last_word_at=last_word, returned_at=visit.returned_at)
             return visit
 
         f = families
@@ -318,8 +325,11 @@ class Command(BaseCommand):
         make(f[1], VisitState.ON_SITE, at(minutes=-25), [u["senco"], u["teacher2"]], purpose=Purpose.ATTENDANCE)
         # Out now, heading back.
         make(f[2], VisitState.LEFT, at(minutes=-60), [u["fsw"], u["dsl"]], purpose=Purpose.FSW, back_after=80)
-        # Out and already 20 minutes overdue: the running beat escalates it within a tick (R-LATE-15).
-        make(f[3], VisitState.DEPARTED, at(minutes=-95), [u["teacher2"], u["senco"]], purpose=Purpose.WELFARE)
+        # Out and already 20 minutes overdue: the running beat escalates it within a tick (R-LATE-15). The
+        # family's dog makes it a medium risk, checked in every 30 minutes: their last "All OK" was an hour in,
+        # so the next check-in would have come after the expected return, and the late return is the alarm.
+        make(f[3], VisitState.DEPARTED, at(minutes=-95), [u["teacher2"], u["senco"]], purpose=Purpose.WELFARE,
+             all_ok_after=60)
         # Approved for later today: the demo teacher can sign out on it.
         make(f[4], VisitState.APPROVED, at(minutes=30), [u["teacher"], u["ta"]], purpose=Purpose.INDUCTION)
         # Waiting for the head.
