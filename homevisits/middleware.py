@@ -18,9 +18,10 @@ from .redirects import own_site_path
 
 # Paths that must answer without a login: signing in itself, resetting a forgotten password, the
 # health probe, static files, the personal calendar feed (authenticated by its own secret token), and
-# the service worker (a browser checks it for updates whether or not a session is still open).
+# the service worker (a browser checks it for updates whether or not a session is still open), and
+# the providers' callbacks: delivery receipts and text messages received (each checks its own credential).
 PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/health/", "/static/", "/calendar/", "/sw.js",
-                   "/notifications/receipts/")
+                   "/notifications/receipts/", "/notifications/texts/")
 
 # Where a signed-in user who still owes a second factor may go: the two-factor pages themselves,
 # signing out, and what needs no login anyway.

@@ -16,4 +16,6 @@ urlpatterns = [
     path("notifications/receipts/twilio/status/", views.twilio_status, name="twilio_status"),
     path("notifications/receipts/twilio/gather/", views.twilio_gather, name="twilio_gather"),
     path("notifications/receipts/push/<str:token>/", views.push_receipt, name="push_receipt"),
+    path("notifications/texts/notify/", views.notify_received_text, name="notify_received_text"),
+    path("notifications/texts/twilio/", views.twilio_received_text, name="twilio_received_text"),
 ]

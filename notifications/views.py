@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import devices, receipts
+from . import devices, inbound, receipts
 from .models import Channel
 from .providers import CallbackRefused, ProviderError, govuk_notify, push_receipts, twilio_provider, vapid, webpush
 
@@ -102,6 +102,32 @@ def twilio_gather(request):
     # Once per call, the apps above act on the key press and say what came of it (taken charge, or who has it).
     outcome = receipts.heard(note) if note is not None and note.heard_now else ""
     return HttpResponse(twilio_provider.gather_reply_twiml(receipt.heard, outcome), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def notify_received_text(request):
+    """GOV.UK Notify's received text messages callback (JSON, Authorization: Bearer <NOTIFY_CALLBACK_TOKEN>)."""
+    try:
+        text = govuk_notify.parse_received(request.headers.get("Authorization"), request.body)
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    inbound.receive(text)
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_received_text(request):
+    """A Twilio number's incoming message webhook (form-encoded, X-Twilio-Signature); the reply goes
+    through the outbox, so the TwiML answer is empty."""
+    try:
+        text = twilio_provider.parse_received(_site_url(request), request.POST,
+                                              request.headers.get("X-Twilio-Signature"))
+    except CallbackRefused as exc:
+        return _refused(request, exc)
+    inbound.receive(text)
+    return HttpResponse(twilio_provider.empty_twiml(), content_type="text/xml")
 
 
 @csrf_exempt

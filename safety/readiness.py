@@ -107,6 +107,7 @@ class Rung:
     people: list[PersonReadiness]
     # The channels each person is tried on at this level, first to last ("Push, then SMS, ...").
     order: str = ""
+    note: str = ""  # who else some visits' alerts at this level reach
 
     @property
     def gaps(self) -> list[str]:
@@ -212,6 +213,10 @@ def person_readiness(user, role_names, failed, tests, devices: int, live) -> Per
     return PersonReadiness(user=user, name=name, role=_role_label(user, role_names), routes=routes)
 
 
+# visits.watch: a visit approved with an override has the head of school on its first alert too.
+OVERRIDE_NOTE = "A visit approved with an override also alerts the head of school at this level."
+
+
 def chain_people(school) -> list:
     """Everyone on the school's roster, in every tier (whoever some alert could reach)."""
     return tier_people(school, roster.tiers(school))
@@ -282,7 +287,9 @@ def readiness(school, now=None) -> Readiness:
         first = on_duty[:ladder.start_tiers(level, on_duty)]
         rungs.append(Rung(level=level, title=RUNG_TITLES[level],
                           people=[people[u.pk] for u in everyone if _in_tiers(u.pk, roles_of[u.pk], first)],
-                          order=", then ".join(CHANNEL_LABELS[c].lower() for c in channel_order(level))))
+                          order=", then ".join(CHANNEL_LABELS[c].lower() for c in channel_order(level)),
+                          note=OVERRIDE_NOTE if level == EscalationLevel.LATE and school.override_alerts_head_at_late_call
+                          else ""))
     return Readiness(school=school, now=now, rungs=rungs, people=list(people.values()), settings_gaps=gaps,
                      production=production, roster=roster_view(school, now, everyone, roles_of))
 

@@ -7,10 +7,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from notifications.outbox import ALERT_PREFIX
-from notifications.signals import alert_heard
+from notifications.signals import alert_heard, text_received
 from visits.lifecycle import EventKind
 from visits.models import VisitEvent
 
+from . import texts
 from .escalations import acknowledge
 from .models import Escalation
 
@@ -50,3 +51,9 @@ def _sounded_again_since(notification, escalation) -> bool:
         return False
     return VisitEvent.objects.filter(visit_id=escalation.visit_id, kind=EventKind.ALERT_REPEATED,
                                      data__alert__gt=int(number), data__has_key="reason").exists()
+
+
+@receiver(text_received, dispatch_uid="safety.check-in-by-text")
+def check_in_by_text(sender, user, text, key, now, **kwargs) -> str:
+    """A member of staff's text to the school's number: the check-in it asks for (safety.texts)."""
+    return texts.record(user, text.body, key, now)

@@ -611,6 +611,7 @@ class VisitStaff(models.Model):
 class RecordedHow(models.TextChoices):
     SELF = "self", "By the member of staff"
     PHONE = "phone", "By the office, after a phone call"
+    TEXT = "text", "By the member of staff, by text message"
     SYSTEM = "system", "By the system"
 
 

@@ -83,6 +83,12 @@ def watch_for(school, risk: str | None, gate_overrides) -> Watch:
     return Watch(checkin_minutes=minutes, head_at_late_call=head, reason=reason, head_reason=head_reason)
 
 
+def with_override(school) -> Watch:
+    """The watch the approver gives a visit by approving it with an override, said on the approval
+    page before they do (the risk's check-ins are not changed by it)."""
+    return watch_for(school, None, {"override": "yes"})
+
+
 def risk_of(visit) -> str | None:
     """The level of the visit's risk assessment, or None while it has none (reads prefetched
     `risk_assessment__hazards` where the caller prefetched them)."""

@@ -12,6 +12,7 @@ address, a team-only or trial key sending to someone outside the team, a missing
 per day) and 500 are temporary; a timeout or a refused connection is temporary.
 """
 
+import datetime
 import hmac
 import json
 import logging
@@ -19,11 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from .base import CallbackRefused, Channel, Delivery, Message, ProviderError, SendResult
-from .receipts import Receipt
+from .receipts import Receipt, ReceivedText
 
 logger = logging.getLogger("homevisits.notifications")
 
@@ -177,3 +180,22 @@ def parse_receipt(authorization: str | None, body: bytes | str, expected_token: 
     return Receipt(provider=NAME, provider_reference=data["id"],
                    reference=reference if isinstance(reference, str) else "",
                    status=STATUSES[data["status"]], detail=data["status"])
+
+
+def parse_received(authorization: str | None, body: bytes | str, expected_token: str | None = None) -> ReceivedText:
+    """A received text message callback (POST, JSON: id, source_number, destination_number, message,
+    date_received; the bearer token set for it) -> the text received, or CallbackRefused."""
+    check_token(authorization, expected_token)
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise CallbackRefused("Notify received-text callback body is not JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) \
+            or not isinstance(data.get("source_number"), str) or not data["source_number"]:
+        raise CallbackRefused("Notify received-text callback without a message id and a sender")
+    received = parse_datetime(data["date_received"]) if isinstance(data.get("date_received"), str) else None
+    if received is not None and timezone.is_naive(received):
+        received = timezone.make_aware(received, datetime.UTC)  # Notify's times are UTC
+    message = data.get("message")
+    return ReceivedText(NAME, data["id"], data["source_number"], message if isinstance(message, str) else "",
+                        received_at=received)

@@ -29,10 +29,11 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from .base import CallbackRefused, Channel, Delivery, Message, ProviderError, SendResult
-from .receipts import Receipt
+from .receipts import Receipt, ReceivedText
 
 NAME = "twilio"
 
@@ -288,3 +289,19 @@ def parse_gather(url: str, params, signature: str | None, auth_token: str | None
     heard = data.get("Digits", "") == "1" and answered_by in HUMAN
     return Receipt(NAME, data["CallSid"], reference_in(url), Delivery.DELIVERED if heard else Delivery.SENT,
                    detail=f"digits {data.get('Digits', '')!r}", answered_by=answered_by, heard=heard)
+
+
+def parse_received(url: str, params, signature: str | None, auth_token: str | None = None) -> ReceivedText:
+    """An incoming message webhook (form-encoded: MessageSid, From, To, Body; X-Twilio-Signature) ->
+    the text received, or CallbackRefused."""
+    check_signature(url, params, signature, auth_token)
+    data = _flat(params)
+    if not data.get("MessageSid") or not data.get("From"):
+        raise CallbackRefused("Twilio incoming message without a message id or a sender")
+    return ReceivedText(NAME, data["MessageSid"], data["From"], data.get("Body", ""))
+
+
+def empty_twiml() -> str:
+    """The answer to an incoming message: nothing sent back from the webhook (the reply goes through
+    the outbox, with its own delivery receipt)."""
+    return str(MessagingResponse())

@@ -297,3 +297,13 @@ def test_an_out_of_hours_tier_with_nobody_named_is_shown_as_empty(client, world)
     page = text(client.get(URL))
     assert "Nobody in this tier" in page
     assert "Nobody is named to cover the office out of hours" in page
+
+
+def test_the_first_rung_says_an_override_visit_alerts_the_head_too(client, world):
+    """visits.watch: approved with an override, the head of school is on the first alert (R-LATE-15)."""
+    client.force_login(world.head)
+    page = text(client.get(URL))
+    assert page.count('data-testid="rung-note"') == 1 and "also alerts the head of school" in page
+    world.school.override_alerts_head_at_late_call = False
+    world.school.save()
+    assert 'data-testid="rung-note"' not in text(client.get(URL))

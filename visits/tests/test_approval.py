@@ -153,3 +153,19 @@ def test_an_approver_on_the_visit_sees_amber_and_why(client, family, head, teach
     (row,) = login(client, head).get(reverse("visits:approvals")).context["rows"]
     assert row["visit"] == visit and row["colour"] == "amber"
     assert "another approver must decide" in " ".join(row["reasons"])
+
+
+def test_the_approver_is_told_an_override_puts_the_head_on_the_first_alert(client, family, head, teacher, ta):
+    """R-LATE-15 with an override (visits.watch): said beside the overrides before approving; not on a
+    visit with no gate, nor where the school turned it off."""
+    visit = services.submit(make_ready(plan(family, teacher, ta, start=(17, 0))), teacher)
+    page = login(client, head).get(approve_url(visit)).content.decode()
+    assert 'data-testid="override-watch"' in page and "head of school on its first alert" in page
+    assert "15 minutes after the expected return" in page
+    visit.school.override_alerts_head_at_late_call = False
+    visit.school.save()
+    assert 'data-testid="override-watch"' not in client.get(approve_url(visit)).content.decode()
+
+
+def test_no_gate_no_word_of_an_override(client, head, submitted):
+    assert 'data-testid="override-watch"' not in login(client, head).get(approve_url(submitted)).content.decode()

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from homevisits.forms import add_service_errors
 
-from .. import services
+from .. import services, watch
 from ..forms import ApproveForm, RefuseForm
 from ..models import Visit, VisitState
 from ..presenters import approval_rows
@@ -33,6 +33,8 @@ def _decision_page(request, visit, approve_form, refuse_form, blockers=None):
     return render(request, "visits/visit_decide.html", {
         "visit": visit, "approve_form": approve_form, "refuse_form": refuse_form, "ra": ra,
         "gates": visit.gate_needs(),
+        # Approving over a gate puts the head of school on the first alert (visits.watch).
+        "override_watch": watch.with_override(visit.school),
         "staff": list(visit.staff.select_related("profile")),
         "blockers": blockers if blockers is not None else services.approval_blockers(
             visit, request.user, {g: "x" for g in visit.gates_required}),

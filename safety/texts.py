@@ -1,0 +1,86 @@
+"""Check in by text message (R-CHECKIN, R-LATE-15, R-RETURN, R-CODEWORD): what a member of staff's
+text to the school's number asks for, recorded as the check-in page would record it.
+
+  OK            all OK (answers a periodic check-in)
+  LATE 20       running late: the new expected return is 20 minutes from now (5 to 240)
+  BACK          back at school (or home safe, on a visit that ends at home)
+  HELP          help now: the top level at once, as the code word
+
+A word is enough (upper or lower case, anything after it ignored, "LATE 20 mins" too). The text is
+recorded against the visit they are out on now, by them (how: by text message), with the provider's
+message id as its idempotency key. Every text gets a reply saying what was recorded, or why nothing
+was; the reply to HELP says only that the message arrived, since the phone may not be in their hand.
+"""
+
+import dataclasses
+import datetime
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from visits.lifecycle import EventKind
+from visits.models import RecordedHow, Visit
+
+from .checkins import check_in
+
+LATE_MINUTES = (5, 240)
+COMMAND = re.compile(r"^\s*(ok|late|back|help)\b\W*(\d{1,3})?", re.IGNORECASE)
+KINDS = {"ok": EventKind.OK, "late": EventKind.LATE, "back": EventKind.RETURNED, "help": EventKind.DURESS}
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    kind: str  # EventKind
+    minutes: int | None = None
+
+
+def parse(body: str) -> Command | None:
+    """The command a text asks for, or None when it is none of them."""
+    match = COMMAND.match(body or "")
+    if match is None:
+        return None
+    word, digits = match.group(1).lower(), match.group(2)
+    return Command(KINDS[word], int(digits) if digits and word == "late" else None)
+
+
+def visit_out_on(user) -> Visit | None:
+    """The visit `user` is out on now (the latest they left on, should there be more than one)."""
+    return (Visit.objects.out().filter(staff_links__user=user, staff_links__returned_at__isnull=True)
+            .select_related("school").order_by("-departed_at", "-pk").first())
+
+
+def hhmm(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def record(user, body: str, key: str, now: datetime.datetime) -> str:
+    """Record what the text asks for and say what came of it (the reply's words)."""
+    command = parse(body)
+    if command is None:
+        return ""  # the outbox answers with what is understood
+    visit = visit_out_on(user)
+    if visit is None:
+        return "Home Visits: you are not out on a visit, so nothing was recorded. Call school if you need to."
+    new_return = None
+    if command.kind == EventKind.LATE:
+        low, high = LATE_MINUTES
+        if command.minutes is None or not low <= command.minutes <= high:
+            return (f"Home Visits: nothing was recorded. Say how many minutes from now you will be back, "
+                    f"{low} to {high}: for example LATE 20.")
+        new_return = now + datetime.timedelta(minutes=command.minutes)
+    try:
+        check_in(visit, command.kind, user, now=now, how=RecordedHow.TEXT, new_expected_return=new_return,
+                 idempotency_key=key)
+    except (ValidationError, PermissionDenied) as exc:
+        words = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        return f"Home Visits: nothing was recorded. {words} Call school: {visit.school.office_phone.as_national}"
+    family = visit.family.display_name if visit.family_id else "your visit"
+    if command.kind == EventKind.DURESS:
+        return "Home Visits: message received."  # R-CODEWORD: nothing that gives it away on their screen
+    if command.kind == EventKind.LATE:
+        return f"Home Visits: recorded, running late on {family}: now back by {hhmm(new_return)}."
+    if command.kind == EventKind.RETURNED:
+        where = "home safe" if visit.ends_at_home else "back at school"
+        return f"Home Visits: recorded, you are {where} ({hhmm(now)}). Thank you."
+    return f"Home Visits: recorded, all OK on {family} at {hhmm(now)}."
