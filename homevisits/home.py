@@ -71,7 +71,9 @@ def staff_home(user, now) -> dict:
         problems = submission_problems(visit)
         to_do.append({"visit": visit, "items": problems or ["Ready: submit it for approval."]})
     # R-REPORT: "report due" until it is filed.
-    for visit in reports_due(mine).order_by("returned_at"):
+    # ...and on a visit the phone shows as over after a duress PIN, as it would be (visits.cover, R-CODEWORD).
+    due = [*reports_due(mine), *(visit for visit in cover.over_on_phone(mine.filter(report__isnull=True), user))]
+    for visit in sorted(due, key=lambda visit: visit.returned_at):
         to_do.append({"visit": visit, "items": ["Report due: file the Home Visit Form."], "report_due": True})
     next_step = ""
     if next_visit:

@@ -149,3 +149,9 @@ def visits_on_phone(visits, user) -> list:
             visit.me_back = back_on_phone(visit, user)
         shown.append(visit)
     return shown
+
+
+def over_on_phone(visits, user) -> list:
+    """Of `visits` (out, with a duress signal or not), those the phone shows as over (everyone back)."""
+    return [visit for visit in visits_on_phone(visits.filter(state__in=OUT_STATES, events__kind=EventKind.DURESS)
+                                               .distinct(), user) if visit.is_returned]

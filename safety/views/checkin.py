@@ -61,7 +61,11 @@ class _CheckInBase(View):
         kwargs = {"now": now}
         if self.by_phone:
             kwargs["visit"] = visit
-        if data is not None:
+        if data is not None and not self.by_phone:
+            # The same ids as the form drawn for its kind, so a refused one reads the same (the PIN's error beside it).
+            posted = data.get("kind") if data.get("kind") in checkins.CHECKIN_KINDS else "checkin"
+            form = form_class(data, auto_id=f"id_{posted}_%s", **kwargs)
+        elif data is not None:
             form = form_class(data, **kwargs)
         else:
             initial = {"kind": kind or "", "idempotency_key": uuid.uuid4()}
