@@ -74,7 +74,7 @@ class SafetyPinsForm(forms.Form):
     The account's password is asked every time, so someone who picks up an unlocked phone cannot
     change them."""
 
-    password = forms.CharField(label="Your password", strip=False,
+    password = forms.CharField(label="Your password", strip=False, max_length=128,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     safety_pin = _pin_field("Safety PIN", "4 to 8 digits. You type it when you leave a visit or are back.")
     safety_pin_again = _pin_field("Safety PIN again")

@@ -196,3 +196,23 @@ def test_the_duress_pin_shows_the_normal_screen_while_the_board_shows_level_3(li
     assert row.get_attribute("data-level") == "3"
     assert "Duress PIN typed instead of the safety PIN" in row.inner_text()
     screenshot(office, "board-1280")
+
+
+def test_staff_set_their_pins_on_their_account_page(live_server, browser):  # R-CODEWORD
+    world = World()
+    for width in (360, 1280):
+        page = phone_of(browser, width=width, touch=width == 360)
+        sign_in(page, live_server, world.teacher, "/accounts/pins/")
+        if width == 360:
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            fields = page.locator("form[data-testid=pins-form] input:not([type=hidden]), form[data-testid=pins-form] .btn")
+            assert all(fields.nth(i).bounding_box()["height"] >= 44 for i in range(fields.count()))
+        screenshot(page, f"pins-{width}")
+    page.fill("#id_password", PASSWORD)
+    for name, pin in (("safety_pin", SAFETY), ("safety_pin_again", SAFETY), ("duress_pin", DURESS),
+                      ("duress_pin_again", DURESS)):
+        page.fill(f"#id_{name}", pin)
+    page.get_by_role("button", name="Set my PINs").click()
+    page.get_by_text("Your safety PIN and duress PIN are set.").wait_for()
+    screenshot(page, "account-1280")
+    assert pins.has_pins(world.teacher)
