@@ -146,6 +146,7 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "lone_visits_allowed",
                     "training_required",
                     "dsl_may_clear_head_gates",
+                    "pin_to_end_visit",
                 ),
                 "description": "Defaults follow the school's home-visit policy (15/30-minute return rules).",
             },

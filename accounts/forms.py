@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MaxLengthValidator
 
-from . import tasks
+from . import pins, tasks
 
 
 class CodeForm(forms.Form):
@@ -61,3 +61,56 @@ class SignInForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
                                         params={"username": self.username_field.verbose_name})
         return super().clean()
+
+
+def _pin_field(label, help_text=""):
+    return forms.CharField(label=label, min_length=4, max_length=8, help_text=help_text, strip=True,
+                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*",
+                                                             "autocomplete": "off"}))
+
+
+class SafetyPinsForm(forms.Form):
+    """Set or change the safety PIN and the duress PIN (R-CODEWORD; accounts.pins keeps only hashes).
+    The account's password is asked every time, so someone who picks up an unlocked phone cannot
+    change them."""
+
+    password = forms.CharField(label="Your password", strip=False, max_length=128,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    safety_pin = _pin_field("Safety PIN", "4 to 8 digits. You type it when you leave a visit or are back.")
+    safety_pin_again = _pin_field("Safety PIN again")
+    duress_pin = _pin_field("Duress PIN", "4 to 8 digits, different from the safety PIN. Typed instead of it, "
+                                          "your phone looks as usual and school is alerted at once.")
+    duress_pin_again = _pin_field("Duress PIN again")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not pins.password_tries_left(self.user):
+            raise forms.ValidationError("Too many wrong passwords: try again in 15 minutes.")
+        if not self.user.check_password(password):
+            pins.count_wrong_password(self.user)
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+    def _clean_pin(self, name):
+        value = self.cleaned_data[name]
+        pins.validate_pin(value)
+        return value
+
+    def clean_safety_pin(self):
+        return self._clean_pin("safety_pin")
+
+    def clean_duress_pin(self):
+        return self._clean_pin("duress_pin")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("safety_pin", "duress_pin"):
+            if name in data and data.get(f"{name}_again") != data[name]:
+                self.add_error(f"{name}_again", "This is not the same PIN: type it again.")
+        if data.get("safety_pin") and data.get("safety_pin") == data.get("duress_pin"):
+            self.add_error("duress_pin", "The duress PIN must be different from the safety PIN.")
+        return data

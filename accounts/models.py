@@ -130,6 +130,14 @@ class School(models.Model):
         help_text="When ticked, visiting staff set up two-factor sign-in at their next sign-in, as the office, "
                   "head, DSL and school admin already do.",
     )
+    # R-CODEWORD: ending a visit on the phone ("Left the property", "Back at school") asks for the member
+    # of staff's safety PIN; their duress PIN instead looks the same on the phone and raises the top level.
+    pin_to_end_visit = models.BooleanField(
+        "ask for the PIN to end a visit", default=False,
+        help_text="When ticked, staff who have set their safety PIN type it to say they have left the property "
+                  "or are back. Typing their duress PIN instead looks exactly the same on their phone, and "
+                  "alerts the office, the head and the DSL at once.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -351,6 +359,7 @@ class AccountChangeKind(models.TextChoices):
     TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Authenticator app added"
     BACKUP_CODES = "backup_codes", "New backup codes made"
     TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
+    SAFETY_PINS = "safety_pins", "Safety and duress PINs set"
 
 
 class AccountChange(AppendOnly, models.Model):
@@ -393,6 +402,23 @@ class RateLimitHit(models.Model):
 
     def __str__(self):
         return f"{self.scope} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SafetyPins(models.Model):
+    """A member of staff's safety PIN and duress PIN (R-CODEWORD), kept only as salted hashes made by
+    Django's password hashers (accounts.pins): never in clear, and with no history table, so no copy of
+    a hash is kept when they change. The account change log says only that they were set."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="safety_pins")
+    safety_pin = models.CharField(max_length=128)
+    duress_pin = models.CharField(max_length=128)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "safety PINs"
+
+    def __str__(self):
+        return f"PINs of {self.user_id}"
 
 
 class EnrolmentLinkUse(models.Model):

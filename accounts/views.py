@@ -22,9 +22,9 @@ from django_otp import verify_token
 
 from homevisits.redirects import own_site_path, safe_next
 
-from . import account_audit, lockout, proxies, tasks, throttle, twofactor
-from .forms import CodeForm, ResetRequestForm, SetupCodeForm
-from .models import AccountChangeKind, BackupCodeDevice
+from . import account_audit, lockout, pins, proxies, tasks, throttle, twofactor
+from .forms import CodeForm, ResetRequestForm, SafetyPinsForm, SetupCodeForm
+from .models import AccountChangeKind, BackupCodeDevice, school_of
 from .tokens import use_enrolment_token
 
 log = logging.getLogger("homevisits.security")
@@ -123,7 +123,28 @@ def account(request):
         "has_two_factor": twofactor.has_two_factor(user),
         "two_factor_required": twofactor.two_factor_required(user),
         "backup_codes_left": twofactor.backup_codes_left(user),
+        "has_school": school_of(user) is not None,
+        "pins_set_at": pins.pins_set_at(user),
+        "pin_to_end_visit": getattr(school_of(user), "pin_to_end_visit", False),
     })
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password", "safety_pin", "safety_pin_again", "duress_pin", "duress_pin_again")
+def safety_pins(request):
+    """Set or change one's safety PIN and duress PIN (R-CODEWORD), with one's password."""
+    user = request.user
+    school = school_of(user)
+    if school is None:
+        return redirect("account")
+    form = SafetyPinsForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        pins.set_pins(user, form.cleaned_data["safety_pin"], form.cleaned_data["duress_pin"])
+        messages.success(request, "Your safety PIN and duress PIN are set.")
+        return redirect("account")
+    return render(request, "accounts/safety_pins.html", {
+        "form": form, "pins_set_at": pins.pins_set_at(user), "school": school})
 
 
 def _masked(email: str) -> str:

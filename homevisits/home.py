@@ -16,6 +16,7 @@ from accounts.models import StaffProfile, role_names, school_of
 from accounts.twofactor import two_factor_required
 from safety.concerns import visible_concerns
 from safety.models import ConcernStatus, Escalation
+from visits import cover
 from visits.localtime import local_day_bounds
 from visits.models import OUT_STATES, VisitState
 from visits.reports import reports_due, reports_overdue
@@ -53,15 +54,16 @@ NEXT_STEP = {
 def staff_home(user, now) -> dict:
     mine = visible_visits(user).filter(staff=user).select_related("family")
     today_start, today_end = local_day_bounds(timezone.localdate(now))
-    next_visit = (
-        # A visit the user is already back from (the others still out) is not their next step (R-RETURN).
+    # A visit the user is already back from (the others still out) is not their next step (R-RETURN),
+    # nor one their phone shows them back from (visits.cover, R-CODEWORD).
+    next_visit = next((visit for visit in cover.visits_on_phone(
         mine.filter(Q(state__in=OUT_STATES, staff_links__user=user, staff_links__returned_at__isnull=True)
                     | Q(state=VisitState.APPROVED, planned_start__gte=today_start, planned_start__lt=today_end))
-        .order_by("planned_start", "pk").first()
-    )
+        .order_by("planned_start", "pk")[:5], user) if not getattr(visit, "me_back", False)), None)
     week_start, week_end = week_bounds(now)
-    week = list(mine.filter(planned_start__gte=week_start, planned_start__lt=week_end)
-                .exclude(state=VisitState.CANCELLED).prefetch_related("staff").order_by("planned_start", "pk"))
+    week = cover.visits_on_phone(mine.filter(planned_start__gte=week_start, planned_start__lt=week_end)
+                                 .exclude(state=VisitState.CANCELLED).prefetch_related("staff")
+                                 .order_by("planned_start", "pk"), user)
     to_do = []
     drafts = (mine.filter(lead=user, state__in=[VisitState.DRAFT, VisitState.REFUSED], planned_start__gte=now)
               .select_related("family", "risk_assessment", "checklist").order_by("planned_start"))
@@ -69,7 +71,9 @@ def staff_home(user, now) -> dict:
         problems = submission_problems(visit)
         to_do.append({"visit": visit, "items": problems or ["Ready: submit it for approval."]})
     # R-REPORT: "report due" until it is filed.
-    for visit in reports_due(mine).order_by("returned_at"):
+    # ...and on a visit the phone shows as over after a duress PIN, as it would be (visits.cover, R-CODEWORD).
+    due = [*reports_due(mine), *(visit for visit in cover.over_on_phone(mine.filter(report__isnull=True), user))]
+    for visit in sorted(due, key=lambda visit: visit.returned_at):
         to_do.append({"visit": visit, "items": ["Report due: file the Home Visit Form."], "report_due": True})
     next_step = ""
     if next_visit:

@@ -12,6 +12,7 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import school_of
 from notifications.models import Channel, DeliveryStatus, Notification
+from visits import cover
 from visits.lifecycle import CHECKIN_KINDS, OUT_STATES, SCHEDULE_STATES, EventKind, VisitState
 from visits.localtime import local_day_bounds
 from visits.models import RiskAssessment, VisitEvent, VisitStaff
@@ -247,7 +249,12 @@ class BoardRow:
         top = self.top
         if top is None:
             return ""
-        text = f"{top.get_reason_display()} · raised {hhmm(top.created_at)}"
+        reason = top.get_reason_display()
+        if top.reason == EscalationReason.DURESS and self.visit.duress_signal in cover.SIGNAL_LABELS:
+            reason = cover.SIGNAL_LABELS[self.visit.duress_signal]
+            if self.visit.duress_signal == cover.SIGNAL_DURESS_PIN:
+                reason += " (their phone shows a normal screen)"
+        text = f"{reason} · raised {hhmm(top.created_at)}"
         if top.alert_count > 1:
             text += f", alerted {top.alert_count} times"
         if top.acknowledged_at:
@@ -396,6 +403,8 @@ class BoardVisit:
     last_event_kind: str | None
     last_event_at: datetime.datetime | None
     last_event_by: int | None
+    # How the visit's latest duress signal came (visits.cover: SOS, duress PIN, code word), if any.
+    duress_signal: str | None = None
 
     @property
     def is_out(self) -> bool:
@@ -404,7 +413,7 @@ class BoardVisit:
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
                 "returned_at", "escalation_level", "heard_from_all_at", "last_contact_at", "gate_overrides",
-                "last_event_kind", "last_event_at", "last_event_by")
+                "last_event_kind", "last_event_at", "last_event_by", "duress_signal")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -425,10 +434,14 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     # own events (escalated, alert repeated, acknowledged...), which say nothing of how they are.
     last = (VisitEvent.objects.filter(visit=OuterRef("pk"), kind__in=CHECKIN_KINDS).order_by("-at", "-pk")
             .annotate(speaker=Coalesce("on_behalf_of_id", "actor_id")))
+    # R-CODEWORD: the office sees how a duress signal came, a duress PIN above all (the phone shows nothing).
+    signals = (VisitEvent.objects.filter(visit=OuterRef("pk"), kind=EventKind.DURESS).order_by("-at", "-pk")
+               .annotate(signal=KT("data__signal")))
     visits = [BoardVisit(*values) for values in (
         on_the_board(user, now)
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]),
-                  last_event_by=Subquery(last.values("speaker")[:1]))
+                  last_event_by=Subquery(last.values("speaker")[:1]),
+                  duress_signal=Subquery(signals.values("signal")[:1]))
         .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
     )]
     out = [v for v in visits if v.state in OUT_STATES]
@@ -509,6 +522,8 @@ def live_board(user, now=None) -> LiveBoard:
         if visit.last_event_at:
             kind = visit.last_event_kind
             row.last_event_label = EVENT_LABELS.get(kind, "")
+            if kind == EventKind.DURESS and visit.duress_signal in cover.SIGNAL_LABELS:
+                row.last_event_label = cover.SIGNAL_LABELS[visit.duress_signal]
             row.last_event_at, row.last_event_ms = hhmm(visit.last_event_at, tz), str(epoch_ms(visit.last_event_at))
             age = now - visit.last_event_at
             row.last_event_ago = "just now" if age < datetime.timedelta(minutes=1) else f"{duration_text(age)} ago"

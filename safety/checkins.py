@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import permissions, pins
 from accounts.models import school_of
-from visits import lifecycle
+from visits import cover, lifecycle
 from visits.alerts import notify_head_now
 from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
@@ -39,12 +39,22 @@ def may_record_for(user, visit: Visit) -> bool:
     return visit.staff.filter(pk=user.pk).exists()
 
 
+def pin_asked(visit: Visit, kind: str, by, how: str = RecordedHow.SELF, on_behalf_of=None) -> bool:
+    """R-CODEWORD: ending a visit on one's own phone needs one's PIN, where the school asks for it and
+    the person has set their PINs (without them there is nothing to type: the account page asks them to)."""
+    return (kind in cover.COVER_KINDS and how == RecordedHow.SELF and visit.school.pin_to_end_visit
+            and (on_behalf_of is None or on_behalf_of.pk == by.pk) and pins.has_pins(by))
+
+
 def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expected_return=None,
-             how: str = RecordedHow.SELF, on_behalf_of=None, idempotency_key: str | None = None) -> VisitEvent:
+             how: str = RecordedHow.SELF, on_behalf_of=None, idempotency_key: str | None = None,
+             pin: str | None = None) -> VisitEvent:
     """Record one check-in event for a visit and move the watchdog with it.
 
     A retried or double-tapped submission carrying the same idempotency key records once and
-    returns the first event.
+    returns the first event. Where the PIN is asked (pin_asked), the safety PIN records the check-in;
+    the duress PIN records a duress signal in its place (_duress_pin), and the caller shows the phone
+    what the check-in would have shown (visits.cover); a wrong one records nothing.
     """
     now = now or timezone.now()
     if new_expected_return is not None:
@@ -57,6 +67,13 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
         earlier = _same_key(visit, idempotency_key)
         if earlier is not None:
             return earlier
+    if pin_asked(visit, kind, by, how, on_behalf_of):
+        # Before any write: a wrong PIN is counted (accounts.throttle) and nothing else is kept.
+        answer = pins.check_pin(by, pin or "", now=now)
+        if answer.duress:
+            return _duress_pin(visit, kind, by, now, idempotency_key, answer.refusal)
+        if not answer.accepted:
+            raise ValidationError({"pin": [answer.refusal]})
     try:
         with transaction.atomic():
             return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key)
@@ -75,7 +92,52 @@ def _same_key(visit, idempotency_key):
     return earlier
 
 
-def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key):
+def _duress_pin(visit, kind, by, now, idempotency_key, refusal) -> VisitEvent:
+    """R-CODEWORD: the duress PIN typed to end a visit ("Left the property", "Back at school"). The top
+    level goes up at once through the one duress path (_check_in with EventKind.DURESS), and the
+    check-in it stands in for is NOT recorded: the visit stays out, its staff still out and watched,
+    and no all clear goes. The event keeps what the phone was asked for ("cover"), so the phones on
+    the visit show it as recorded (visits.cover) while the office, the head and the DSL see the truth.
+
+    Where the safety PIN would have been refused (no tries left, or a check-in the phone's page can no
+    longer record), the alarm still goes, and the phone gets that same refusal."""
+    label = EventKind(kind).label
+    try:
+        with transaction.atomic():
+            locked = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
+            refused = refusal or _refusal_on_phone(locked, kind, by)
+            if refused:
+                note = f"Duress PIN typed to record \u201c{label}\u201d; their phone shows: {refused}"
+            else:
+                note = (f"Duress PIN typed instead of the safety PIN, to record \u201c{label}\u201d. Their phone "
+                        "shows it as recorded; it is not: they are still out and watched.")
+            event = _check_in(locked, EventKind.DURESS, by, now, note, None, RecordedHow.SELF, None,
+                              None if refused else idempotency_key,
+                              data={"signal": cover.SIGNAL_DURESS_PIN, "cover": "" if refused else kind})
+    except IntegrityError:
+        earlier = _same_key(visit, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
+    if refused:
+        raise ValidationError({"pin": [refused]} if refusal else refused)
+    return event
+
+
+def _refusal_on_phone(visit, kind, by) -> str:
+    """What the phone's page would be told for `kind` now, as the phone shows the visit (visits.cover)."""
+    shown = cover.as_the_phone_shows(visit)
+    refused = lifecycle.refusal(kind, shown.state, shown.get_state_display().lower())
+    if refused:
+        return refused
+    try:
+        _whose_word({link.user_id: link for link in shown.staff_links_with_people()}, by, None)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key, data=None):
     # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
     visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
     # The one transition table (visits.lifecycle): what this check-in is accepted from.
@@ -103,10 +165,13 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     if kind == EventKind.ABANDONED and not note.strip():
         raise ValidationError({"note": ["Say why the visit was abandoned."]})
 
-    data = {}
+    data = dict(data or {})
     if kind == EventKind.LATE:
         data = {"previous_expected_return": visit.expected_return.isoformat(),
                 "new_expected_return": new_expected_return.isoformat()}
+    elif kind == EventKind.DURESS:
+        # How the signal came (visits.cover): held on their own phone (SOS), or the code word said to the office.
+        data.setdefault("signal", cover.SIGNAL_SOS if how == RecordedHow.SELF else cover.SIGNAL_CODE_WORD)
     event = record_event(visit, kind, by, at=now, how=how, note=note, data=data,
                          on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)
 

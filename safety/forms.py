@@ -70,6 +70,12 @@ class CheckInForm(NewReturnTimeMixin, forms.Form):
         label="New expected return", required=False, widget=TimeInput,
         help_text="The time you now expect to be back.",  # R-LATE-15
     )
+    # R-CODEWORD: where the school asks for it, ending a visit needs the safety PIN (safety.checkins.pin_asked).
+    pin = forms.CharField(
+        label="Your PIN", required=False, max_length=8, strip=True,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off",
+                                          "class": "hv-pin"}),
+    )
 
     def uses_new_return(self, data):
         return data.get("kind") == EventKind.LATE
@@ -80,6 +86,7 @@ class PhoneCheckInForm(CheckInForm):
     """The same events, recorded by the office after a phone call, for the member of staff who rang."""
 
     on_behalf_of = forms.ModelChoiceField(queryset=None, label="Who called", empty_label="Choose who called")
+    pin = None  # a PIN is typed on one's own phone only; the code word said on the phone works as ever
 
     field_order = ["on_behalf_of"]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.permissions import may_correct_alarm_outcome, may_keep_watch, may_say_alarm_outcome
 from notifications.outbox import school_people
-from visits import lifecycle
+from visits import cover, lifecycle
 from visits.lifecycle import EventKind
 from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
@@ -69,7 +69,9 @@ def confirmation(event: VisitEvent, visit: Visit, duplicate: bool) -> str:
         EventKind.LEFT: f"Left the property{who} at {at}. Expected back {back}.",
         EventKind.ABANDONED: f"Visit abandoned{who} at {at}. The head of school has been told.",
         EventKind.RETURNED: _returned_text(event, visit, who),
-        EventKind.DURESS: f"CODE WORD recorded{who} at {at}. The office, head and DSL have been alerted.",
+        # R-CODEWORD: on the phone, nothing that alarms a bystander (SOS); the office's own page says it all.
+        EventKind.DURESS: (f"CODE WORD recorded{who} at {at}. The office, head and DSL have been alerted." if who
+                           else f"Sent to school at {at}."),
     }.get(event.kind, f"{event.get_kind_display()} recorded{who} at {at}.")
     if duplicate:
         text = f"Already recorded: {text}"
@@ -86,9 +88,13 @@ def call_button_label(kind, visit) -> str:
     return EventKind(kind).label
 
 
-def last_checkin(visit):
-    return (visit.events.filter(kind__in=checkins.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
-            .order_by("-at", "-pk").first())
+def last_checkin(visit, on_phone=False):
+    """The visit's last check-in; `on_phone`: as its staff's phones show it, never a duress signal
+    (visits.cover, R-CODEWORD)."""
+    events = visit.events.filter(kind__in=checkins.CHECKIN_KINDS).select_related("actor", "on_behalf_of")
+    if on_phone:
+        return cover.last_checkin_on_phone(visit, events.order_by("at", "pk"))
+    return events.order_by("-at", "-pk").first()
 
 
 def wait_countdown(visit, now):
@@ -175,7 +181,20 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "may_correct_outcome": may_correct_alarm_outcome(user),
         # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
         "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
+        # ...and how each duress signal came: an SOS, the code word, or a duress PIN the phone hides.
+        "signals": duress_signals(visit),
     }
+
+
+def duress_signals(visit) -> list[dict]:
+    """The visit's duress signals for the office, the head and the DSL (R-CODEWORD), oldest first."""
+    signals = []
+    for event in visit.events.filter(kind=EventKind.DURESS).select_related("actor", "on_behalf_of"):
+        person = event.on_behalf_of or event.actor
+        signals.append({"label": cover.SIGNAL_LABELS[cover.signal_of(event)], "at": event.at, "note": event.note,
+                        "who": (person.get_full_name() or person.get_username()) if person else "",
+                        "hidden_on_phone": cover.signal_of(event) == cover.SIGNAL_DURESS_PIN})
+    return signals
 
 
 def location_numbers(visit) -> list[tuple[str, object]]:

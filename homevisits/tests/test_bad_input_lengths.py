@@ -68,7 +68,7 @@ def build(planned):
     school, people, family, visit = planned
     return {
         "accounts.forms.CodeForm": {}, "accounts.forms.SetupCodeForm": {}, "accounts.forms.ResetRequestForm": {},
-        "accounts.forms.SignInForm": {"request": None},
+        "accounts.forms.SignInForm": {"request": None}, "accounts.forms.SafetyPinsForm": {"user": people["teacher"]},
         "visits.forms.FamilyForm": {"school": school, "may_share": True},
         "visits.forms.ChildForm": {}, "visits.forms.CarerForm": {},
         "visits.forms.VisitForm": {"user": people["teacher"], "school": school},

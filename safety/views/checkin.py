@@ -9,11 +9,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts import pins
 from accounts.permissions import may_record_calls
 from homevisits.forms import add_service_errors
 from notifications import outbox
+from visits import cover
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import local_day_bounds
 from visits.models import RecordedHow, Visit, VisitEvent, VisitReport, VisitStaff, VisitState
@@ -38,6 +42,7 @@ def _on_staff(user, visit) -> bool:
     return visit.staff.filter(pk=user.pk).exists()
 
 
+@method_decorator(sensitive_post_parameters("pin"), name="dispatch")
 class _CheckInBase(View):
     by_phone = False
 
@@ -57,7 +62,11 @@ class _CheckInBase(View):
         kwargs = {"now": now}
         if self.by_phone:
             kwargs["visit"] = visit
-        if data is not None:
+        if data is not None and not self.by_phone:
+            # The same ids as the form drawn for its kind, so a refused one reads the same (the PIN's error beside it).
+            posted = data.get("kind") if data.get("kind") in checkins.CHECKIN_KINDS else "checkin"
+            form = form_class(data, auto_id=f"id_{posted}_%s", **kwargs)
+        elif data is not None:
             form = form_class(data, **kwargs)
         else:
             initial = {"kind": kind or "", "idempotency_key": uuid.uuid4()}
@@ -88,7 +97,7 @@ class _CheckInBase(View):
                     visit, data["kind"], request.user, now=now, note=data["note"],
                     new_expected_return=data["new_expected_return_at"],
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
-                    on_behalf_of=data.get("on_behalf_of"), idempotency_key=key,
+                    on_behalf_of=data.get("on_behalf_of"), idempotency_key=key, pin=data.get("pin"),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -96,7 +105,14 @@ class _CheckInBase(View):
                 raise Http404("No such visit") from exc
             else:
                 visit.refresh_from_db()
-                messages.success(request, confirmation(event, visit, duplicate=duplicate))
+                # R-CODEWORD: a duress PIN is answered with what its check-in would have said (visits.cover).
+                stand_in = cover.stand_in(event) if not self.by_phone else None
+                if stand_in is not None:
+                    messages.success(request, confirmation(stand_in, cover.as_the_phone_shows(visit),
+                                                           duplicate=duplicate))
+                    return redirect(request.path)
+                shown = visit if self.by_phone else cover.as_the_phone_shows(visit)
+                messages.success(request, confirmation(event, shown, duplicate=duplicate))
                 if outbox.broker_failures() > failures_before:
                     # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
                     messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
@@ -122,6 +138,10 @@ class CheckInView(_CheckInBase):
         return self.render_page(request, visit, timezone.now())
 
     def render_page(self, request, visit, now, failed=None):
+        real = visit
+        # R-CODEWORD: the phone shows the visit as its staff would see it had no duress signal been
+        # given (visits.cover); the office's pages show it as it is.
+        visit = cover.as_the_phone_shows(visit)
         links = visit.staff_links_with_people()
         mine = next((link for link in links if link.user_id == request.user.pk), None)
         # Someone already back gives no more word for the visit (R-RETURN, R-CHECKIN).
@@ -137,13 +157,16 @@ class CheckInView(_CheckInBase):
             "offered": offered,
             "forms": forms,
             "failed": failed,
-            "last_word": last_checkin(visit),
+            "last_word": last_checkin(visit, on_phone=True),
             "wait": wait_countdown(visit, now),
-            "school_has_seen": school_has_seen(visit) if visit.is_out else None,
+            "school_has_seen": school_has_seen(real) if visit.is_out else None,
             # Late, and nobody at school has taken charge yet: the first thing on the page is to call.
-            "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(visit),
+            "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(real),
             # What watch applies while out and why (by the visit's risk), and their own next check-in.
             "watch": phone_watch(visit, mine),
+            # R-CODEWORD: the PIN to end a visit, where the school asks for it.
+            "pin_asked": visit.school.pin_to_end_visit and pins.has_pins(request.user),
+            "pin_not_set": visit.school.pin_to_end_visit and not pins.has_pins(request.user),
             "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
             "me_back": mine is not None and not mine.is_out,
             "my_link": mine,
@@ -189,13 +212,16 @@ class MyVisitsView(View):
     def get(self, request):
         today = timezone.localdate()
         start, end = local_day_bounds(today)
-        visits = (
+        visits = cover.visits_on_phone(
             visible_visits(request.user).filter(staff=request.user)
             .filter(Q(planned_start__gte=start, planned_start__lt=end, state=VisitState.APPROVED)
                     | Q(state__in=OUT_STATES))
             .select_related("family").order_by("planned_start", "pk")
             # R-RETURN: a visit they are back from while colleagues are still out says so.
             .annotate(me_back=Exists(VisitStaff.objects.filter(visit=OuterRef("pk"), user=request.user,
-                                                               returned_at__isnull=False)))
+                                                               returned_at__isnull=False))),
+            request.user,
         )
+        # R-CODEWORD: a visit their phone shows as over is gone from the list, as it would be.
+        visits = [visit for visit in visits if not visit.is_returned]
         return render(request, "safety/my_visits.html", {"visits": visits, "today": today})

@@ -28,3 +28,107 @@
   }
   tick();
 })();
+
+// SOS (R-CODEWORD): held for 2 seconds (touch, mouse, or Space/Enter held on a keyboard), with the fill
+// growing across the button; then a 3-second countdown that can still be cancelled; then the form is
+// sent, and nothing on the phone can take it back. Without this script the page keeps its second-tap
+// confirmation (the <details> form), which is the same form.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-sos]");
+  if (!box) { return; }
+  var fallback = box.querySelector("[data-sos-fallback]");
+  var hold = box.querySelector("[data-sos-hold]");
+  var form = box.querySelector("[data-sos-form]");
+  var button = box.querySelector("[data-sos-button]");
+  var fill = box.querySelector("[data-sos-fill]");
+  var label = box.querySelector("[data-sos-label]");
+  var countdown = box.querySelector("[data-sos-countdown]");
+  var status = box.querySelector("[data-sos-status]");
+  var cancel = box.querySelector("[data-sos-cancel]");
+  var HOLD_MS = 2000, CANCEL_SECONDS = 3;
+  var idle = label.textContent;
+  var heldSince = null, frame = null, timer = null, left = 0, sent = false;
+
+  fallback.hidden = true;
+  hold.hidden = false;
+
+  function setFill(part) { fill.style.transform = "scaleX(" + part + ")"; }
+
+  function reset() {
+    heldSince = null;
+    if (frame) { window.cancelAnimationFrame(frame); frame = null; }
+    setFill(0);
+    label.textContent = idle;
+  }
+
+  function grow() {
+    var part = Math.min(1, (Date.now() - heldSince) / HOLD_MS);
+    setFill(part);
+    if (part >= 1) { frame = null; heldSince = null; startCountdown(); return; }
+    frame = window.requestAnimationFrame(grow);
+  }
+
+  function start(event) {
+    if (sent || heldSince !== null || !countdown.hidden) { return; }
+    if (event) { event.preventDefault(); }
+    heldSince = Date.now();
+    label.textContent = "Keep holding…";
+    frame = window.requestAnimationFrame(grow);
+  }
+
+  function stop() {
+    if (heldSince !== null) { reset(); }
+  }
+
+  function tick() {
+    if (left <= 0) { send(); return; }
+    status.textContent = "Sending SOS in " + left + " s";
+    left -= 1;
+    timer = window.setTimeout(tick, 1000);
+  }
+
+  function startCountdown() {
+    label.textContent = "SOS";
+    button.disabled = true;
+    countdown.hidden = false;
+    left = CANCEL_SECONDS;
+    tick();
+    cancel.focus();
+  }
+
+  function send() {
+    sent = true;
+    countdown.hidden = true;
+    label.textContent = "Sending…";
+    form.submit();
+  }
+
+  cancel.addEventListener("click", function () {
+    if (sent) { return; }
+    window.clearTimeout(timer);
+    countdown.hidden = true;
+    button.disabled = false;
+    reset();
+    button.focus();
+  });
+
+  button.addEventListener("pointerdown", function (event) {
+    if (event.button !== undefined && event.button !== 0) { return; }
+    if (button.setPointerCapture) { button.setPointerCapture(event.pointerId); }
+    start(event);
+  });
+  ["pointerup", "pointercancel", "lostpointercapture"].forEach(function (name) {
+    button.addEventListener(name, stop);
+  });
+  button.addEventListener("contextmenu", function (event) { event.preventDefault(); });
+  button.addEventListener("keydown", function (event) {
+    if (event.key !== " " && event.key !== "Enter") { return; }
+    event.preventDefault();
+    if (!event.repeat) { start(); }
+  });
+  button.addEventListener("keyup", function (event) {
+    if (event.key === " " || event.key === "Enter") { stop(); }
+  });
+  button.addEventListener("blur", stop);
+})();

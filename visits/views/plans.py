@@ -16,7 +16,7 @@ from accounts import roles
 from accounts.models import has_role
 from homevisits.forms import add_service_errors
 
-from .. import services
+from .. import cover, services
 from ..assessments import assessment_saved, complete_checklist, ensure_risk_assessment
 from ..forms import (
     FORM_PARTS,
@@ -94,6 +94,10 @@ class VisitDetailView(DetailView):
         ctx["events"] = visit.events.select_related("actor", "on_behalf_of")
         ctx["escalations"] = visit.escalations.all()
         is_visitor = any(u.pk == user.pk for u in staff)
+        if is_visitor:
+            # R-CODEWORD: the staff on the visit see it as their phones show it (visits.cover).
+            visit = ctx["visit"] = ctx["object"] = self.object = cover.as_the_phone_shows(visit)
+            ctx["events"] = cover.phone_events(visit, ctx["events"])
         ctx["show_code_word"] = may_see_code_word(user) or is_visitor
         ra = getattr(visit, "risk_assessment", None)
         ctx["risk_assessment"] = ra
