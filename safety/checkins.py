@@ -41,7 +41,11 @@ def may_record_for(user, visit: Visit) -> bool:
 
 def pin_asked(visit: Visit, kind: str, by, how: str = RecordedHow.SELF, on_behalf_of=None) -> bool:
     """R-CODEWORD: ending a visit on one's own phone needs one's PIN, where the school asks for it and
-    the person has set their PINs (without them there is nothing to type: the account page asks them to)."""
+    the person has set their PINs (without them there is nothing to type: the account page asks them to).
+    Ending it by text message always does: a text's sender can be forged, and the PIN is the proof
+    (without PINs set, a text cannot end a visit)."""
+    if how == RecordedHow.TEXT:
+        return kind in cover.COVER_KINDS
     return (kind in cover.COVER_KINDS and how == RecordedHow.SELF and visit.school.pin_to_end_visit
             and (on_behalf_of is None or on_behalf_of.pk == by.pk) and pins.has_pins(by))
 

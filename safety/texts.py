@@ -3,7 +3,9 @@ text to the school's number asks for, recorded as the check-in page would record
 
   OK            all OK (answers a periodic check-in)
   LATE 20       running late: the new expected return is 20 minutes from now (5 to 240)
-  BACK          back at school (or home safe, on a visit that ends at home)
+  BACK 1234     back at school (or home safe, on a visit that ends at home), with the safety PIN: a
+                text's sender can be forged, so ending a visit by text always needs it; the duress
+                PIN gets the same answer while raising the top level silently (safety.checkins)
   HELP          help now: the top level at once, as the code word
 
 A word is enough (upper or lower case, anything after it ignored, "LATE 20 mins" too). The text is
@@ -19,20 +21,22 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts import pins
 from visits.lifecycle import EventKind
 from visits.models import RecordedHow, Visit
 
 from .checkins import check_in
 
 LATE_MINUTES = (5, 240)
-COMMAND = re.compile(r"^\s*(ok|late|back|help)\b\W*(\d{1,3})?", re.IGNORECASE)
+COMMAND = re.compile(r"^\s*(ok|late|back|help)\b\W*(\d{1,8})?", re.IGNORECASE)
 KINDS = {"ok": EventKind.OK, "late": EventKind.LATE, "back": EventKind.RETURNED, "help": EventKind.DURESS}
 
 
 @dataclasses.dataclass(frozen=True)
 class Command:
     kind: str  # EventKind
-    minutes: int | None = None
+    minutes: int | None = None  # LATE: from now
+    pin: str = ""  # BACK: the PIN typed after it
 
 
 def parse(body: str) -> Command | None:
@@ -40,8 +44,10 @@ def parse(body: str) -> Command | None:
     match = COMMAND.match(body or "")
     if match is None:
         return None
-    word, digits = match.group(1).lower(), match.group(2)
-    return Command(KINDS[word], int(digits) if digits and word == "late" else None)
+    word, digits = match.group(1).lower(), match.group(2) or ""
+    if word == "late":
+        return Command(KINDS[word], minutes=int(digits) if digits else None)
+    return Command(KINDS[word], pin=digits if word == "back" else "")
 
 
 def visit_out_on(user) -> Visit | None:
@@ -69,9 +75,12 @@ def record(user, body: str, key: str, now: datetime.datetime) -> str:
             return (f"Home Visits: nothing was recorded. Say how many minutes from now you will be back, "
                     f"{low} to {high}: for example LATE 20.")
         new_return = now + datetime.timedelta(minutes=command.minutes)
+    if command.kind == EventKind.RETURNED and not pins.has_pins(user):
+        return ("Home Visits: nothing was recorded. To say you are back by text you need a safety PIN: set one "
+                f"on your Account page. Call school: {visit.school.office_phone.as_national}")
     try:
         check_in(visit, command.kind, user, now=now, how=RecordedHow.TEXT, new_expected_return=new_return,
-                 idempotency_key=key)
+                 idempotency_key=key, pin=command.pin)
     except (ValidationError, PermissionDenied) as exc:
         words = " ".join(getattr(exc, "messages", None) or [str(exc)])
         return f"Home Visits: nothing was recorded. {words} Call school: {visit.school.office_phone.as_national}"

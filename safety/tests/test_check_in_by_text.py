@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from accounts import pins
 from notifications.models import Channel, Notification
 from safety.models import Escalation, EscalationLevel
 from visits.models import EventKind, RecordedHow, VisitEvent, VisitState
@@ -92,14 +93,49 @@ def test_late_without_a_sensible_number_records_nothing_and_says_how(client, out
     assert "for example LATE 20" in replies(world.teacher)[-1]
 
 
-def test_back_is_this_person_back_and_the_visit_ends_when_both_are(client, out, world):
-    twilio_text(client, "BACK")
+SAFETY, DURESS = "2468", "1357"
+
+
+@pytest.fixture
+def with_pins(world):
+    for person in (world.teacher, world.ta):
+        pins.set_pins(person, SAFETY, DURESS)
+
+
+def test_back_with_the_safety_pin_is_this_person_back_and_the_visit_ends_when_both_are(client, out, world, with_pins):
+    twilio_text(client, f"BACK {SAFETY}")
     out.refresh_from_db()
     assert out.state != VisitState.RETURNED  # the TA is still out (R-RETURN)
     assert "back at school" in replies(world.teacher)[-1]
-    twilio_text(client, "back", sender="+447700900102", sid="SM" + "b" * 32)
+    twilio_text(client, f"back {SAFETY}", sender="+447700900102", sid="SM" + "b" * 32)
     out.refresh_from_db()
     assert out.state == VisitState.RETURNED
+
+
+def test_back_without_pins_set_records_nothing_a_forged_sender_cannot_end_a_visit(client, out, world):
+    twilio_text(client, "BACK")
+    out.refresh_from_db()
+    assert out.is_out and not out.events.filter(kind=EventKind.RETURNED).exists()
+    assert "you need a safety PIN" in replies(world.teacher)[-1]
+
+
+@pytest.mark.parametrize("body", ["BACK", "BACK 0000"])
+def test_back_with_no_or_a_wrong_pin_records_nothing(client, out, world, with_pins, body):
+    twilio_text(client, body)
+    out.refresh_from_db()
+    assert out.is_out and not out.events.filter(kind__in=[EventKind.RETURNED, EventKind.DURESS]).exists()
+    assert replies(world.teacher)[-1].startswith("Home Visits: nothing was recorded.")
+
+
+def test_back_with_the_duress_pin_answers_as_the_safety_pin_and_raises_the_top_level(client, out, world, with_pins):
+    """R-CODEWORD: the same reply as a real return; the visit stays out and watched; level 3 at once."""
+    twilio_text(client, f"BACK {DURESS}")
+    out.refresh_from_db()
+    assert out.is_out and not out.events.filter(kind=EventKind.RETURNED).exists()
+    assert Escalation.objects.get(visit=out, resolved_at__isnull=True).level == EscalationLevel.EMERGENCY
+    said = replies(world.teacher)[-1]
+    twilio_text(client, f"BACK {SAFETY}", sender="+447700900102", sid="SM" + "b" * 32)  # the TA, for real
+    assert said == replies(world.ta)[-1]
 
 
 def test_help_raises_the_top_level_at_once_and_the_reply_gives_nothing_away(client, out, world):  # R-CODEWORD
@@ -166,7 +202,7 @@ def test_a_mobile_shared_by_two_people_matches_nobody(client, out, world):
     assert not Notification.objects.filter(dedupe_key__startswith="reply:").exists()
 
 
-def test_a_text_after_the_visit_ended_is_answered_not_recorded(client, out, world):
-    twilio_text(client, "BACK")
+def test_a_text_after_the_visit_ended_is_answered_not_recorded(client, out, world, with_pins):
+    twilio_text(client, f"BACK {SAFETY}")
     twilio_text(client, "OK", sid="SM" + "c" * 32)
     assert "you are not out on a visit" in replies(world.teacher)[-1]
