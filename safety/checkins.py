@@ -174,8 +174,8 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         data = {"previous_expected_return": visit.expected_return.isoformat(),
                 "new_expected_return": new_expected_return.isoformat()}
     elif kind == EventKind.DURESS:
-        # How the signal came (visits.cover): held on their own phone (SOS), or the code word said to the office.
-        data.setdefault("signal", cover.SIGNAL_SOS if how == RecordedHow.SELF else cover.SIGNAL_CODE_WORD)
+        # How the signal came (visits.cover): SOS on their own phone, HELP by text, or the code word said to the office.
+        data.setdefault("signal", cover.signal_by(how))
     event = record_event(visit, kind, by, at=now, how=how, note=note, data=data,
                          on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)
 

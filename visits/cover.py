@@ -18,16 +18,19 @@ itself: the board and the escalation page say what happened.
 import copy
 
 from .lifecycle import CHECKIN_KINDS, OUT_STATES, EventKind, VisitState
+from .models import RecordedHow
 
 SIGNAL_SOS = "sos"
 SIGNAL_DURESS_PIN = "duress_pin"
 SIGNAL_CODE_WORD = "code_word"
+SIGNAL_HELP_TEXT = "help_text"
 
 # How each duress signal came, for the office's pages.
 SIGNAL_LABELS = {
     SIGNAL_SOS: "SOS from their phone",
     SIGNAL_DURESS_PIN: "Duress PIN typed instead of the safety PIN",
     SIGNAL_CODE_WORD: "Code word",
+    SIGNAL_HELP_TEXT: "HELP texted from their mobile",
 }
 
 # The check-ins a duress PIN may stand in for: those that end a visit, or one person's part in it.
@@ -39,7 +42,13 @@ def signal_of(event) -> str:
     signal = (event.data or {}).get("signal")
     if signal in SIGNAL_LABELS:
         return signal
-    return SIGNAL_SOS if event.how == "self" else SIGNAL_CODE_WORD
+    return signal_by(event.how)
+
+
+def signal_by(how: str) -> str:
+    """The signal a duress check-in recorded `how` (RecordedHow) is: held on their own phone (SOS),
+    texted (HELP), or the code word said to the office."""
+    return {RecordedHow.SELF: SIGNAL_SOS, RecordedHow.TEXT: SIGNAL_HELP_TEXT}.get(how, SIGNAL_CODE_WORD)
 
 
 def cover_of(event) -> str:

@@ -143,6 +143,8 @@ def test_help_raises_the_top_level_at_once_and_the_reply_gives_nothing_away(clie
     esc = Escalation.objects.get(visit=out, resolved_at__isnull=True)
     assert esc.level == EscalationLevel.EMERGENCY
     assert replies(world.teacher) == ["Home Visits: message received."]
+    client.force_login(world.office)  # the office sees how it came
+    assert "HELP texted from their mobile" in client.get(reverse("safety:board")).content.decode()
 
 
 def test_anything_else_records_nothing_and_says_what_is_understood(client, out, world):
