@@ -26,6 +26,7 @@ from visits.models import VisitEvent, VisitStaff
 from visits.scoping import visible_visits
 
 from . import ladder
+from .board_version import REDRAWN
 from .health import monitoring_is_down
 from .models import Escalation, EscalationLevel
 
@@ -51,8 +52,9 @@ class Progress:
     """Time from departure to the expected return, and where the clock stands against the rules."""
 
     state: str  # ok | soon | over | late | chase
-    percent: int
-    label: str
+    # From the clock alone: board.js redraws both every second (left out of the board's version).
+    percent: int = dataclasses.field(metadata=REDRAWN)
+    label: str = dataclasses.field(metadata=REDRAWN)
     start_ms: int
     due_ms: int
     late_ms: int
@@ -213,7 +215,7 @@ class BoardRow:
     last_event_label: str = ""
     last_event_at: str = ""
     last_event_ms: str = ""
-    last_event_ago: str = ""
+    last_event_ago: str = dataclasses.field(default="", metadata=REDRAWN)  # board.js redraws it from last_event_ms
     last_event_by: str = ""
 
     @property
@@ -320,7 +322,8 @@ class FailedAlert:
 
 @dataclasses.dataclass
 class LiveBoard:
-    now: datetime.datetime
+    # "updated 10:50:00" and the page's clock: board.js keeps them when the poll finds nothing new.
+    now: datetime.datetime = dataclasses.field(metadata=REDRAWN)
     rows: list[BoardRow]
     failed: list[FailedAlert]
     schedule: list[ScheduleRow]
