@@ -223,8 +223,10 @@ def comparable(html: str) -> str:
 
 
 def test_the_version_moves_exactly_when_the_board_does_as_the_clock_runs(client, world, clock_june_bst):
-    """Every minute from 10:00 to 12:20 with nothing happening but the clock: the version changes at
+    """Every minute from 10:06 to 12:20 with nothing happening but the clock: the version changes at
     each moment the board's words change, and never without them (the same version, the same board)."""
+    signed_out(world, at(9), at(9, 50))
+    scan(at(10, 5))  # level 1 (R-LATE-15); no scan after it: its bar alone goes red at 10:20 (R-RETURN-30)
     signed_out(world, at(10), at(11, 15))  # due back soon at 11:00, past at 11:15, R-LATE-15 11:30, R-RETURN-30 11:45
     signed_out(world, at(10, 30), at(12, 5))  # 11:50, 12:05, 12:20
     world.visit(start=at(10, 45), back=at(12, 30))  # approved, nobody left: "Not left yet" from 10:46
@@ -233,11 +235,11 @@ def test_the_version_moves_exactly_when_the_board_does_as_the_clock_runs(client,
                                 created_at=at(10, 10) - datetime.timedelta(hours=24))  # off the board from 10:10
     client.force_login(world.office)
     boards = {}
-    moment = at(10)
+    moment = at(10, 6)
     while moment <= at(12, 20):
         now_at(clock_june_bst, moment)
         html = sent(poll(client))
         boards.setdefault(version_in(html), set()).add(comparable(html))
         moment += datetime.timedelta(minutes=1)
     assert all(len(seen) == 1 for seen in boards.values())  # one version, one board
-    assert len(boards) == 1 + 9  # and a new version only at the nine moments the board changed
+    assert len(boards) == 1 + 10  # and a new version only at the ten moments the board changed
