@@ -7,6 +7,7 @@ import gzip
 import re
 
 import pytest
+from django.test import Client
 from django.utils.cache import quote_etag
 
 from homevisits.factories import PEOPLE, SchoolFactory, World, person
@@ -204,6 +205,7 @@ def test_a_changed_board_is_sent_compressed(client, world, desk):
     check_in(desk.calm, EventKind.OK, world.ta, now=at(10, 40))
     response = client.get(BODY, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=desk.etag, HTTP_ACCEPT_ENCODING="gzip")
     assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert "script-src 'self'" in response["Content-Security-Policy"]  # a body keeps its policies
     html = gzip.decompress(response.content).decode()
     assert len(response.content) * 3 < len(html)
     # Compression weakens the validator (W/"..."); the page sends the version in the body back.
@@ -243,3 +245,17 @@ def test_the_version_moves_exactly_when_the_board_does_as_the_clock_runs(client,
         moment += datetime.timedelta(minutes=1)
     assert all(len(seen) == 1 for seen in boards.values())  # one version, one board
     assert len(boards) == 1 + 10  # and a new version only at the ten moments the board changed
+
+
+def test_an_unchanged_board_costs_under_1_kib_over_https(world, desk, settings):
+    settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD = 31536000, True, True
+    settings.SESSION_COOKIE_SECURE = True
+    client = Client()  # its middleware made with these settings
+    client.force_login(world.office)
+    response = client.get(BODY, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=desk.etag, secure=True)
+    assert response.status_code == 304 and "Strict-Transport-Security" in response
+    head = ["HTTP/1.1 304 Not Modified", *(f"{name}: {value}" for name, value in response.items()),
+            *(f"Set-Cookie: {morsel.OutputString()}" for morsel in response.cookies.values()),
+            "Date: Wed, 10 Jun 2026 09:40:00 GMT", "Server: gunicorn", "Connection: close"]  # added by gunicorn
+    assert len("\r\n".join(head)) + 4 <= 1024, "\n".join(head)
+    assert len(response.content) == 0
