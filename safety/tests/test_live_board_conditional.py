@@ -248,8 +248,8 @@ def test_the_version_moves_exactly_when_the_board_does_as_the_clock_runs(client,
 
 
 def test_an_unchanged_board_costs_under_1_kib_over_https(world, desk, settings):
-    settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD = 31536000, True, True
-    settings.SESSION_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31536000  # as in production (HTTPS on)
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = settings.SECURE_HSTS_PRELOAD = settings.SESSION_COOKIE_SECURE = True
     client = Client()  # its middleware made with these settings
     client.force_login(world.office)
     response = client.get(BODY, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=desk.etag, secure=True)
