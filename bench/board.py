@@ -37,7 +37,10 @@ OUT, LEVEL_1, LEVEL_2, FAILED, REQUESTS, WARM_UP = 300, 25, 25, 5, 200, 10
 
 # The same environment for this process and for gunicorn: production settings (DEBUG off), no HTTPS
 # on loopback, no second factor for the benchmark's office user, nothing sent anywhere.
-os.environ.setdefault("HOMEVISITS_VAR_DIR", str(BENCH_DIR))
+# A PostgreSQL run keeps its own folder: it holds the key its database's code words were written with,
+# which an SQLite run (that empties its folder) must not take away.
+os.environ.setdefault("HOMEVISITS_VAR_DIR",
+                      str(BENCH_DIR.with_name("bench-board-postgres") if "DATABASE_URL" in os.environ else BENCH_DIR))
 os.environ.update({
     "DJANGO_SETTINGS_MODULE": "homevisits.settings",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
@@ -204,6 +207,7 @@ def main():
         if status != 200 or rows != OUT:
             sys.exit(f"unexpected answer from the board: HTTP {status}, {rows} rows")
         plain = {"Cookie": cookie, "HX-Request": "true"}
+        record_heartbeat(SCAN_HEARTBEAT, timezone.now())  # the banner is not on the version measured
         status, headers, _body, _size = fetch(port, body_url, plain)
         etag = headers["ETag"]
         ways = {
