@@ -3,7 +3,8 @@ act on and today's schedule (R-SCHEDULE, R-RETURN, R-LATE-15, R-RETURN-30).
 
 One function, `live_board(user, now)`, reads everything the page shows in a constant number of
 queries whatever the number of visits, so the board can be polled every few seconds all day.
-The view only renders what it returns.
+The view only renders what it returns, or answers 304 when its version (safety.board_version, made
+from what it returns) is the one the page already shows.
 """
 
 import dataclasses
@@ -323,6 +324,8 @@ class FailedAlert:
 @dataclasses.dataclass
 class LiveBoard:
     # "updated 10:50:00" and the page's clock: board.js keeps them when the poll finds nothing new.
+    # Not in the board's version, so nothing shown may be worked out from it at render time (a
+    # property): words that depend on the time are fields, set when the board is built.
     now: datetime.datetime = dataclasses.field(metadata=REDRAWN)
     rows: list[BoardRow]
     failed: list[FailedAlert]
