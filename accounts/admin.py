@@ -141,7 +141,6 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "charge_reminder_minutes",
                     "police_prompt_minutes",
                     "staff_reminder_minutes",
-                    "checkin_interval_minutes",
                     "max_wait_minutes",
                     "evening_starts",
                     "lone_visits_allowed",
@@ -149,6 +148,21 @@ class SchoolAdmin(SchoolScopedAdmin):
                     "dsl_may_clear_head_gates",
                 ),
                 "description": "Defaults follow the school's home-visit policy (15/30-minute return rules).",
+            },
+        ),
+        (
+            "Check-ins while out, by risk",
+            {
+                "fields": (
+                    "low_risk_checkin_minutes",
+                    "medium_risk_checkin_minutes",
+                    "high_risk_checkin_minutes",
+                    "checkin_interval_minutes",
+                    "override_alerts_head_at_late_call",
+                ),
+                "description": "The risk assessment's level decides how often staff check in while out. A "
+                               "higher risk can't be checked less often than a lower one. The visit page and "
+                               "the staff's phone page say which applies and why.",
             },
         ),
         (

@@ -55,9 +55,45 @@ class School(models.Model):
                   "minutes before their expected return, and again at it, by push or text message. Leave empty "
                   "for no reminders. The office is still flagged at the late-call time whatever happened.",
     )
-    # R-CHECKIN: periodic check-in while out; empty means off (policy 003 uses 120).
+    # R-CHECKIN: periodic check-in while out, on every visit whatever its risk; empty means off (policy 003
+    # uses 120). It is the loosest watch a visit gets: the risk's own minutes below can only make the
+    # check-ins more frequent (visits.watch), and it alone applies to a visit with no risk assessment.
     checkin_interval_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(480)]
+        "every visit: check in this often (minutes)", null=True, blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(480)],
+        help_text="Staff on every visit, whatever its risk, check in at least this often while out; a missed "
+                  "check-in is escalated like a late return. Leave empty for no check-ins on every visit: the "
+                  "risk settings below then decide. Where both are set, the shorter time applies.",
+    )
+    # R-CHECKIN, R-RISK: the risk assessment's level sets the watch of its visit (visits.watch.watch_of):
+    # how often staff check in while out, by risk; empty means no periodic check-in for that risk.
+    low_risk_checkin_minutes = models.PositiveSmallIntegerField(
+        "low risk: check in this often (minutes)", null=True, blank=True, default=None,
+        validators=[MinValueValidator(10), MaxValueValidator(480)],
+        help_text="How often staff on a low-risk visit check in while out. Leave empty for no check-ins: "
+                  "they only tell school when they are back.",
+    )
+    medium_risk_checkin_minutes = models.PositiveSmallIntegerField(
+        "medium risk: check in this often (minutes)", null=True, blank=True, default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(480)],
+        help_text="How often staff on a medium-risk visit check in while out (30 unless the school sets "
+                  "another time). Leave empty for no check-ins.",
+    )
+    # R-NOVISIT: a high risk blocks approval, so this is the watch of a high-risk visit that is out all the
+    # same (as the school sets; never looser than medium).
+    high_risk_checkin_minutes = models.PositiveSmallIntegerField(
+        "high risk: check in this often (minutes)", null=True, blank=True, default=15,
+        validators=[MinValueValidator(10), MaxValueValidator(480)],
+        help_text="How often staff on a high-risk visit check in while out. A high risk normally stops a "
+                  "visit being approved; this is the watch if one goes ahead all the same.",
+    )
+    # R-LATE-15, R-RETURN-30: a visit approved with an override (evening, from home, lone visit...) has
+    # the head of school on its first alert, at the late-call time, not only at the office chase.
+    override_alerts_head_at_late_call = models.BooleanField(
+        "a visit approved with an override alerts the head at the first alert", default=True,
+        help_text="On: when a visit the approver agreed to with an override (for example an evening or lone "
+                  "visit) is late, the head of school is alerted with the office at the first alert, not "
+                  "only when the office must chase.",
     )
     # R-WAIT: wait at most this long for the family at the door.
     max_wait_minutes = models.PositiveSmallIntegerField(
@@ -102,10 +138,31 @@ class School(models.Model):
         return self.name
 
     def clean(self):
-        if self.office_chase_minutes <= self.late_call_minutes:
-            raise ValidationError(
-                {"office_chase_minutes": "The office chase must come after the late-call flag."}
-            )
+        errors = {}
+        if (self.office_chase_minutes is not None and self.late_call_minutes is not None
+                and self.office_chase_minutes <= self.late_call_minutes):
+            errors["office_chase_minutes"] = "The office chase must come after the late-call flag."
+        errors.update(self._risk_checkin_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _risk_checkin_errors(self) -> dict[str, str]:
+        """R-CHECKIN, R-RISK: a higher risk is never watched less closely than a lower one (an empty
+        time, no check-ins, is the loosest watch of all)."""
+        errors = {}
+        rungs = (("low", self.low_risk_checkin_minutes), ("medium", self.medium_risk_checkin_minutes),
+                 ("high", self.high_risk_checkin_minutes))
+        for (lower, lower_minutes), (higher, higher_minutes) in zip(rungs, rungs[1:], strict=False):
+            if lower_minutes is None:
+                continue
+            field = f"{higher}_risk_checkin_minutes"
+            if higher_minutes is None:
+                errors[field] = (f"A {higher}-risk visit needs check-ins too: {lower}-risk visits check in "
+                                 f"every {lower_minutes} minutes.")
+            elif higher_minutes > lower_minutes:
+                errors[field] = (f"A {higher}-risk visit can't check in less often than a {lower}-risk one "
+                                 f"(every {lower_minutes} minutes): give {lower_minutes} minutes or fewer.")
+        return errors
 
 
 class Weekday(models.IntegerChoices):

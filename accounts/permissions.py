@@ -95,6 +95,16 @@ def may_keep_watch(user) -> bool:
     return has_role(user, *KEEPERS)
 
 
+def may_say_alarm_outcome(user) -> bool:
+    """Those who keep watch say what a resolved alarm was (R-REVIEW), when its resolver did not."""
+    return has_role(user, *KEEPERS)
+
+
+def may_correct_alarm_outcome(user) -> bool:
+    """The head and the DSL correct what an alarm was said to be (R-REVIEW)."""
+    return has_role(user, *LEADS)
+
+
 def may_read_concerns(user) -> bool:
     """R-SAFEGUARD: the DSL and the head of school."""
     return has_role(user, *LEADS)

@@ -249,7 +249,7 @@ def _anonymise_family(family, now, report, dry_run):
     attempts.update(note="")
     assessments.update(vulnerable_persons="")
     hazards.update(description="", who_may_be_harmed="", controls="")
-    escalations.update(resolution_note="")
+    escalations.update(resolution_note="", outcome_note="")
     reports.update(who_was_seen="", summary="", internal_notes="", child_interests="", favourite_story="",
                    favourite_toy="", known_children="", anxieties_and_strategies="", parent_questions="")
     follow_ups.update(action="(anonymised)")

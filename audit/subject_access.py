@@ -92,7 +92,7 @@ def _visit(v) -> dict:
         },
         "escalations": [{
             **_fields(e, "created_at", "level", "reason", "acknowledged_by", "acknowledged_at", "resolved_by",
-                      "resolved_at", "resolution_note"),
+                      "resolved_at", "resolution_note", "outcome", "outcome_note"),
             "contact_attempts": [_fields(a, "at", "step", "outcome", "by", "note") for a in e.contact_attempts.all()],
         } for e in v.escalations.all()],
         "report": None if report is None else {

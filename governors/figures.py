@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import StaffProfile
-from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
+from safety.models import AlarmOutcome, Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from visits.localtime import combine_local
 from visits.models import Family, OfferStatus, Outcome, Purpose, Visit, VisitReport, VisitState
 
@@ -32,6 +32,9 @@ def year_bounds(start_year: int) -> tuple[datetime.datetime, datetime.datetime]:
     """[1 September 00:00, next 1 September 00:00) in school time, as aware datetimes."""
     return (combine_local(datetime.date(start_year, 9, 1), datetime.time(0, 0)),
             combine_local(datetime.date(start_year + 1, 9, 1), datetime.time(0, 0)))
+
+
+NOT_SAID = "Not yet said"
 
 
 @dataclass
@@ -65,6 +68,7 @@ class YearFigures:
     cancelled_for_safety: int = 0
     late_returns: int = 0
     escalations_by_level: dict = field(default_factory=dict)  # label -> alerts
+    alarms_by_outcome: dict = field(default_factory=dict)  # label -> resolved alarms, "Not yet said" last
     to_acknowledged: Spread = field(default_factory=Spread)
     to_resolved: Spread = field(default_factory=Spread)
     concerns_raised: int = 0
@@ -118,6 +122,11 @@ def year_figures(school, start_year: int) -> YearFigures:
     fig.late_returns = (alerts.filter(reason=EscalationReason.LATE_RETURN).values("visit").distinct().count())
     by_level = dict(alerts.values_list("level").annotate(n=Count("pk")))
     fig.escalations_by_level = {label: by_level.get(value, 0) for value, label in EscalationLevel.choices}
+    # R-REVIEW: what each resolved alarm was (one per alarm, at the level it was resolved at), and how
+    # many nobody has said yet, so a gap in the record shows rather than hiding in the other counts.
+    said = dict(alerts.alarms().values_list("outcome").annotate(n=Count("pk")))
+    fig.alarms_by_outcome = {label: said.get(value, 0) for value, label in AlarmOutcome.choices}
+    fig.alarms_by_outcome[NOT_SAID] = said.get("", 0)
     # Response times per alert chain, at its top level (a level raised to the next is one alert).
     to_ack, to_resolve = [], []
     for anchor, created, acked, resolved in alerts.filter(raised_to__isnull=True).values_list(
@@ -158,6 +167,8 @@ def rows(this: YearFigures, last: YearFigures) -> list[tuple[str, str, object, o
             ("Staff safety", "Late returns (visits)", this.late_returns, last.late_returns)]
     out += [("Alerts by level", k, v, last.escalations_by_level.get(k, 0))
             for k, v in this.escalations_by_level.items()]
+    out += [("What the alarms were", k, v, last.alarms_by_outcome.get(k, 0))
+            for k, v in this.alarms_by_outcome.items()]
     for name, attr in (("From the deadline to someone taking charge", "to_acknowledged"),
                        ("From the deadline to resolved", "to_resolved")):
         a, b = getattr(this, attr), getattr(last, attr)

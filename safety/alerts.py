@@ -1,7 +1,6 @@
 """The wording and the audience of escalation alerts (R-LATE-15, R-RETURN-30, R-CODEWORD), handed
 to the outbox (notifications.outbox). Bodies say who and give a link; nothing more."""
 
-import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +11,7 @@ from accounts import roles, roster
 from notifications.models import Notification
 from notifications.outbox import ALERT_PREFIX, every_channel, in_order, link, queue, school_people
 from visits.alerts import staff_names
+from visits.watch import watch_of
 
 from . import ladder
 from .links import takecharge_url
@@ -22,9 +22,9 @@ def _names_out(visit, escalation=None) -> str:
     """Who an alert is about: the staff still out (R-RETURN), since those already back are not
     missing; for a missed periodic check-in, those of them not heard from in time (R-CHECKIN)."""
     links = [out for out in visit.staff_links_with_people() if out.is_out]
-    interval = visit.school.checkin_interval_minutes
-    if escalation is not None and escalation.reason == EscalationReason.MISSED_CHECKIN and interval:
-        due = escalation.last_alert_at - datetime.timedelta(minutes=interval)
+    every = watch_of(visit).checkin_every
+    if escalation is not None and escalation.reason == EscalationReason.MISSED_CHECKIN and every is not None:
+        due = escalation.last_alert_at - every
         silent = [out for out in links if (out.last_word_at or visit.departed_at or due) <= due]
         links = silent or links
     return ", ".join(out.name for out in links) or staff_names(visit)
@@ -57,21 +57,21 @@ def alert_audience(escalation, now, people=None) -> list:
 
 
 def _alert_words(escalation, alert_number: int, repeat: bool = True) -> tuple[str, str, str]:
-    """The subject, body and dedupe key of one alert of an escalation; `repeat`: said as a repeat
-    (REPEAT 2) to whoever had it before. Someone it has only now moved on to reads it as new."""
+    """The subject, body and dedupe key of one alert of an escalation: the subject says who and since
+    when, the body what to do (a text message or a call reads both, one after the other). `repeat`:
+    said as a repeat (REPEAT 2) to whoever had it before; someone it has only now reached reads it as new."""
     visit = escalation.visit
     names = _names_out(visit, escalation)
     due = timezone.localtime(escalation.anchor).strftime("%H:%M") if escalation.anchor else "?"
     if escalation.level >= EscalationLevel.EMERGENCY:
         subject = f"EMERGENCY: {names} need help now"
-        body = (f"{escalation.get_reason_display()} from {names}. Call the police (999) and follow the "
-                f"emergency steps.")
+        body = f"{escalation.get_reason_display()}. Call the police (999) and follow the emergency steps."
     elif escalation.level == EscalationLevel.CHASE:
         subject = f"Overdue: {names} not back (due {due})"
-        body = f"{names} were due by {due} and have not been in touch. Contact them now."
+        body = "No word from them since. Contact them now."
     else:
         subject = f"Late: {names} should have called in (due {due})"
-        body = f"{names} were due by {due} with no word. Please check."
+        body = "No word from them yet. Please check."
     if alert_number > 1 and repeat:
         subject = f"REPEAT {alert_number}: {subject}"
     if escalation.nobody_took_charge:

@@ -23,13 +23,14 @@ from accounts.models import school_of
 from notifications.models import Channel, DeliveryStatus, Notification
 from visits.lifecycle import CHECKIN_KINDS, OUT_STATES, SCHEDULE_STATES, EventKind, VisitState
 from visits.localtime import local_day_bounds
-from visits.models import VisitEvent, VisitStaff
+from visits.models import RiskAssessment, VisitEvent, VisitStaff
 from visits.scoping import visible_visits
+from visits.watch import Watch, watch_for
 
 from . import ladder
 from .board_version import REDRAWN
 from .health import monitoring_is_down
-from .models import Escalation, EscalationLevel
+from .models import Escalation, EscalationLevel, EscalationReason
 
 # A visit due back within this many minutes is "due back soon" (shown above those on time).
 DUE_SOON_MINUTES = 15
@@ -60,6 +61,7 @@ class Progress:
     due_ms: int
     late_ms: int
     chase_ms: int
+    missed_checkin: bool = False  # amber and red are counted from a periodic check-in due (R-CHECKIN)
 
     @property
     def soon_ms(self) -> int:
@@ -82,14 +84,16 @@ class Progress:
                          f'data-late="{self.late_ms}" data-chase="{self.chase_ms}"')
 
 
-def progress(visit, now: datetime.datetime, school=None) -> Progress:
+def progress(visit, now: datetime.datetime, school=None, watch=None) -> Progress:
     """The progress bar's state from the clock alone, so it turns amber and red even if the watchdog
-    is not running: amber at the late call, red at the office chase, both counted from the expected
-    return (safety.ladder.return_deadlines: R-LATE-15, R-RETURN-30)."""
+    is not running: amber at the late call, red at the office chase, both counted from the ladder's
+    own anchor (safety.ladder.deadlines: the expected return, or a periodic check-in due before it by
+    the visit's watch, R-CHECKIN; R-LATE-15, R-RETURN-30). The bar itself runs from departure to the
+    expected return. `watch`: the visit's (visits.watch), where the board read it for many at once."""
     school = school or visit.school
     start = visit.departed_at or visit.planned_start
     due = visit.expected_return
-    rungs = ladder.return_deadlines(due, school)
+    rungs = ladder.deadlines(visit, watch, school)
     late_at, chase_at = rungs.late_at, rungs.chase_at
     if now >= chase_at:
         state = "chase"
@@ -104,7 +108,8 @@ def progress(visit, now: datetime.datetime, school=None) -> Progress:
     span = (due - start).total_seconds()
     percent = 100 if span <= 0 or now >= due else max(0, min(100, int((now - start).total_seconds() * 100 / span)))
     label = f"overdue by {duration_text(now - due)}" if now >= due else f"due back in {duration_text(due - now)}"
-    return Progress(state, percent, label, epoch_ms(start), epoch_ms(due), epoch_ms(late_at), epoch_ms(chase_at))
+    return Progress(state, percent, label, epoch_ms(start), epoch_ms(due), epoch_ms(late_at), epoch_ms(chase_at),
+                    missed_checkin=rungs.reason == EscalationReason.MISSED_CHECKIN)
 
 
 def hhmm(moment: datetime.datetime | None, tz=None) -> str:
@@ -184,15 +189,23 @@ URGENCY = {
 
 
 def clock_urgency(school) -> dict[str, tuple[str, str]]:
-    """A row's tone and words from its progress bar alone, with the school's own minute counts."""
+    """A row's tone and words from its progress bar alone, with the school's own minute counts;
+    "missed-late" and "missed-chase" where they are counted from a missed periodic check-in."""
     words = ladder.rule_words(school)
     return {
         "chase": ("danger", words.chase),
         "late": ("warning", words.late),
+        "missed-chase": ("danger", words.missed_chase),
+        "missed-late": ("warning", words.missed_late),
         "over": ("secondary", "Past expected return"),
         "soon": ("info", "Due back soon"),
         "ok": ("success", "Out, on time"),
     }
+
+
+def _clock_key(bar: Progress) -> str:
+    missed = bar.missed_checkin and bar.state in ("late", "chase")
+    return f"missed-{bar.state}" if missed else bar.state
 
 
 @dataclasses.dataclass
@@ -242,7 +255,7 @@ class BoardRow:
             text += f", alerted {top.alert_count} times"
         if top.acknowledged_at:
             who = top.acknowledged_by.get_full_name() or top.acknowledged_by.get_username()
-            text += f" · acknowledged by {who} at {hhmm(top.acknowledged_at)}"
+            text += f" · {who} took charge at {hhmm(top.acknowledged_at)}"
         return text
 
     @property
@@ -382,6 +395,10 @@ class BoardVisit:
     departed_at: datetime.datetime | None
     returned_at: datetime.datetime | None
     escalation_level: int
+    # The periodic check-in clock and the approval's overrides: the ladder's anchor and the visit's watch.
+    heard_from_all_at: datetime.datetime | None
+    last_contact_at: datetime.datetime | None
+    gate_overrides: dict
     last_event_kind: str | None
     last_event_at: datetime.datetime | None
     last_event_by: int | None
@@ -392,7 +409,8 @@ class BoardVisit:
 
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
-                "returned_at", "escalation_level", "last_event_kind", "last_event_at", "last_event_by")
+                "returned_at", "escalation_level", "heard_from_all_at", "last_contact_at", "gate_overrides",
+                "last_event_kind", "last_event_at", "last_event_by")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -422,6 +440,14 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     out = [v for v in visits if v.state in OUT_STATES]
     schedule = [v for v in visits if start <= v.planned_start < end]
     return out, schedule
+
+
+def watches(user, school, out) -> dict[int, Watch]:
+    """The watch of each visit out now (visits.watch), its risk assessment read for all of them at
+    once (two queries whatever their number)."""
+    risks = {ra.visit_id: ra.level for ra in RiskAssessment.objects.filter(
+        visit__in=visible_visits(user).out().values("pk")).prefetch_related("hazards")}
+    return {visit.pk: watch_for(school, risks.get(visit.pk), visit.gate_overrides) for visit in out}
 
 
 def open_escalations(user) -> dict[int, list[Escalation]]:
@@ -475,10 +501,11 @@ def live_board(user, now=None) -> LiveBoard:
 
     rows = []
     by_clock = clock_urgency(school)
+    watch_of_visit = watches(user, school, out)
     for visit in out:
-        bar = progress(visit, now, school)
+        bar = progress(visit, now, school, watch_of_visit[visit.pk])
         level = visit.escalation_level
-        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else by_clock[bar.state]
+        tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else by_clock[_clock_key(bar)]
         mine = escalations.get(visit.pk, [])
         row = BoardRow(visit=visit, staff=staff_list(visit, out_only=True), back=back_list(visit),
                        progress=bar, tone=tone, status=status,

@@ -7,7 +7,6 @@ notice with a new time, a check-in that answers a missed check-in), so a visit c
 afresh if staff are late again after giving a new time.
 """
 
-import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
+from visits.watch import watch_of
 
 from .escalations import escalate, heard_from, refresh_next_check, reset_heard_from_all, resolve
 from .models import Escalation, EscalationLevel, EscalationReason
@@ -188,10 +188,10 @@ def _back(visit, link, everyone, now) -> bool:
 
 def _checkin_answered(visit, now) -> bool:
     """Has everyone still out given word since their periodic check-in fell due (R-CHECKIN)?"""
-    interval = visit.school.checkin_interval_minutes
-    if not interval or visit.heard_from_all_at is None:
+    every = watch_of(visit).checkin_every  # by the visit's risk (visits.watch)
+    if every is None or visit.heard_from_all_at is None:
         return True
-    return visit.heard_from_all_at + datetime.timedelta(minutes=interval) > now
+    return visit.heard_from_all_at + every > now
 
 
 def _missed_checkin_open(visit) -> bool:

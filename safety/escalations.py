@@ -20,10 +20,19 @@ from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit
+from visits.scoping import visible_visits
 
 from . import ladder
 from .alerts import notify_all_clear, notify_escalation, notify_taken, notify_unreached, out_on
-from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from .models import (
+    AlarmOutcome,
+    ContactAttempt,
+    ContactOutcome,
+    ContactStep,
+    Escalation,
+    EscalationLevel,
+    EscalationReason,
+)
 
 
 def _round_escalations(visit: Visit) -> list[Escalation]:
@@ -62,19 +71,40 @@ def reset_heard_from_all(visit, everyone):
     visit.heard_from_all_at = min((w for w in words if w), default=None)
 
 
-def resolve(escalations, by, now, note, all_clear=""):
+def resolve(escalations, by, now, note, all_clear="", outcome="", outcome_note=""):
     """Close escalations of a visit whose row the caller has locked (then these rows: the lock order).
     `all_clear`: what happened, in fixed words ("everyone is back"), for the all clear that everyone
-    the visit's alert reached is sent (never the note, which is free text)."""
+    the visit's alert reached is sent (never the note, which is free text). `outcome`: what the alarm
+    was (AlarmOutcome), when the person resolving it says so; left empty it is "not yet said", for
+    the office, the head or the DSL to say afterwards (say_outcome; R-REVIEW)."""
     escalations = list(escalations.select_for_update())
     for esc in escalations:
         esc.resolved_at, esc.resolved_by, esc.resolution_note = now, by, note
-        esc.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+        fields = ["resolved_at", "resolved_by", "resolution_note"]
+        if outcome:
+            esc.outcome, esc.outcome_note, esc.outcome_by, esc.outcome_at = outcome, outcome_note, by, now
+            fields += ["outcome", "outcome_note", "outcome_by", "outcome_at"]
+        esc.save(update_fields=fields)
         record_event(esc.visit, EventKind.RESOLVED, by, at=now, how=RecordedHow.SYSTEM if by is None else RecordedHow.SELF,
                      note=note, data={"level": esc.level})
+        if outcome:
+            _record_outcome(esc, by, now)
     if escalations and all_clear:
         notify_all_clear(max(escalations, key=lambda e: e.level), by, now, all_clear)
     return escalations
+
+
+def _record_outcome(esc: Escalation, by, now, previous: str = "") -> None:
+    """The visit's history says what the alarm was, and who said it (a correction: what it was before)."""
+    label = AlarmOutcome(esc.outcome).label
+    if previous and previous != esc.outcome:
+        note = f"Corrected to {label} (was {AlarmOutcome(previous).label})"
+    else:
+        note = f"Corrected: {label}" if previous else label
+    if esc.outcome_note:
+        note += f": {esc.outcome_note}"
+    record_event(esc.visit, EventKind.ALARM_SAID, by, at=now, note=note,
+                 data={"level": esc.level, "outcome": esc.outcome, **({"previous": previous} if previous else {})})
 
 
 def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
@@ -94,7 +124,7 @@ def escalate(visit, level, reason, anchor_at, now) -> Escalation | None:
                 _close_as_raised(current, level, now)
             esc = Escalation.objects.create(
                 visit=visit, round=visit.watch_round, level=level, reason=reason, anchor=anchor_at, created_at=now,
-                last_alert_at=now, tier_at=now, tiers_reached=ladder.start_tiers(level, ladder.on_duty(visit, now), current),
+                last_alert_at=now, tier_at=now, tiers_reached=ladder.first_tiers(visit, level, now, current),
                 exhausted_at=current.exhausted_at if current is not None else None)
             if current is not None:
                 Escalation.objects.filter(pk=current.pk).update(raised_to=esc)
@@ -195,9 +225,10 @@ def next_contact_step(escalation: Escalation) -> int:
 
 
 def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note: str = "",
-                   new_expected_return=None, now=None) -> ContactAttempt:
+                   new_expected_return=None, alarm_outcome: str = "", now=None) -> ContactAttempt:
     """Record one contact step. Reaching the worker and confirming they are safe resolves the
-    escalation, and needs their new expected return so the watchdog keeps watching."""
+    escalation, and needs their new expected return so the watchdog keeps watching, and what the
+    alarm was (`alarm_outcome`, AlarmOutcome; R-REVIEW), with the step's note as its note."""
     now = now or timezone.now()
     if new_expected_return is not None:
         new_expected_return = as_utc(new_expected_return)
@@ -212,6 +243,9 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
     safe = outcome == ContactOutcome.REACHED_SAFE
     if safe and step not in (1, 2):
         raise ValidationError({"outcome": ["Only reaching the member of staff (or the location) confirms they are safe."]})
+    if safe and alarm_outcome not in AlarmOutcome.values:
+        # R-REVIEW: whoever resolves an alarm says what it was; checked before anything is written.
+        raise ValidationError({"alarm_outcome": [ALARM_OUTCOME_MISSING]})
     with transaction.atomic():
         # Lock order: the visit row first, then the escalation.
         visit = Visit.objects.select_for_update().select_related("school").get(pk=escalation.visit_id)
@@ -240,7 +274,8 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                 visit.last_contact_at = now
                 heard_from(visit, out, out, now)
             resolve(Escalation.objects.filter(visit=visit, resolved_at__isnull=True), by, now,
-                    note or "Reached and confirmed safe", all_clear="reached by the school and safe")
+                    note or "Reached and confirmed safe", all_clear="reached by the school and safe",
+                    outcome=alarm_outcome, outcome_note=note)
             visit.watch_round += 1
             refresh_next_check(visit)
             visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",
@@ -249,6 +284,48 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
             refresh_next_check(visit)  # the next reminder counts from this step
             visit.save(update_fields=["next_check_at", "escalation_level", "updated_at"])
     return attempt
+
+
+# --- What an alarm was (R-REVIEW) ---------------------------------------------------------------
+
+ALARM_OUTCOME_MISSING = "Say what the alarm was."
+
+
+def visible_alarms(user):
+    """The resolved alarms of the visits `user` sees (visits.scoping), for those who say what they
+    were (the office, the head, the DSL); nobody else sees any."""
+    if not permissions.may_say_alarm_outcome(user):
+        return Escalation.objects.none()
+    return Escalation.objects.alarms().filter(visit__in=visible_visits(user))
+
+
+def say_outcome(escalation: Escalation, outcome: str, by, *, note: str = "", now=None) -> Escalation:
+    """Say what a resolved alarm was (R-REVIEW), afterwards: staff who tap "back" on their phone are
+    not asked on the doorstep, so their alarm waits "not yet said" for the office, the head or the
+    DSL of its school. Once said, only the head or the DSL correct it; every saying is a visit event
+    (and a history row of the escalation)."""
+    now = now or timezone.now()
+    if (not by.is_active or not permissions.may_say_alarm_outcome(by)
+            or not permissions.of_school(by, escalation.visit.school)):
+        raise PermissionDenied("Only the office, the head or the DSL say what an alarm was.")
+    if outcome not in AlarmOutcome.values:
+        raise ValidationError({"outcome": [ALARM_OUTCOME_MISSING]})
+    with transaction.atomic():
+        # Lock order: the visit row first, then the escalation.
+        visit = Visit.objects.select_for_update().get(pk=escalation.visit_id)
+        esc = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if not esc.is_alarm:
+            raise ValidationError("This alarm is not resolved yet: say what it was once it is.")
+        previous = esc.outcome
+        if previous and not permissions.may_correct_alarm_outcome(by):
+            raise PermissionDenied("Only the head of school or the DSL correct what an alarm was.")
+        if previous == outcome and esc.outcome_note == note:
+            return esc  # said again, the same: nothing changes, nothing to record
+        esc.outcome, esc.outcome_note, esc.outcome_by, esc.outcome_at = outcome, note, by, now
+        esc.save(update_fields=["outcome", "outcome_note", "outcome_by", "outcome_at"])
+        esc.visit = visit
+        _record_outcome(esc, by, now, previous=previous)
+    return esc
 
 
 # --- An alert that reached nobody ---------------------------------------------------------------

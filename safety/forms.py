@@ -13,7 +13,8 @@ from django.utils import timezone
 from visits.lifecycle import CHECKIN_KINDS, EventKind
 from visits.localtime import NEXT_TIME_WITHIN, local_clock, next_local_time
 
-from .models import ContactOutcome, ContactStep
+from .escalations import ALARM_OUTCOME_MISSING
+from .models import AlarmOutcome, ContactOutcome, ContactStep
 
 
 def suggested_return_time(expected_return: datetime.datetime, now: datetime.datetime) -> datetime.time:
@@ -102,9 +103,26 @@ class ContactAttemptForm(NewReturnTimeMixin, forms.Form):
         label="Their new expected return", required=False, widget=TimeInput,
         help_text="Needed when they are reached, safe and still out.",
     )
+    # R-REVIEW: whoever resolves the alarm says what it was (the note above is its note); the service
+    # (safety.escalations.record_contact) refuses "reached: safe" without it, beside this field.
+    alarm_outcome = forms.ChoiceField(
+        choices=AlarmOutcome.choices, required=False, widget=forms.RadioSelect,
+        label="If they are safe: what was the alarm?", help_text="Needed when they are reached and safe.",
+    )
+
+    field_order = ["escalation", "step", "outcome", "new_expected_return", "alarm_outcome", "note"]
 
     def uses_new_return(self, data):
         return data.get("outcome") == ContactOutcome.REACHED_SAFE
+
+
+class AlarmOutcomeForm(forms.Form):
+    """What a resolved alarm was, said afterwards (or corrected by the head or the DSL; R-REVIEW)."""
+
+    alarm_outcome = forms.ChoiceField(choices=AlarmOutcome.choices, widget=forms.RadioSelect, label="What was it?",
+                                      error_messages={"required": ALARM_OUTCOME_MISSING})
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                           label="Note (optional)", help_text="Anything the school should know about it.")
 
 
 

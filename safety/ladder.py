@@ -5,8 +5,10 @@ progress bars (safety.board: static/js/board.js counts down from the same instan
 data attributes) and by every sentence that names a minute count (`rule_words`), so a school that
 set 20 and 40 minutes reads 20 and 40 everywhere.
 
-  anchor = the expected return, or the periodic check-in due time if that comes first (R-CHECKIN)
-  level 1 at anchor + late_call_minutes     office flagged (R-LATE-15)
+  anchor = the expected return, or the periodic check-in due time if that comes first (R-CHECKIN; how
+           often, if at all, is the visit's watch: visits.watch.watch_of, from its risk level)
+  level 1 at anchor + late_call_minutes     office flagged (R-LATE-15); a visit approved with an
+                                            override has every tier up to the head's (visits.watch)
   level 2 at anchor + office_chase_minutes  office must contact now, head of school alerted (R-RETURN-30)
   any level unacknowledged: repeated every alert_repeat_minutes to the same people (R-RETURN-30)
   taken charge of, no contact step for charge_reminder_minutes: the person in charge reminded, and
@@ -34,6 +36,7 @@ from accounts import roster
 from accounts.models import TierKind
 from visits.lifecycle import OUT_STATES
 from visits.localtime import as_utc
+from visits.watch import Watch, watch_of
 
 from .models import Escalation, EscalationLevel, EscalationReason
 
@@ -78,31 +81,25 @@ def counted_from(anchor: datetime.datetime, reason: str, school) -> Deadlines:
     )
 
 
-def anchor(visit) -> tuple[datetime.datetime, str]:
+def anchor(visit, watch: Watch | None = None) -> tuple[datetime.datetime, str]:
     """The deadline the ladder counts from, and why (late return or a missed periodic check-in), as
     a UTC instant: a time just typed may still carry the local zone, where adding minutes would be
-    wall-clock arithmetic."""
-    interval = visit.school.checkin_interval_minutes
+    wall-clock arithmetic. `watch`: the visit's (visits.watch.watch_of), where the caller has it."""
+    every = (watch or watch_of(visit)).checkin_every  # R-CHECKIN, by the visit's risk
     expected = as_utc(visit.expected_return)
-    if interval:
+    last_word = visit.heard_from_all_at or visit.last_contact_at or visit.departed_at
+    if every is not None and last_word is not None:
         # Each person's word counts for them only: the clock runs from the oldest among those out.
-        last_word = as_utc(visit.heard_from_all_at or visit.last_contact_at or visit.departed_at)
-        checkin_due = last_word + datetime.timedelta(minutes=interval)
+        checkin_due = as_utc(last_word) + every
         if checkin_due < expected:
             return checkin_due, EscalationReason.MISSED_CHECKIN
     return expected, EscalationReason.LATE_RETURN
 
 
-def deadlines(visit) -> Deadlines:
-    """The ladder of a visit that is out, from its anchor (the scan's view)."""
-    return counted_from(*anchor(visit), visit.school)
-
-
-def return_deadlines(expected_return: datetime.datetime, school) -> Deadlines:
-    """The ladder counted from the expected return alone: the board's progress bar runs from
-    departure to the expected return, and turns amber and red on these instants from the clock
-    alone, even if the watchdog is not running."""
-    return counted_from(expected_return, EscalationReason.LATE_RETURN, school)
+def deadlines(visit, watch: Watch | None = None, school=None) -> Deadlines:
+    """The ladder of a visit that is out, from its anchor (the scan's view, and the board's: it hands
+    over the watch and school it read for many visits at once)."""
+    return counted_from(*anchor(visit, watch), school or visit.school)
 
 
 def ladder_level(round_escalations: list[Escalation]) -> int | None:
@@ -135,17 +132,26 @@ def on_duty(visit, at) -> tuple[roster.Tier, ...]:
     return roster.on_duty(visit.school, at)
 
 
-def start_tiers(level: int, tiers: tuple[roster.Tier, ...], lower: Escalation | None = None) -> int:
-    """How many tiers on duty an alert at `level` starts with: level 1 the first (R-LATE-15), level 2
-    every tier up to the head of school's (R-RETURN-30), level 3 up to the DSL's (R-CODEWORD: straight
-    to the top); never fewer than the lower level it was raised from had reached."""
+def start_tiers(level: int, tiers: tuple[roster.Tier, ...], lower: Escalation | None = None, *,
+                head_at_late_call: bool = False) -> int:
+    """How many tiers on duty an alert at `level` starts with: level 1 the first (R-LATE-15), or every
+    tier up to the head of school's on a visit whose watch says so (`head_at_late_call`: approved with
+    an override, visits.watch), level 2 every tier up to the head of school's (R-RETURN-30), level 3
+    up to the DSL's (R-CODEWORD: straight to the top); never fewer than the lower level it was raised
+    from had reached."""
     if level >= EscalationLevel.EMERGENCY:
         reach = roster.reach_through(tiers, TierKind.HEAD, TierKind.DSL)
-    elif level == EscalationLevel.CHASE:
+    elif level == EscalationLevel.CHASE or head_at_late_call:
         reach = roster.reach_through(tiers, TierKind.HEAD)
     else:
         reach = roster.reach_through(tiers)
     return max(reach, lower.tiers_reached if lower is not None else 0)
+
+
+def first_tiers(visit, level: int, now: datetime.datetime, lower: Escalation | None = None) -> int:
+    """How many tiers on duty at `now` a new alert of `visit` at `level` starts with (start_tiers, with
+    the visit's own watch)."""
+    return start_tiers(level, on_duty(visit, now), lower, head_at_late_call=watch_of(visit).head_at_late_call)
 
 
 def moves_on(alert: Escalation | None) -> bool:
@@ -274,8 +280,13 @@ class RuleWords:
 
     late: str  # "Late: 15-minute rule passed"
     chase: str  # "Not back: 30-minute rule passed"
+    missed_late: str  # "Check-in missed: 15 minutes without word"
+    missed_chase: str  # "Check-in missed: 30 minutes without word"
 
 
 def rule_words(school) -> RuleWords:
     return RuleWords(late=f"Late: {school.late_call_minutes}-minute rule passed",  # R-LATE-15
-                     chase=f"Not back: {school.office_chase_minutes}-minute rule passed")  # R-RETURN-30
+                     chase=f"Not back: {school.office_chase_minutes}-minute rule passed",  # R-RETURN-30
+                     # R-CHECKIN: the same ladder, counted from when the check-in was due.
+                     missed_late=f"Check-in missed: {school.late_call_minutes} minutes without word",
+                     missed_chase=f"Check-in missed: {school.office_chase_minutes} minutes without word")

@@ -32,7 +32,33 @@ class EscalationReason(models.TextChoices):
     UNSAFE = "unsafe", "Felt unsafe on arrival"
 
 
+class AlarmOutcome(models.TextChoices):
+    """What a resolved alarm turned out to be, said by whoever resolves it, or afterwards by the
+    office, the head or the DSL (R-REVIEW: the governors' figures; the readiness page's false alarms).
+    Empty on the row: not yet said."""
+
+    FORGOT = "forgot", "Forgot to check in"
+    LATE_SAFE = "late_safe", "Late but safe"
+    FALSE_OTHER = "false_other", "False alarm: other"
+    INCIDENT = "incident", "An incident"
+    POLICE = "police", "Police called"
+
+    @classmethod
+    def staff_false_alarms(cls):
+        """The outcomes that are a word with the member of staff (the readiness page)."""
+        return [cls.FORGOT, cls.LATE_SAFE]
+
+
 class EscalationQuerySet(models.QuerySet):
+    def alarms(self):
+        """The resolved alarms: one per visit in trouble, at the level it was resolved at (a level
+        raised to the next is part of the higher one's alarm, not one of its own)."""
+        return self.filter(resolved_at__isnull=False, raised_to__isnull=True)
+
+    def unsaid(self):
+        """Resolved alarms nobody has yet said what they were."""
+        return self.alarms().filter(outcome="")
+
     def open_alerts(self):
         """The alerts open now: at most one per visit, at its highest level (R-RETURN-30).
 
@@ -85,6 +111,13 @@ class Escalation(models.Model):
     tiers_reached = models.PositiveSmallIntegerField(default=1)
     tier_at = models.DateTimeField(null=True, blank=True)
     exhausted_at = models.DateTimeField(null=True, blank=True)
+    # What the alarm was, once resolved (AlarmOutcome; empty: not yet said), with a note, who said it
+    # and when. The head or the DSL may correct it; each saying is a visit event (safety.escalations).
+    outcome = models.CharField(max_length=20, choices=AlarmOutcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True, max_length=2000)
+    outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
     history = HistoricalRecords(bases=[SchoolStampedHistory])
@@ -106,8 +139,23 @@ class Escalation(models.Model):
         return self.resolved_at is None
 
     @property
+    def is_alarm(self):
+        """Resolved, and not as part of a higher level's alarm: it has an outcome to say."""
+        return self.resolved_at is not None and self.raised_to_id is None
+
+    @property
+    def outcome_said(self):
+        return bool(self.outcome)
+
+    @property
     def was_raised(self):
         return self.raised_to_id is not None
+
+    @property
+    def counts_from_a_deadline(self) -> bool:
+        """Raised because a deadline passed (a late return, a missed check-in), not by what someone
+        said (a code word, "not safe"): only then does "due 11:30" mean anything."""
+        return self.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN)
 
     @property
     def nobody_took_charge(self) -> bool:

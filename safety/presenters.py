@@ -3,19 +3,22 @@ sentence after a check-in, the call page's buttons, the R-WAIT countdown, the es
 police pack's last known location. Views and template tags (safety_panel) both call these; nothing
 here reads a request or changes anything."""
 
+import dataclasses
 import datetime
 
 from django.utils import timezone
 
 from accounts import roles
-from accounts.permissions import may_keep_watch
+from accounts.permissions import may_correct_alarm_outcome, may_keep_watch, may_say_alarm_outcome
 from notifications.outbox import school_people
 from visits import lifecycle
 from visits.lifecycle import EventKind
+from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
+from visits.watch import Watch, watch_of
 
 from . import checkins
-from .escalations import next_contact_step
+from .escalations import next_contact_step, visible_alarms
 from .forms import ContactAttemptForm
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
 
@@ -167,6 +170,9 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "staff_out": [link for link in links if link.is_out] if visit.is_out else [],
         "staff_back": [link for link in links if not link.is_out] if visit.is_out else [],
         "reached_safe": ContactOutcome.REACHED_SAFE,
+        # R-REVIEW: its resolved alarms say what they were; the page links each to say or correct it.
+        "may_say_outcome": may_say_alarm_outcome(user),
+        "may_correct_outcome": may_correct_alarm_outcome(user),
         # R-CODEWORD: police at once, the head and DSL informed (the watchdog has alerted them).
         "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
     }
@@ -211,17 +217,86 @@ def take_charge_page(link, user, now) -> dict:
             "mine": esc.acknowledged_by_id == user.pk, "closed": esc.resolved_at is not None}
 
 
-def school_has_seen(visit):
-    """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
-    when ("School has seen your alert"). Never after a code word or duress, where nothing on the
-    phone may show that school knows (R-CODEWORD): not when one sounded again an alert opened for
-    another reason ("not safe"), nor when its alert was closed and a later one taken charge of."""
-    alert = Escalation.objects.open_alerts().filter(visit=visit, acknowledged_at__isnull=False) \
-        .select_related("acknowledged_by").first()
+@dataclasses.dataclass(frozen=True)
+class PhoneWatch:
+    """The watch of a visit as its staff's phone page says it (visits.watch): why, and for a member of
+    staff still out with periodic check-ins, when their own next one is due (R-CHECKIN: each person's
+    word counts for them only). Worked out from their own word alone, never from any alert: after a
+    code word nothing on the phone may change to show that school knows (R-CODEWORD)."""
+
+    watch: Watch
+    next_checkin_at: datetime.datetime | None = None
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return self.watch.sentences
+
+
+def phone_watch(visit, link) -> PhoneWatch | None:
+    """For the check-in page of the member of staff on `link`: none once they are back or the visit is over."""
+    if visit.is_finished or (link is not None and not link.is_out):
+        return None
+    watch = watch_of(visit)
+    next_at = None
+    if visit.is_out and watch.checkin_every is not None and link is not None:
+        last_word = link.last_word_at or visit.departed_at
+        next_at = as_utc(last_word) + watch.checkin_every if last_word else None
+    return PhoneWatch(watch, next_at)
+
+
+def _alert_shown_to_staff(visit):
+    """The visit's open alert, as its staff's own phone may speak of it: never after a code word or
+    duress, where nothing on the phone may show that school knows (R-CODEWORD): not when one sounded
+    again an alert opened for another reason ("not safe"), nor when its alert was closed and a later
+    one opened."""
+    alert = Escalation.objects.open_alerts().filter(visit=visit).select_related("acknowledged_by").first()
     if alert is None or alert.reason == EscalationReason.DURESS:
         return None
     if VisitEvent.objects.filter(visit=visit, kind=EventKind.DURESS).exists():  # R-CODEWORD
         return None
+    return alert
+
+
+def school_is_chasing(visit) -> bool:
+    """For the staff's own check-in page: school has been alerted that they are late (or missed a
+    check-in) and nobody has taken charge yet: "School is trying to reach you, call now"."""
+    alert = _alert_shown_to_staff(visit)
+    return (alert is not None and alert.acknowledged_at is None
+            and alert.reason in (EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))  # "unsafe": leave now
+
+
+def school_has_seen(visit):
+    """For the staff's own check-in page: who at school has taken charge of the visit's alert, and
+    when ("School has seen your alert"). Never after a code word or duress (_alert_shown_to_staff)."""
+    alert = _alert_shown_to_staff(visit)
+    if alert is None or alert.acknowledged_at is None:
+        return None
     who = alert.acknowledged_by
     return {"name": (who.get_full_name() or who.get_username()) if who else "Someone at school",
             "at": alert.acknowledged_at}
+
+
+# --- What alarms were (R-REVIEW) ------------------------------------------------------------------
+
+# The board lists this many of the alarms nobody has said yet; the rest are on the alarms page.
+BOARD_UNSAID = 5
+
+
+def with_alarm_details(alarms) -> list[Escalation]:
+    """The alarms (a queryset) as the alarm lists show them, each with `staff_names`: who was still
+    out on the visit when they were due (not a partner already back). A fixed number of queries."""
+    alarms = list(alarms.select_related("visit__family", "resolved_by", "outcome_by")
+                  .prefetch_related("visit__staff_links__user"))
+    for esc in alarms:
+        due = esc.anchor or esc.created_at
+        links = sorted(esc.visit.staff_links.all(), key=lambda link: (link.user.last_name, link.user.first_name))
+        esc.staff_names = ", ".join(link.name for link in links if link.returned_at is None or link.returned_at > due)
+    return alarms
+
+
+def unsaid_alarms(user, limit=None) -> dict:
+    """The resolved alarms of the user's school nobody has said what they were, newest first
+    ("Say what these alarms were"), and how many there are."""
+    unsaid = visible_alarms(user).filter(outcome="").order_by("-resolved_at", "-pk")
+    count = unsaid.count()
+    return {"count": count, "alarms": with_alarm_details(unsaid[:limit] if limit else unsaid) if count else []}

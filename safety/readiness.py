@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,10 +28,11 @@ from notifications import devices
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.outbox import channel_order, every_channel, live_channels, queue, reachable
 from notifications.providers.readiness import configuration_gaps, in_production
+from visits.models import VisitStaff
 
 from . import ladder
 from .alerts import tier_people
-from .models import EscalationLevel, TestAlert, TestAlertScope
+from .models import AlarmOutcome, Escalation, EscalationLevel, TestAlert, TestAlertScope
 
 logger = logging.getLogger(__name__)
 
@@ -301,6 +303,56 @@ def preflight_lines() -> list[tuple[bool, str]]:
     except DatabaseError as exc:  # a database mid-upgrade: the settings' lines still stand
         lines.append((False, f"Alerts: the schools' alert chains were not checked ({type(exc).__name__})."))
     return lines
+
+
+# --- False alarms per member of staff ----------------------------------------------------------
+
+# How far back the readiness page counts each member of staff's false alarms.
+FALSE_ALARM_DAYS = 90
+
+
+@dataclasses.dataclass
+class FalseAlarms:
+    """One member of staff's false alarms (forgot to check in, late but safe) in the last
+    FALSE_ALARM_DAYS days: who needs a word (R-REVIEW, R-CONTACT-STEPS: every one was chased)."""
+
+    name: str
+    forgot: int = 0
+    late_safe: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.forgot + self.late_safe
+
+
+def false_alarms(school, now=None) -> list[FalseAlarms]:
+    """Each member of staff of `school` with a false alarm resolved in the last FALSE_ALARM_DAYS days,
+    most first. An alarm counts for everyone on its visit still out when they were due (its anchor):
+    not for a partner already back at school. Three queries whatever the number of alarms."""
+    now = now or timezone.now()
+    alarms = {pk: (visit_id, outcome, due) for pk, visit_id, outcome, due in (
+        Escalation.objects.alarms()
+        .filter(visit__school=school, outcome__in=AlarmOutcome.staff_false_alarms(),
+                resolved_at__gte=now - datetime.timedelta(days=FALSE_ALARM_DAYS))
+        .annotate(due=Coalesce("anchor", "created_at")).values_list("pk", "visit_id", "outcome", "due"))}
+    on_visit: dict[int, list[tuple[int, datetime.datetime | None]]] = {}
+    for visit_id, user_id, returned_at in VisitStaff.objects.filter(
+            visit_id__in={visit_id for visit_id, _, _ in alarms.values()}).values_list(
+            "visit_id", "user_id", "returned_at"):
+        on_visit.setdefault(visit_id, []).append((user_id, returned_at))
+    counts: dict[int, FalseAlarms] = {}
+    for visit_id, outcome, due in alarms.values():
+        for user_id, returned_at in on_visit.get(visit_id, []):
+            if returned_at is not None and returned_at <= due:
+                continue  # back before the deadline: not theirs
+            row = counts.setdefault(user_id, FalseAlarms(name=""))
+            if outcome == AlarmOutcome.FORGOT:
+                row.forgot += 1
+            else:
+                row.late_safe += 1
+    for user in get_user_model().objects.filter(pk__in=counts):
+        counts[user.pk].name = user.get_full_name() or user.get_username()
+    return sorted(counts.values(), key=lambda row: (-row.total, row.name))
 
 
 # --- Test alerts ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, checkin, escalation, police, readiness, takecharge
+from .views import alarms, board, checkin, escalation, police, readiness, takecharge
 
 app_name = "safety"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("out/<int:pk>/escalation/", escalation.EscalationView.as_view(), name="escalation"),
     # Take charge from the link in an alert (signed, for one person, used once).
     path("out/take-charge/<str:token>/", takecharge.TakeChargeView.as_view(), name="take-charge"),
+    # Say what resolved alarms were (office, head, DSL), and correct it (head, DSL).
+    path("out/alarms/", alarms.AlarmListView.as_view(), name="alarms"),
+    path("out/alarms/<int:pk>/", alarms.AlarmView.as_view(), name="alarm"),
     # Police pack, printable (R-POLICE).
     path("out/<int:pk>/police/", police.PolicePackView.as_view(), name="police-pack"),
     # Who would hear an alert now, the gaps, and test alerts (head of school, school admin).

@@ -209,6 +209,8 @@ def _scan_batch(now, batch_size, result) -> int:
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OUT_STATES, next_check_at__lte=now)
             .select_related("school")
+            # Each visit's watch (visits.watch) reads its risk assessment: read once a batch.
+            .prefetch_related("risk_assessment__hazards")
             .order_by("next_check_at", "pk")[:batch_size]
         )
         if not due:
@@ -354,7 +356,7 @@ def _plan_step(visit, round_escalations, alert, now):
     if level is not None and now >= due.due_at(level):
         return Escalation(visit=visit, round=visit.watch_round, level=level, reason=due.reason,
                           anchor=due.anchor, created_at=now, last_alert_at=now, tier_at=now,
-                          tiers_reached=ladder.start_tiers(level, ladder.on_duty(visit, now), alert),
+                          tiers_reached=ladder.first_tiers(visit, level, now, alert),
                           exhausted_at=alert.exhausted_at if alert is not None else None)
     if ladder.moves_on(alert) and now >= ladder.move_on_at(visit, alert):
         # Nobody took charge in the last tier's time: the next tier of the roster has it too (and

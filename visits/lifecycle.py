@@ -73,6 +73,7 @@ class EventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Alert acknowledged"
     CONTACT = "contact", "Contact step"
     RESOLVED = "resolved", "Escalation resolved"
+    ALARM_SAID = "alarm_said", "What the alarm was"
 
 
 # --- Named sets of states (each defined here only) ---------------------------------------------

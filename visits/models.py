@@ -464,6 +464,11 @@ class Visit(models.Model):
         return self.state == VisitState.RETURNED
 
     @property
+    def is_finished(self) -> bool:
+        """Everyone is back, or it was called off: nothing is watched any more."""
+        return self.state in FINISHED_STATES
+
+    @property
     def can_check_in(self) -> bool:
         """The check-in pages have something to record: its start (approved) or word while out."""
         return self.state in CHECK_IN_STATES
@@ -643,6 +648,23 @@ class VisitEvent(AppendOnly, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {timezone.localtime(self.at):%H:%M}"
+
+    @property
+    def by_phone(self) -> bool:
+        """Recorded by the office after a phone call, not by the member of staff."""
+        return self.how == RecordedHow.PHONE
+
+    @property
+    def felt_unsafe(self) -> bool:
+        return self.kind == EventKind.UNSAFE
+
+    @property
+    def was_duress(self) -> bool:
+        return self.kind == EventKind.DURESS
+
+    @property
+    def found_no_one_home(self) -> bool:
+        return self.kind == EventKind.NO_ONE_HOME
 
 
 class Outcome(models.TextChoices):

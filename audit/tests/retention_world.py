@@ -47,7 +47,8 @@ def household(school, people, *, left=(datetime.date(2020, 7, 20),), born=(datet
                           severity=2, likelihood=1, controls=f"Shut {SECRET} away")
     escalation = Escalation.objects.create(visit=visit, round=1, level=EscalationLevel.CHASE,
                                            reason=EscalationReason.LATE_RETURN, created_at=start,
-                                           resolution_note=f"Found {SECRET}")
+                                           resolution_note=f"Found {SECRET}", outcome="late_safe",
+                                           outcome_note=f"Phone {SECRET}")
     ContactAttempt.objects.create(escalation=escalation, step=ContactStep.WORKER, outcome=ContactOutcome.REACHED,
                                   note=f"Said {SECRET}", by=people["office"], at=start)
     report = VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, summary=f"Talked {SECRET}",

@@ -81,6 +81,7 @@ def build(planned):
         "visits.report_forms.IncidentForm": {},
         "safety.forms.CheckInForm": {"now": NOW}, "safety.forms.PhoneCheckInForm": {"now": NOW, "visit": visit},
         "safety.forms.ContactAttemptForm": {"now": NOW}, "safety.forms.AcknowledgeForm": {},
+        "safety.forms.AlarmOutcomeForm": {},
         "safety.concern_forms.ConcernForm": {}, "safety.concern_forms.ConcernUpdateForm": {},
         "audit.forms.ChangeFilterForm": {"school": school}, "audit.forms.ReadFilterForm": {"school": school},
     }

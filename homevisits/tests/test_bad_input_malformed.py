@@ -236,7 +236,7 @@ def test_a_bad_new_return_time_on_a_contact_step_is_a_message(client, planned, c
     client.force_login(people["office"])
     response = client.post(reverse("safety:escalation", args=[visit.pk]), {
         "action": "contact", "escalation": esc.pk, "step": "1", "outcome": "reached_safe",
-        "new_expected_return": time})
+        "alarm_outcome": "late_safe", "new_expected_return": time})
     assert response.status_code == 200
     assert not esc.contact_attempts.exists()
 

@@ -38,7 +38,7 @@ from homevisits.tests.formposts import (
     visit_data,
 )
 from homevisits.tests.test_object_scoping import OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
-from safety.models import ContactAttempt, SafeguardingConcern
+from safety.models import ContactAttempt, Escalation, SafeguardingConcern
 from safety.watchdog import scan
 from visits.models import Carer, Child, Family, FollowUpAction, Hazard, Incident, Visit, VisitEvent, VisitReport
 
@@ -74,7 +74,7 @@ def work_through_every_form(client, school, people, clock_tuesday_8am_gmt, paylo
     t = {f: typed(f, payload) for f in {*FAMILY_TEXT, *CHILD_TEXT, *CARER_TEXT, *VISIT_TEXT, *RISK_TEXT,
                                         *HAZARD_TEXT, *REPORT_TEXT, *ACTION_TEXT, *INCIDENT_TEXT, *CONCERN_TEXT,
                                         *CONCERN_UPDATE_TEXT, *OTHER_VISIT_TEXT, "override_reason",
-                                        "checkin_note", "contact_note"}}
+                                        "checkin_note", "contact_note", "alarm_note"}}
 
     # The head adds the family and shares it with the teacher.
     client.force_login(head)
@@ -114,7 +114,6 @@ def work_through_every_form(client, school, people, clock_tuesday_8am_gmt, paylo
     for person, key in ((ta, "00000000-0000-4000-8000-000000000008"), (teacher, "00000000-0000-4000-8000-000000000009")):
         client.force_login(person)  # each signs themselves back in (R-RETURN)
         ok(client.post(checkin, {"kind": "returned", "idempotency_key": key}), "returned")
-
     # After the visit: the Home Visit Form, an incident, a concern and the DSL's notes on it.
     ok(client.post(reverse("reports:report", args=[visit.pk]), report_data(
         {f: t[f] for f in REPORT_TEXT}, actions=[{f: t[f] for f in ACTION_TEXT}], owner=teacher)), "report")
@@ -126,6 +125,12 @@ def work_through_every_form(client, school, people, clock_tuesday_8am_gmt, paylo
     client.force_login(dsl)
     ok(client.post(reverse("concerns:detail", args=[concern.pk]), {
         "status": "referred", **{f: t[f] for f in CONCERN_UPDATE_TEXT}}), "concern update")
+
+    # The office says afterwards what the alarm was, with a note (R-REVIEW).
+    alarm = Escalation.objects.unsaid().get(visit=visit)
+    client.force_login(office)
+    ok(client.post(reverse("safety:alarm", args=[alarm.pk]), {"alarm_outcome": "forgot", "note": t["alarm_note"]}),
+       "alarm outcome")
 
     # Another visit, for "other" reasons: refused with a reason, then cancelled with one.
     client.force_login(teacher)
@@ -141,7 +146,7 @@ def work_through_every_form(client, school, people, clock_tuesday_8am_gmt, paylo
     client.force_login(teacher)
     ok(client.post(reverse("visits:visit-cancel", args=[other.pk]), {"reason": t["cancel_reason"]}), "cancel")
 
-    return people, t, {"family": [family], "visit": [visit, other], "concern": [concern]}
+    return people, t, {"family": [family], "visit": [visit, other], "concern": [concern], "alarm": [alarm]}
 
 
 def stored(t):
@@ -167,7 +172,8 @@ def stored(t):
     held["approval.override_reason"] = visit.gate_overrides.get("commute")
     held["checkin.note"] = VisitEvent.objects.get(visit=visit, kind="ok").note
     held["contact.note"] = ContactAttempt.objects.get().note
-    names = {"checkin.note": "checkin_note", "contact.note": "contact_note"}
+    held["alarm.note"] = Escalation.objects.alarms().get().outcome_note
+    names = {"checkin.note": "checkin_note", "contact.note": "contact_note", "alarm.note": "alarm_note"}
     return {key: (value, t[names.get(key, key.split(".", 1)[1])]) for key, value in held.items()}
 
 

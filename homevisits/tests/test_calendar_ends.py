@@ -250,7 +250,7 @@ def test_the_check_in_pages_with_times_at_both_ends_of_the_day(client, planned, 
     assert escalation is not None
     response = client.post(reverse("safety:escalation", args=[visit.pk]), {
         "action": "contact", "escalation": escalation.pk, "step": "1", "outcome": "reached_safe",
-        "new_expected_return": typed})
+        "alarm_outcome": "late_safe", "new_expected_return": typed})
     assert response.status_code < 500
 
 
@@ -261,7 +261,8 @@ def test_the_check_in_forms_with_their_clock_at_the_ends_of_the_calendar(planned
 
     _, people, _, visit = planned
     posted = {"kind": "late", "idempotency_key": str(uuid.uuid4()), "new_expected_return": typed,
-              "on_behalf_of": people["teacher"].pk, "escalation": "1", "step": "1", "outcome": "reached_safe"}
+              "on_behalf_of": people["teacher"].pk, "escalation": "1", "step": "1", "outcome": "reached_safe",
+              "alarm_outcome": "late_safe"}
     for form in (CheckInForm(posted, now=now), PhoneCheckInForm(posted, now=now, visit=visit),
                  ContactAttemptForm(posted, now=now)):
         if form.is_valid():  # a message beside the field, or a time: never an exception

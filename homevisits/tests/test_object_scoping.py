@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
 from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, VisitFactory, make_staff
-from safety.models import SafeguardingConcern
+from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
 from visits.models import EventKind, Incident, Outcome, VisitReport, VisitState
@@ -33,8 +33,10 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 11:00 in London
 
-# The object an id names, from the first segment of the route before it.
-KIND_BY_PREFIX = {"visits": "visit", "out": "visit", "families": "family", "concerns": "concern"}
+# The object an id names, from the segments of the route before it (the longest prefix first: a
+# resolved alarm, an escalation, under /out/alarms/<id>/; a visit under /out/<id>/).
+KIND_BY_PREFIX = {"out/alarms": "alarm", "visits": "visit", "out": "visit", "families": "family",
+                  "concerns": "concern"}
 # Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
 # elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
 # visits/tests/test_visit_form_scales.py).
@@ -56,6 +58,8 @@ DEFAULT_SAME_SCHOOL_DENIED = {
     "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
     "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
     "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
+    # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
+    "alarm": ["teacher", "ta", "stranger", "admin"],
 }
 EXTRA_SAME_SCHOOL_DENIED = {
     # The escalation panel and the police pack: office, head and DSL keep watch (accounts.permissions.KEEPERS).
@@ -70,7 +74,7 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
 MISSING_ID = 987654321
@@ -100,10 +104,7 @@ def kind_of(route: str) -> str | None:
     params = PARAM.findall(route)
     if len(params) != 1 or params[0][0] != "int":
         return None
-    first = route.split("/", 1)[0]
-    if not route.startswith(f"{first}/<"):
-        return None
-    return KIND_BY_PREFIX.get(first)
+    return next((kind for prefix, kind in KIND_BY_PREFIX.items() if route.startswith(f"{prefix}/<")), None)
 
 
 OBJECT_ROUTES = [(route, name) for route, name in id_routes() if name not in NOT_OBJECT_IDS]
@@ -169,6 +170,10 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
                             people_involved="Quillfeather carer", recorded_by=people["teacher"])
     concern = SafeguardingConcern.objects.create(school=home, family=family, visit=done, details="Bruise on the arm",
                                                  raised_by=people["teacher"])
+    # The done visit was late back: its alarm is resolved, and nobody has said yet what it was.
+    alarm = Escalation.objects.create(visit=done, round=1, level=EscalationLevel.LATE, reason=EscalationReason.LATE_RETURN,
+                                      anchor=done.expected_return, created_at=done.expected_return,
+                                      resolved_at=done.returned_at, resolution_note="Everyone is back")
 
     other = other_school
     theirs = {roles.VISITING_STAFF: make_staff(other, roles.VISITING_STAFF), roles.OFFICE: make_staff(other, roles.OFFICE),
@@ -185,7 +190,7 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
     return {
         "people": people,
         "outsiders": outsiders,
-        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern]},
+        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm]},
     }
 
 
@@ -197,6 +202,7 @@ def post_data(scene):
     return {
         "kind": EventKind.OK, "idempotency_key": str(uuid.uuid4()), "note": "x", "action": "acknowledge",
         "escalation": esc.pk, "step": "1", "outcome": "no_answer", "reason": "Tested", "details": "Tested",
+        "alarm_outcome": "forgot",
         "status": "closed", "cpoms_reference": "CP-1", "dsl_notes": "x", "on_behalf_of": scene["people"]["teacher"].pk,
         "display_name": "Changed family", "address_line1": "1 Changed Road", "postcode": "NN1 1AA",
         "offer_status": "not_offered", "summary": "x", "what_happened": "x",

@@ -27,7 +27,7 @@ def is_private(response):
 
 
 def urls(scene):
-    ids = {"family": scene["objects"]["family"][0].pk, "concern": scene["objects"]["concern"][0].pk}
+    ids = {kind: scene["objects"][kind][0].pk for kind in ("family", "concern", "alarm")}
     found = ["/" + route for route, _ in scoping.PLAIN_ROUTES]
     for route, _name in scoping.OBJECT_ROUTES:
         kind = scoping.kind_of(route)

@@ -61,14 +61,28 @@ def test_acknowledging_stops_the_repeats(client, world, overdue):  # R-RETURN-30
     client.force_login(world.head)
     chase = Escalation.objects.get(visit=overdue, level=EscalationLevel.CHASE)
     response = client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True)
-    assert "Level 2 alert acknowledged at 11:50" in text(response)
+    assert "You have taken charge of the level 2 alert (11:50)" in text(response)
     chase.refresh_from_db()
     assert chase.acknowledged_by == world.head and chase.is_open
-    assert "Acknowledged by" in text(client.get(url(overdue)))
+    assert "took charge at" in text(client.get(url(overdue)))
     result = scan(at(11, 45) + datetime.timedelta(minutes=20))
     assert result.repeated == []
     chase.refresh_from_db()
     assert chase.alert_count == 1
+
+
+def test_the_second_to_take_charge_from_the_page_is_told_who_has_it(client, world, overdue):
+    """First wins (R-CONTACT-STEPS): the head pressing the button after the office has it is told so,
+    not thanked for taking charge, and the office keeps it."""
+    chase = Escalation.objects.get(visit=overdue, level=EscalationLevel.CHASE)
+    client.force_login(world.office)
+    client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True)  # its message read
+    client.force_login(world.head)
+    page = text(client.post(url(overdue), {"action": "acknowledge", "escalation": chase.pk}, follow=True))
+    assert f"{world.office.get_full_name()} took charge of the level 2 alert first, at 11:50" in page
+    assert "You have taken charge" not in page
+    chase.refresh_from_db()
+    assert chase.acknowledged_by == world.office
 
 
 def test_without_acknowledgement_the_alert_repeats(world, overdue):  # the control for the test above
@@ -92,12 +106,13 @@ def test_contact_steps_are_taken_in_order(client, world, overdue):  # R-CONTACT-
 
 def test_reaching_the_worker_safe_needs_a_new_time_then_resolves(client, world, overdue):  # R-CONTACT-STEPS
     client.force_login(world.office)
-    refused = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE)
+    refused = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, alarm_outcome="late_safe")
     assert "They are still out: ask when they will be back" in text(refused)
     assert not ContactAttempt.objects.exists()  # nothing half-saved
     assert Escalation.objects.filter(visit=overdue, resolved_at__isnull=True).count() == 1
 
-    done = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, new_expected_return="12:30", note="Car trouble")
+    done = contact(client, overdue, 1, ContactOutcome.REACHED_SAFE, new_expected_return="12:30", note="Car trouble",
+                   alarm_outcome="late_safe")
     assert "Escalation resolved. Expected back 12:30." in text(done)
     overdue.refresh_from_db()
     assert overdue.escalation_level == 0 and overdue.expected_return == at(12, 30)
@@ -110,7 +125,7 @@ def test_reached_safe_is_refused_for_the_police_step(client, world, overdue):
     client.force_login(world.office)
     for step in (1, 2, 3):
         contact(client, overdue, step, ContactOutcome.NO_ANSWER)
-    refused = contact(client, overdue, 4, ContactOutcome.REACHED_SAFE)
+    refused = contact(client, overdue, 4, ContactOutcome.REACHED_SAFE, alarm_outcome="police")
     assert "Only reaching the member of staff (or the location) confirms they are safe." in text(refused)
 
 

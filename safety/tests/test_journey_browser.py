@@ -104,7 +104,7 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     office.goto(f"{live_server.url}/out/{late.pk}/escalation/")
     office.get_by_label("No answer").check()
     office.get_by_role("button", name="Record this contact").click()
-    office.get_by_role("button", name="Acknowledge").click()
+    office.get_by_role("button", name="I'm taking charge").click()
     office.get_by_test_id("acknowledged").wait_for()
     assert ContactAttempt.objects.filter(escalation=escalation, step=1).exists()
     shot(office, "3-step-1-recorded-and-acknowledged")

@@ -81,7 +81,7 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(top).to_have_attribute("data-visit", str(late.pk), timeout=5_000)
     expect(top.get_by_test_id("row-status")).to_have_text("Level 2: contact them now")
     expect(top).to_have_class("hv-row hv-tone-danger")
-    expect(top.get_by_role("button", name="Acknowledge level 2")).to_be_visible()
+    expect(top.get_by_role("button", name="Take charge (level 2)")).to_be_visible()
     expect(desk).to_have_title(f"(1) Who is out · {world.school.name}")  # one visit, however many levels
     expect(desk.locator("#board-live")).to_have_attribute("data-beeps", "2")  # the new alert beeped
     expect(desk.locator("#board-live")).not_to_have_attribute("data-notified", "0")  # and a desktop notification
@@ -90,10 +90,10 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     out_dir.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(out_dir / "live-board-escalated.png"), full_page=True)
 
-    top.get_by_role("button", name="Acknowledge level 2").click()
-    expect(desk.get_by_role("alert").filter(has_text="Level 2 alert acknowledged")).to_be_visible()
+    top.get_by_role("button", name="Take charge (level 2)").click()
+    expect(desk.get_by_role("alert").filter(has_text="You have taken charge of the level 2 alert")).to_be_visible()
     expect(rows.first.get_by_test_id("row-escalation")).to_contain_text(
-        f"acknowledged by {world.office.get_full_name()}")
+        f"{world.office.get_full_name()} took charge at")
     assert desk.errors == [], "\n".join(desk.errors)
 
     # The connection drops: after three missed polls the board says it is out of date, and when the

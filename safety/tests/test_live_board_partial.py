@@ -77,12 +77,12 @@ def test_no_count_in_the_title_when_nothing_is_open(office_client, world, clock_
 def test_an_alert_can_be_acknowledged_from_the_board(office_client, world, overdue):
     level_2 = Escalation.objects.get(visit=overdue, level=2)
     row = row_of(text(poll(office_client)), overdue)
-    assert f'value="{level_2.pk}"' in row and "Acknowledge level 2" in row
+    assert f'value="{level_2.pk}"' in row and "Take charge (level 2)" in row
     response = office_client.post(reverse("safety:escalation", args=[overdue.pk]),
                            {"action": "acknowledge", "escalation": level_2.pk, "next": BOARD})
     assert response.status_code == 302 and response["Location"] == BOARD
     row = row_of(text(office_client.get(BOARD)), overdue)
-    assert "Acknowledge level 2" not in row and f"acknowledged by {world.office.get_full_name()} at 11:46" in row
+    assert "Take charge (level 2)" not in row and f"{world.office.get_full_name()} took charge at 11:46" in row
     # Still open until resolved: still on the board with its actions (R-CONTACT-STEPS, R-POLICE).
     assert reverse("safety:escalation", args=[overdue.pk]) in row
     assert reverse("safety:record-call", args=[overdue.pk]) in row

@@ -57,7 +57,7 @@ def by_phone(client, visit, kind, who, typed, **extra):
 def reached_safe(client, visit, typed):
     esc = Escalation.objects.open_alerts().get(visit=visit)
     data = {"action": "contact", "escalation": esc.pk, "step": 1, "outcome": "reached_safe",
-            "new_expected_return": typed}
+            "alarm_outcome": "late_safe", "new_expected_return": typed}
     return client.post(reverse("safety:escalation", args=[visit.pk]), data, follow=True)
 
 

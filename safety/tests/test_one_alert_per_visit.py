@@ -94,7 +94,7 @@ def test_acknowledging_level_2_leaves_nothing_else_to_acknowledge(client, world,
     chase = Escalation.objects.get(visit=visit, level=EscalationLevel.CHASE)
     response = client.post(reverse("safety:escalation", args=[visit.pk]),
                            {"action": "acknowledge", "escalation": chase.pk}, follow=True)
-    assert "Level 2 alert acknowledged at 11:50" in text(response)
+    assert "You have taken charge of the level 2 alert (11:50)" in text(response)
     assert 'value="acknowledge"' not in text(client.get(reverse("safety:escalation", args=[visit.pk])))
     row = next(r for r in live_board(world.office).rows if r.visit.pk == visit.pk)
     assert row.to_acknowledge is None

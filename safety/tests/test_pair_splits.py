@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from notifications.models import Notification
-from safety.models import ContactOutcome, Escalation, EscalationLevel, EscalationReason
+from safety.models import AlarmOutcome, ContactOutcome, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, record_contact, scan
 from visits.models import EventKind, RecordedHow, VisitStaff, VisitState
 
@@ -56,7 +56,7 @@ def test_one_back_keeps_the_visit_out_and_the_ladder_fires_naming_who_is_still_o
     notes = Notification.objects.filter(escalation=chase)
     assert {n.recipient_id for n in notes} == {world.office.pk, world.head.pk}
     for note in notes:
-        assert world.ta.get_full_name() in note.subject and world.ta.get_full_name() in note.body
+        assert world.ta.get_full_name() in note.subject  # the body says what to do
         assert world.teacher.get_full_name() not in note.subject + note.body
 
     # The board and the escalation page say who is still out, and who is back.
@@ -149,7 +149,7 @@ def test_all_ok_from_one_does_not_answer_for_the_other(world, out):  # R-CHECKIN
     scan(at(10, 45))  # due 10:30 (the TA's last word was 10:00), + 15
     esc = Escalation.objects.get(visit=out)
     assert esc.reason == EscalationReason.MISSED_CHECKIN
-    names = " ".join(Notification.objects.filter(escalation=esc).values_list("body", flat=True))
+    names = " ".join(Notification.objects.filter(escalation=esc).values_list("subject", flat=True))
     assert world.ta.get_full_name() in names and world.teacher.get_full_name() not in names
     # More word from the teacher does not answer it; the TA's does.
     check_in(out, EventKind.OK, world.teacher, now=at(10, 46))
@@ -177,7 +177,8 @@ def test_word_from_someone_already_back_cannot_keep_the_clock_quiet(world, out):
 def test_the_office_reaching_them_safe_counts_for_everyone_still_out(world, out):  # R-CONTACT-STEPS
     scan(at(11, 30))
     esc = Escalation.objects.get(visit=out)
-    record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, new_expected_return=at(12), now=at(11, 32))
+    record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, new_expected_return=at(12),
+                   alarm_outcome=AlarmOutcome.LATE_SAFE, now=at(11, 32))
     for person in (world.teacher, world.ta):
         assert link(out, person).last_word_at == at(11, 32)
     out.refresh_from_db()

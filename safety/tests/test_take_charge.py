@@ -137,12 +137,24 @@ def test_the_staff_phone_says_school_has_seen_it(client, overdue, world):
     visit, esc = overdue
     client.force_login(world.teacher)
     page = reverse("safety:checkin", args=[visit.pk])
-    assert 'data-testid="school-has-seen"' not in client.get(page).content.decode()
+    before = client.get(page).content.decode()
+    # Late and nobody has it yet: calling school comes first, in large type.
+    assert 'data-testid="school-has-seen"' not in before and 'data-testid="school-chasing"' in before
+    assert before.index("School is trying to reach you") < before.index("Running late")
+    assert f'href="tel:{world.school.office_phone}"' in before.split('data-testid="school-chasing"')[1][:400]
     client.force_login(world.office)
     client.post(link_in_alert(world.office, esc))
     client.force_login(world.teacher)
     text = client.get(page).content.decode()
     assert f"School has seen your alert: {world.office.get_full_name()} is dealing with it" in text
+    assert 'data-testid="school-chasing"' not in text
+
+
+def test_a_partner_already_back_is_not_told_school_is_chasing_them(client, overdue, world):
+    visit, esc = overdue
+    check_in(visit, EventKind.RETURNED, world.ta, now=esc.created_at + MINUTE)
+    client.force_login(world.ta)
+    assert 'data-testid="school-chasing"' not in client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
 
 
 def test_after_a_code_word_the_phone_shows_nothing(client, out_visit, world, clock_tuesday_gmt):  # R-CODEWORD
@@ -154,7 +166,8 @@ def test_after_a_code_word_the_phone_shows_nothing(client, out_visit, world, clo
     esc.refresh_from_db()
     assert esc.acknowledged_by == world.office
     client.force_login(world.teacher)
-    assert 'data-testid="school-has-seen"' not in client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    assert 'data-testid="school-has-seen"' not in page and 'data-testid="school-chasing"' not in page
 
 
 def test_the_all_clear_reaches_exactly_those_alerted(overdue, world):
@@ -184,6 +197,9 @@ def test_a_push_opens_the_take_charge_link_and_a_call_reads_no_address(overdue, 
     call = message_for(Notification(**{**_fields(note), "channel": Channel.VOICE}), "+447700900001")
     assert "http" not in call.body and "Take charge" not in call.body
     assert call.body.startswith("Overdue:") and "Contact them now." in call.body
+    # A text message says who once (in the subject it leads with), and has room for its link.
+    sms = message_for(Notification(**{**_fields(note), "channel": Channel.SMS}), "+447700900001").body
+    assert sms.count(world.teacher.get_full_name()) == 1 and LINK.search(sms)
 
 
 def _fields(note):

@@ -16,7 +16,7 @@ from notifications.outbox import reached_nobody
 from notifications.signals import alert_heard
 from notifications.tests.test_twilio import signed
 from safety.escalations import acknowledge, record_contact
-from safety.models import ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
+from safety.models import AlarmOutcome, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
@@ -64,7 +64,7 @@ def test_a_code_word_earlier_in_the_visit_never_shows_school_has_seen(client, ou
     check_in(visit, EventKind.DURESS, world.teacher, now=now)
     esc = Escalation.objects.get(visit=visit, resolved_at__isnull=True)
     record_contact(esc, 1, ContactOutcome.REACHED_SAFE, world.office, now=now + MINUTE,
-                                      new_expected_return=visit.expected_return)
+                   new_expected_return=visit.expected_return, alarm_outcome=AlarmOutcome.FALSE_OTHER)
     visit.refresh_from_db()
     late = visit.expected_return + 15 * MINUTE
     scan(late)

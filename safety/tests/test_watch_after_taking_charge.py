@@ -9,7 +9,7 @@ import pytest
 
 from notifications.models import Notification
 from safety.escalations import acknowledge, record_contact
-from safety.models import ContactOutcome, ContactStep, Escalation
+from safety.models import AlarmOutcome, ContactOutcome, ContactStep, Escalation
 from safety.watchdog import scan
 from visits.models import EventKind
 
@@ -74,7 +74,7 @@ def test_a_contact_step_starts_the_quiet_time_again(taken, world):
 def test_resolving_ends_the_watch(taken, world):
     visit, esc, took = taken
     record_contact(esc, ContactStep.WORKER, ContactOutcome.REACHED_SAFE, world.office, now=took + 5 * MINUTE,
-                   new_expected_return=took + 60 * MINUTE)
+                   new_expected_return=took + 60 * MINUTE, alarm_outcome=AlarmOutcome.LATE_SAFE)
     scan(took + 30 * MINUTE)
     assert reminders(world.office) == [] and reminders(world.head) == []
 

@@ -15,6 +15,7 @@ from accounts.permissions import may_keep_watch, may_record_calls
 from ..board import live_board
 from ..board_version import board_version
 from ..health import monitoring_is_down, scan_age
+from ..presenters import BOARD_UNSAID, unsaid_alarms
 
 
 def monitoring_status(request):
@@ -43,6 +44,8 @@ class BoardView(View):
         context = board_context(request)
         # The board shows the monitoring banner inside its polled body, so it also goes away by itself.
         context["monitoring_down"] = False
+        # Resolved alarms nobody has said what they were (R-REVIEW): the page, not its polled body.
+        context["unsaid"] = unsaid_alarms(request.user, limit=BOARD_UNSAID)
         return render(request, "safety/board.html", context)
 
 

@@ -22,7 +22,16 @@ from visits.scoping import visible_visits
 
 from .. import checkins
 from ..forms import CheckInForm, PhoneCheckInForm, suggested_return_time
-from ..presenters import call_button_label, confirmation, last_checkin, offered_kinds, school_has_seen, wait_countdown
+from ..presenters import (
+    call_button_label,
+    confirmation,
+    last_checkin,
+    offered_kinds,
+    phone_watch,
+    school_has_seen,
+    school_is_chasing,
+    wait_countdown,
+)
 
 
 def _on_staff(user, visit) -> bool:
@@ -131,6 +140,10 @@ class CheckInView(_CheckInBase):
             "last_word": last_checkin(visit),
             "wait": wait_countdown(visit, now),
             "school_has_seen": school_has_seen(visit) if visit.is_out else None,
+            # Late, and nobody at school has taken charge yet: the first thing on the page is to call.
+            "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(visit),
+            # What watch applies while out and why (by the visit's risk), and their own next check-in.
+            "watch": phone_watch(visit, mine),
             "returned_label": "Finished: I'm home safe" if visit.ends_at_home else "Back at school",
             "me_back": mine is not None and not mine.is_out,
             "my_link": mine,

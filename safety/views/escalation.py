@@ -49,14 +49,20 @@ class EscalationView(View):
                 raise Http404("No such escalation")
             esc = get_object_or_404(Escalation, pk=form.cleaned_data["escalation"], visit=visit)
             try:
-                acknowledge(esc, request.user, now=now)
+                esc = acknowledge(esc, request.user, now=now)
             except PermissionDenied as exc:
                 raise Http404("No such escalation") from exc
             except ValidationError as exc:  # raised or resolved since the page was drawn
                 messages.error(request, " ".join(exc.messages))
                 return redirect(back)
-            messages.success(request, f"Level {esc.level} alert acknowledged at {hhmm(now)}: it stops repeating "
-                                      "and stays on the board until resolved.")
+            if esc.acknowledged_by_id != request.user.pk:  # someone else was first (the row lock decides)
+                who = esc.acknowledged_by.get_full_name() or esc.acknowledged_by.get_username()
+                messages.warning(request, f"{who} took charge of the level {esc.level} alert first, at "
+                                          f"{hhmm(esc.acknowledged_at)}.")
+                return redirect(back)
+            messages.success(request, f"You have taken charge of the level {esc.level} alert ({hhmm(now)}): it "
+                                      "stops repeating, the others alerted are told you have it, and it stays on "
+                                      "the board until resolved.")
             return redirect(back)
         if action == "contact":
             form = ContactAttemptForm(request.POST, now=now, auto_id="id_contact_%s")
@@ -69,7 +75,8 @@ class EscalationView(View):
                         attempt = record_contact(
                             esc, form.cleaned_data["step"], form.cleaned_data["outcome"], request.user,
                             note=form.cleaned_data["note"],
-                            new_expected_return=form.cleaned_data["new_expected_return_at"], now=now,
+                            new_expected_return=form.cleaned_data["new_expected_return_at"],
+                            alarm_outcome=form.cleaned_data["alarm_outcome"], now=now,
                         )
                     except ValidationError as exc:
                         add_service_errors(form, exc)

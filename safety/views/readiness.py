@@ -12,7 +12,15 @@ from django.views.decorators.cache import never_cache
 from accounts.models import school_of
 
 from ..models import TestAlertScope
-from ..readiness import AlertTestRefused, may_check_readiness, readiness, recent_tests, send_test_alert
+from ..readiness import (
+    FALSE_ALARM_DAYS,
+    AlertTestRefused,
+    false_alarms,
+    may_check_readiness,
+    readiness,
+    recent_tests,
+    send_test_alert,
+)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -26,6 +34,7 @@ class ReadinessView(View):
         school = school_of(request.user)
         return render(request, "safety/readiness.html", {
             "ready": readiness(school), "tests": recent_tests(school), "scopes": TestAlertScope,
+            "false_alarms": false_alarms(school), "false_alarm_days": FALSE_ALARM_DAYS,
         })
 
     def post(self, request):

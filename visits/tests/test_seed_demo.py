@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from accounts.models import RosterTier, School, StaffProfile, TierKind
 from notifications.models import Notification
-from safety.models import Escalation
+from safety import ladder
+from safety.models import Escalation, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.assessments import complete_checklist, ensure_risk_assessment, mark_reviewed
 from visits.models import Carer, Child, EventKind, Family, SafetyChecklist, Visit, VisitEvent, VisitReport, VisitState
@@ -79,6 +80,20 @@ def test_seed_demo_has_every_state_and_an_overdue_visit():
     assert set(Visit.objects.values_list("state", flat=True)) == set(VisitState.values)
     # The one the running beat escalates straight away (R-LATE-15).
     assert Visit.objects.out().filter(next_check_at__lte=NOW).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_overdue_demo_visit_is_a_late_return_though_its_dog_makes_it_medium_risk():
+    """R-CHECKIN: its staff said "All OK" on time, so its alarm is the late return (level 1 at once),
+    not a check-in missed an hour ago, which would ask for the police at the first tick."""
+    seed()
+    overdue = Visit.objects.out().get(next_check_at__lte=NOW)
+    assert overdue.risk_assessment.level == "medium"
+    due = ladder.deadlines(overdue)
+    assert due.reason == EscalationReason.LATE_RETURN and due.anchor == overdue.expected_return
+    scan(NOW)
+    assert list(Escalation.objects.filter(visit=overdue).values_list("level", "reason")) == [
+        (1, EscalationReason.LATE_RETURN)]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -220,9 +235,11 @@ def test_the_demo_overdue_visit_after_hours_alerts_the_out_of_hours_contact_not_
         seed()
         scan(AFTER_HOURS)
         overdue = Visit.objects.out().get(family__display_name="Okafor family")
-        assert alerted(overdue) == {"deputy"}
-        # At +30 the head joins (R-RETURN-30); the office is still not told.
-        scan(AFTER_HOURS + datetime.timedelta(minutes=10))
+        # Due back 17:40, after the evening cut-off: approved with an override, so the head is on the
+        # first alert too (visits.watch); the empty office never is.
+        assert overdue.gate_overrides
+        assert alerted(overdue) == {"deputy", "head"}
+        scan(AFTER_HOURS + datetime.timedelta(minutes=10))  # R-RETURN-30: still not the office
         assert alerted(overdue) == {"deputy", "head"}
 
 

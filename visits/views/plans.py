@@ -41,6 +41,7 @@ from ..scoping import (
     visible_families,
     visible_visits,
 )
+from ..watch import watch_of
 from .common import PAGE_SIZE, messages_of, own_school, visible_visit
 
 
@@ -97,6 +98,9 @@ class VisitDetailView(DetailView):
         ra = getattr(visit, "risk_assessment", None)
         ctx["risk_assessment"] = ra
         ctx["checklist"] = getattr(visit, "checklist", None)
+        # What watch applies while out, and why (R-CHECKIN, by the risk level; the head at the first alert
+        # after an override): said until the visit is over.
+        ctx["watch"] = None if visit.is_finished else watch_of(visit)
         ctx["children"] = visit.children.all()
         ctx["family_visible"] = visible_families(user).filter(pk=visit.family_id).exists()
         ctx["may_plan"] = may_plan_visits(user) and visit.is_editable

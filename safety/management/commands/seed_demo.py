@@ -27,7 +27,7 @@ from accounts import roles
 from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
 from notifications.models import Notification
 from safety.escalations import refresh_next_check
-from safety.models import Escalation, EscalationReason
+from safety.models import AlarmOutcome, Escalation, EscalationReason
 from visits.assessments import ensure_risk_assessment
 from visits.events import record_event
 from visits.models import (
@@ -241,7 +241,8 @@ class Command(BaseCommand):
         def at(days=0, hours=0, minutes=0):
             return now + datetime.timedelta(days=days, hours=hours, minutes=minutes)
 
-        def make(family, state, start, staff, *, purpose=Purpose.INDUCTION, duration=45, back_after=75, **extra):
+        def make(family, state, start, staff, *, purpose=Purpose.INDUCTION, duration=45, back_after=75,
+                 all_ok_after=None, **extra):
             visit = Visit.objects.create(
                 school=school, family=family, purpose=purpose, planned_start=start, duration_minutes=duration,
                 expected_return=start + datetime.timedelta(minutes=back_after), address=family.address,
@@ -304,11 +305,17 @@ class Command(BaseCommand):
             if state == VisitState.RETURNED:
                 visit.state, visit.returned_at = VisitState.RETURNED, start + datetime.timedelta(minutes=70)
                 record_event(visit, EventKind.RETURNED, staff[0], at=visit.returned_at, how=RecordedHow.SELF, data=DEMO)
-            visit.heard_from_all_at = start
+            last_word = start
+            if all_ok_after is not None:
+                # Both said "All OK" then (R-CHECKIN: the periodic check-in their visit's risk asks for).
+                last_word = start + datetime.timedelta(minutes=all_ok_after)
+                for person in staff:
+                    record_event(visit, EventKind.OK, person, at=last_word, data=DEMO)
+            visit.heard_from_all_at = visit.last_contact_at = last_word
             refresh_next_check(visit)
             visit.save()
             # Where each of them is (R-RETURN): they left together and, if back, came back together.
-            visit.staff_links.update(last_word_at=start, returned_at=visit.returned_at)
+            visit.staff_links.update(last_word_at=last_word, returned_at=visit.returned_at)
             return visit
 
         f = families
@@ -318,8 +325,11 @@ class Command(BaseCommand):
         make(f[1], VisitState.ON_SITE, at(minutes=-25), [u["senco"], u["teacher2"]], purpose=Purpose.ATTENDANCE)
         # Out now, heading back.
         make(f[2], VisitState.LEFT, at(minutes=-60), [u["fsw"], u["dsl"]], purpose=Purpose.FSW, back_after=80)
-        # Out and already 20 minutes overdue: the running beat escalates it within a tick (R-LATE-15).
-        make(f[3], VisitState.DEPARTED, at(minutes=-95), [u["teacher2"], u["senco"]], purpose=Purpose.WELFARE)
+        # Out and already 20 minutes overdue: the running beat escalates it within a tick (R-LATE-15). The
+        # family's dog makes it a medium risk, checked in every 30 minutes: their last "All OK" was an hour in,
+        # so the next check-in would have come after the expected return, and the late return is the alarm.
+        make(f[3], VisitState.DEPARTED, at(minutes=-95), [u["teacher2"], u["senco"]], purpose=Purpose.WELFARE,
+             all_ok_after=60)
         # Approved for later today: the demo teacher can sign out on it.
         make(f[4], VisitState.APPROVED, at(minutes=30), [u["teacher"], u["ta"]], purpose=Purpose.INDUCTION)
         # Waiting for the head.
@@ -346,12 +356,16 @@ class Command(BaseCommand):
                 if state != VisitState.RETURNED:
                     continue
                 if week % 3 == 0 and n == 0:
-                    # Back 25 minutes late: the office was flagged, then staff walked in.
+                    # Back 25 minutes late: the office was flagged, then staff walked in. The office
+                    # said afterwards what the older alarms were; the latest waits on the board (R-REVIEW).
                     late = visit.expected_return + datetime.timedelta(minutes=15)
+                    back = late + datetime.timedelta(minutes=10)
+                    said = {9: AlarmOutcome.FORGOT, 6: AlarmOutcome.LATE_SAFE}.get(week, "")
                     Escalation.objects.create(visit=visit, round=1, level=1, reason=EscalationReason.LATE_RETURN,
                                               anchor=visit.expected_return, created_at=late, last_alert_at=late,
-                                              resolved_at=late + datetime.timedelta(minutes=10),
-                                              resolution_note="Back at school")
+                                              resolved_at=back, resolution_note="Back at school", outcome=said,
+                                              outcome_by=u["office"] if said else None,
+                                              outcome_at=back + datetime.timedelta(hours=1) if said else None)
                     Visit.objects.filter(pk=visit.pk).update(
                         returned_at=visit.expected_return + datetime.timedelta(minutes=25))
                 VisitReport.objects.create(visit=visit, outcome=Outcome.COMPLETED, who_was_seen="Parent and child",
