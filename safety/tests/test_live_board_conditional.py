@@ -14,7 +14,7 @@ from homevisits.factories import PEOPLE, SchoolFactory, World, person
 from notifications.models import Channel, DeliveryStatus, Notification
 from safety.escalations import acknowledge, record_contact
 from safety.health import SCAN_HEARTBEAT, record_heartbeat
-from safety.models import ContactOutcome, ContactStep, Escalation
+from safety.models import AlarmOutcome, ContactOutcome, ContactStep, Escalation
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitStaff
 
@@ -105,13 +105,13 @@ def test_an_acknowledgement_sends_the_board(world, desk):
     alert = Escalation.objects.open_alerts().get(visit=desk.late)
     acknowledge(alert, world.office, now=at(10, 40))
     row = row_of(sent(desk.poll()), desk.late)
-    assert f"acknowledged by {world.office.get_full_name()} at 10:40" in row
+    assert f"{world.office.get_full_name()} took charge at 10:40" in row
 
 
 def test_an_alert_resolved_sends_the_board(world, desk):
     alert = Escalation.objects.open_alerts().get(visit=desk.late)
     record_contact(alert, ContactStep.WORKER, ContactOutcome.REACHED_SAFE, world.office,
-                   new_expected_return=at(11, 30), now=at(10, 40))
+                   new_expected_return=at(11, 30), alarm_outcome=AlarmOutcome.LATE_SAFE, now=at(10, 40))
     html = sent(desk.poll())
     assert 'data-testid="row-escalation"' not in html and 'data-alert-count="1"' in html
 
