@@ -1,9 +1,16 @@
-"""Benchmark of the office's live board (issue 6): the body htmx polls, served by gunicorn.
+"""Benchmark of the office's live board (issue 6, issue 17): the body htmx polls, served by gunicorn.
 
 Fills a database with one school that has 300 visits out now, 50 of them escalated by the watchdog
 (25 at level 1, 25 at level 2) and a few failed notifications, signs the office in (a session
-written to the database), starts gunicorn on a free loopback port, requests the board's body
-200 times one after another, and prints p50/p95 of the response time and the query count.
+written to the database), starts gunicorn on a free loopback port and polls the board's body 200
+times in each of three ways, taken in turn so that they share the machine's load:
+
+  full         as before the poll was conditional: no If-None-Match, no compression asked for
+  gzip         a changed board, as a browser fetches it (Accept-Encoding: gzip)
+  unchanged    the poll board.js sends: If-None-Match with the version shown, answered 304
+
+and prints, for each, p50/p95 of the response time and the bytes on the wire (status line and
+headers included), and the query counts.
 
 Usage:
     .venv/bin/python bench/board.py       # its own SQLite file, var/bench-board/ (made afresh)
@@ -11,6 +18,7 @@ Usage:
 """
 
 import datetime
+import http.client
 import os
 import shutil
 import socket
@@ -29,7 +37,10 @@ OUT, LEVEL_1, LEVEL_2, FAILED, REQUESTS, WARM_UP = 300, 25, 25, 5, 200, 10
 
 # The same environment for this process and for gunicorn: production settings (DEBUG off), no HTTPS
 # on loopback, no second factor for the benchmark's office user, nothing sent anywhere.
-os.environ.setdefault("HOMEVISITS_VAR_DIR", str(BENCH_DIR))
+# A PostgreSQL run keeps its own folder: it holds the key its database's code words were written with,
+# which an SQLite run (that empties its folder) must not take away.
+os.environ.setdefault("HOMEVISITS_VAR_DIR",
+                      str(BENCH_DIR.with_name("bench-board-postgres") if "DATABASE_URL" in os.environ else BENCH_DIR))
 os.environ.update({
     "DJANGO_SETTINGS_MODULE": "homevisits.settings",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
@@ -58,6 +69,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from safety.health import SCAN_HEARTBEAT, record_heartbeat  # noqa: E402
+
 
 def create_database():
     """PostgreSQL: create the named database on first run (nothing to do for SQLite)."""
@@ -78,7 +91,6 @@ def fill(now):
     from accounts import roles
     from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
     from notifications.models import Channel, DeliveryStatus, Notification
-    from safety.health import SCAN_HEARTBEAT, record_heartbeat
     from safety.models import Escalation
     from safety.watchdog import check_in, scan
     from visits.models import VisitState
@@ -94,9 +106,11 @@ def fill(now):
         if i < LEVEL_2:
             back = now - datetime.timedelta(minutes=40)  # past R-RETURN-30: two scans, level 2
         elif i < LEVEL_2 + LEVEL_1:
-            back = now - datetime.timedelta(minutes=20)  # past R-LATE-15: level 1
+            back = now - datetime.timedelta(minutes=16)  # past R-LATE-15: level 1
         else:
-            back = now + datetime.timedelta(minutes=i % 120 + 1)
+            back = now + datetime.timedelta(minutes=i % 120 + 30)
+        # No deadline (due back soon, R-LATE-15, R-RETURN-30) falls in the next 14 minutes: the board
+        # stays the same while it is measured, unless something happens.
         lead, mate = staff[i % 20], staff[(i + 1) % 20]
         visit = VisitFactory(family=FamilyFactory(school=school), school=school, lead=lead, created_by=lead,
                              staff=[lead, mate], planned_start=start, expected_return=back,
@@ -130,6 +144,25 @@ def get(url, cookie):
         return response.status, response.read().decode()
 
 
+def fetch(port, path, headers):
+    """One request on a new connection (gunicorn's sync worker closes each); the answer's status,
+    headers, body as sent (compressed or not) and its size on the wire with status line and headers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2 + sum(
+            len(name) + len(value) + 4 for name, value in response.getheaders())
+        return response.status, dict(response.getheaders()), body, head + len(body)
+    finally:
+        conn.close()
+
+
+def p(times, q):
+    return times[max(0, int(len(times) * q) - 1)]
+
+
 def main():
     now = timezone.now()
     if timezone.localtime(now).hour < 2:
@@ -148,6 +181,10 @@ def main():
         response = client.get(body_url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.status_code
     print(f"queries per poll (middleware, session and board): {len(queries)}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(body_url, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert response.status_code == 304, response.status_code
+    print(f"queries per unchanged poll (answered 304): {len(queries)}")
 
     port = free_port()
     server = subprocess.Popen(
@@ -169,14 +206,36 @@ def main():
         rows = html.count('data-testid="board-row"')
         if status != 200 or rows != OUT:
             sys.exit(f"unexpected answer from the board: HTTP {status}, {rows} rows")
+        plain = {"Cookie": cookie, "HX-Request": "true"}
+        record_heartbeat(SCAN_HEARTBEAT, timezone.now())  # the banner is not on the version measured
+        status, headers, _body, _size = fetch(port, body_url, plain)
+        etag = headers["ETag"]
+        ways = {
+            "full": plain,
+            "gzip": {**plain, "Accept-Encoding": "gzip"},
+            "unchanged": {**plain, "Accept-Encoding": "gzip", "If-None-Match": etag},
+        }
+        expected = {"full": 200, "gzip": 200, "unchanged": 304}
         for _ in range(WARM_UP):
-            get(url, cookie)
-        times = []
+            for headers in ways.values():
+                fetch(port, body_url, headers)
+        times = {way: [] for way in ways}
+        sizes = {}
+        changed = 0
         for _ in range(REQUESTS):
-            t0 = time.perf_counter()
-            status, _html = get(url, cookie)
-            times.append((time.perf_counter() - t0) * 1000)
-            assert status == 200
+            record_heartbeat(SCAN_HEARTBEAT, timezone.now())  # as beat would: no monitoring banner
+            for way, headers in ways.items():
+                t0 = time.perf_counter()
+                status, answer, body, size = fetch(port, body_url, headers)
+                times[way].append((time.perf_counter() - t0) * 1000)
+                if way == "unchanged" and status == 200:  # it changed after all: measure on
+                    changed += 1
+                    headers["If-None-Match"] = answer["ETag"]
+                    continue
+                assert status == expected[way], (way, status)
+                if way == "gzip":
+                    assert answer.get("Content-Encoding") == "gzip", answer
+                sizes[way] = size
     finally:
         server.terminate()
         try:
@@ -184,11 +243,13 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    times.sort()
-    p95 = times[int(len(times) * 0.95) - 1]
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"board body through gunicorn, {REQUESTS} requests ({rows} rows, {len(html) // 1024} KiB): "
-          f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, min {times[0]:.1f} ms, max {times[-1]:.1f} ms")
+    print(f"board body through gunicorn, {REQUESTS} requests of each kind in turn ({rows} rows); "
+          f"unchanged polls that found a change: {changed}")
+    for way, took in times.items():
+        took.sort()
+        print(f"  {way:9} HTTP {expected[way]}  {sizes[way]:>8,} bytes on the wire ({sizes[way] / 1024:6.1f} KiB)  "
+              f"p50 {statistics.median(took):6.1f} ms  p95 {p(took, 0.95):6.1f} ms  min {took[0]:6.1f} ms")
 
 
 if __name__ == "__main__":

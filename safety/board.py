@@ -3,7 +3,8 @@ act on and today's schedule (R-SCHEDULE, R-RETURN, R-LATE-15, R-RETURN-30).
 
 One function, `live_board(user, now)`, reads everything the page shows in a constant number of
 queries whatever the number of visits, so the board can be polled every few seconds all day.
-The view only renders what it returns.
+The view only renders what it returns, or answers 304 when its version (safety.board_version, made
+from what it returns) is the one the page already shows.
 """
 
 import dataclasses
@@ -29,6 +30,7 @@ from visits.scoping import visible_visits
 from visits.watch import Watch, watch_for
 
 from . import ladder
+from .board_version import REDRAWN
 from .health import monitoring_is_down
 from .models import Escalation, EscalationLevel, EscalationReason
 
@@ -54,8 +56,9 @@ class Progress:
     """Time from departure to the expected return, and where the clock stands against the rules."""
 
     state: str  # ok | soon | over | late | chase
-    percent: int
-    label: str
+    # From the clock alone: board.js redraws both every second (left out of the board's version).
+    percent: int = dataclasses.field(metadata=REDRAWN)
+    label: str = dataclasses.field(metadata=REDRAWN)
     start_ms: int
     due_ms: int
     late_ms: int
@@ -228,7 +231,7 @@ class BoardRow:
     last_event_label: str = ""
     last_event_at: str = ""
     last_event_ms: str = ""
-    last_event_ago: str = ""
+    last_event_ago: str = dataclasses.field(default="", metadata=REDRAWN)  # board.js redraws it from last_event_ms
     last_event_by: str = ""
 
     @property
@@ -340,7 +343,10 @@ class FailedAlert:
 
 @dataclasses.dataclass
 class LiveBoard:
-    now: datetime.datetime
+    # "updated 10:50:00" and the page's clock: board.js keeps them when the poll finds nothing new.
+    # Not in the board's version, so nothing shown may be worked out from it at render time (a
+    # property): words that depend on the time are fields, set when the board is built.
+    now: datetime.datetime = dataclasses.field(metadata=REDRAWN)
     rows: list[BoardRow]
     failed: list[FailedAlert]
     schedule: list[ScheduleRow]

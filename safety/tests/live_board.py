@@ -25,6 +25,12 @@ def poll(client):
     return client.get(BODY, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{BOARD}")
 
 
+def poll_with(client, etag):
+    """The poll as board.js sends it: with the version of the board the page shows (If-None-Match)."""
+    return client.get(BODY, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{BOARD}",
+                      HTTP_IF_NONE_MATCH=etag)
+
+
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 

@@ -102,3 +102,54 @@ def test_the_board_shows_a_new_escalation_within_one_poll(live_server, desk, set
     expect(desk.get_by_test_id("board-stale")).to_be_visible(timeout=8_000)
     desk.unroute("**/out/live/")
     expect(desk.get_by_test_id("board-stale")).to_be_hidden(timeout=5_000)
+
+
+def test_an_unchanged_board_stays_as_it_was_and_a_change_shows_within_one_poll(live_server, desk, settings):
+    """The poll sends the version shown; the server answers 304 with nothing while nothing changes,
+    and the page keeps its board (htmx alone would swap the empty answer in: board.js stops it)."""
+    from playwright.sync_api import expect
+
+    settings.BOARD_POLL_SECONDS = 1
+    now = timezone.now()
+    world = World()
+    visit = world.visit(start=now - datetime.timedelta(minutes=30), back=now + datetime.timedelta(hours=2))
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=visit.planned_start)
+    record_heartbeat(SCAN_HEARTBEAT, now)
+    answers = []
+    desk.on("response", lambda response: answers.append(response.status) if "/out/live/" in response.url else None)
+
+    desk.goto(f"{live_server.url}/accounts/login/?next=/out/")
+    desk.fill("input[name=username]", world.office.username)
+    desk.fill("input[name=password]", "correct-horse-battery")
+    desk.click("button[type=submit]")
+    row = desk.locator(f"[data-testid=board-row][data-visit='{visit.pk}']")
+    expect(row).to_be_visible()
+    desk.evaluate("window.stillTheSamePage = true")
+    desk.evaluate("""() => { window.emptied = 0; new MutationObserver(() => {
+        if (!document.querySelector("[data-testid=board-row]")) { window.emptied += 1; } })
+        .observe(document.getElementById("board-live"), {childList: true, subtree: true}); }""")
+    version = desk.locator("[data-board-body]").get_attribute("data-version")
+    checked = desk.locator("[data-board-checked]").text_content()
+    # A poll answered 304 still says when the board was last known to be current.
+    expect(desk.locator("[data-board-checked]")).not_to_have_text(checked, timeout=5_000)
+    record_heartbeat(SCAN_HEARTBEAT, timezone.now())
+    desk.wait_for_timeout(2_500)
+    assert 304 in answers and 200 not in answers, answers
+    expect(row).to_be_visible()  # the board kept what it showed, and never went blank in between
+    assert desk.evaluate("window.emptied") == 0
+    expect(desk.locator("[data-board-body]")).to_have_attribute("data-version", version)
+    expect(row.get_by_test_id("countdown")).to_contain_text("due back in 1 h")
+    expect(desk.get_by_test_id("board-stale")).to_be_hidden()
+    out_dir = django_settings.VAR_DIR / "screenshots"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=str(out_dir / "live-board-unchanged-1280.png"), full_page=True)
+    desk.set_viewport_size({"width": 360, "height": 800})
+    desk.wait_for_timeout(1_500)
+    expect(row).to_be_visible()
+    desk.screenshot(path=str(out_dir / "live-board-unchanged-360.png"), full_page=True)
+
+    check_in(visit, EventKind.ARRIVED, world.ta)
+    expect(row.get_by_test_id("last-word")).to_contain_text("Arrived, feels safe", timeout=2_500)
+    assert 200 in answers
+    assert desk.evaluate("window.stillTheSamePage") is True
+    assert desk.errors == [], "\n".join(desk.errors)

@@ -1,4 +1,5 @@
-"""The live board is polled all day: the same number of queries for 1 visit out or 300."""
+"""The live board is polled all day: the same number of queries for 1 visit out or 300, whether the
+board has changed or not (an unchanged one answered 304)."""
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from safety.health import SCAN_HEARTBEAT, record_heartbeat
 from safety.watchdog import scan
 from visits.models import VisitState
 
-from .live_board import BOARD, poll, signed_out
+from .live_board import BOARD, poll, poll_with, signed_out
 from .pages import at
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,27 @@ def test_it_takes_the_same_number_of_queries_for_1_or_300_visits(client, world, 
     assert html.count('data-testid="schedule-row"') == 302
     with django_assert_max_num_queries(one_page):
         client.get(BOARD)
+
+
+def test_an_unchanged_board_takes_as_few_queries_for_300_visits_as_for_1(client, world, clock_june_bst,
+                                                                         django_assert_max_num_queries):
+    out(world, 1, overdue_every=1)
+    fail(world, 1)
+    scan(at(10, 50))
+    clock_june_bst.move_to(at(10, 50))
+    record_heartbeat(SCAN_HEARTBEAT, at(10, 50))
+    client.force_login(world.office)
+    changed, _ = queries(client, poll)
+    etag = poll(client)["ETag"]
+    with CaptureQueriesContext(connection) as captured:
+        assert poll_with(client, etag).status_code == 304
+    unchanged = len(captured)
+    assert unchanged <= changed
+
+    out(world, 299, overdue_every=6)
+    for key in range(2, 10):
+        fail(world, key)
+    scan(at(10, 50))
+    etag = poll(client)["ETag"]
+    with django_assert_max_num_queries(unchanged):
+        assert poll_with(client, etag).status_code == 304

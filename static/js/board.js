@@ -2,7 +2,8 @@
 // attributes the server renders (no inline script: strict CSP), keeps the countdowns and progress
 // bars moving every second, puts the number of open alerts in the tab title, and announces a new
 // alert with a short beep (when the office has turned sound on) and a desktop notification (when
-// the browser allows them). It also says so when the board has stopped updating.
+// the browser allows them). It also says so when the board has stopped updating. Polls are
+// conditional: an unchanged board is answered 304 and the page keeps what it shows.
 (function () {
   "use strict";
   var live = document.getElementById("board-live");
@@ -187,7 +188,29 @@
     return [row ? row.getAttribute("data-visit") : "", el.tagName, el.getAttribute("href") || "",
       el.id || "", el.textContent.trim()].join("|");
   }
+  // --- The conditional poll --------------------------------------------------------------------
+  // Each poll sends the version of the board shown (safety.board_version); an unchanged board is
+  // answered 304 with no body, which htmx would swap in as an empty board: keep the one shown, and
+  // count it as an update (the board is known to be current, so it is not out of date).
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt !== live) { return; }
+    var body = live.querySelector("[data-board-body]");
+    if (body && body.dataset.version) { event.detail.headers["If-None-Match"] = '"' + body.dataset.version + '"'; }
+  });
+  function unchanged() {
+    lastUpdate = Date.now();
+    var checked = live.querySelector("[data-board-checked]");
+    if (checked) { checked.textContent = londonTime(lastUpdate + skew); }
+    tick();
+  }
+
   document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target === live && event.detail.xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      focusKey = null;
+      unchanged();
+      return;
+    }
     var active = document.activeElement;
     focusKey = (event.detail.target === live && active && active !== document.body && live.contains(active))
       ? keyOf(active) : null;
