@@ -266,6 +266,12 @@ class StaffProfile(models.Model):
     vehicle_colour = models.CharField(max_length=30, blank=True)
     # R-TRAINING
     training_date = models.DateField(null=True, blank=True, validators=[DateWithin(back=50, ahead=1)])
+    # Opt-in, theirs alone to turn on or off (accounts.views.share_location): the phone's location is
+    # taken only with a check-in, an SOS or a duress PIN, never in between (safety.location).
+    share_location = models.BooleanField(
+        "share my phone's location when I check in", default=False,
+        help_text="Only when you tap a check-in button, hold SOS or type your PIN: never in between.",
+    )
     # Secret part of the personal iCalendar feed URL; replacing it revokes the old link.
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
 

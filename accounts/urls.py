@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", views.account, name="account"),
     path("pins/", views.safety_pins, name="safety-pins"),
+    path("location/", views.share_location, name="share-location"),
     path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
     path("two-factor/backup-codes/", views.two_factor_backup_codes, name="two-factor-backup-codes"),

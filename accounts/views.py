@@ -17,6 +17,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import verify_token
 
@@ -126,6 +127,7 @@ def account(request):
         "has_school": school_of(user) is not None,
         "pins_set_at": pins.pins_set_at(user),
         "pin_to_end_visit": getattr(school_of(user), "pin_to_end_visit", False),
+        "share_location": getattr(getattr(user, "profile", None), "share_location", None),
     })
 
 
@@ -145,6 +147,22 @@ def safety_pins(request):
         return redirect("account")
     return render(request, "accounts/safety_pins.html", {
         "form": form, "pins_set_at": pins.pins_set_at(user), "school": school})
+
+
+@login_required
+@require_POST
+def share_location(request):
+    """Turn on or off sharing one's phone's location with check-ins (StaffProfile.share_location)."""
+    profile = getattr(request.user, "profile", None)
+    if profile is None:
+        return redirect("account")
+    on = request.POST.get("share") == "on"
+    if profile.share_location != on:
+        profile.share_location = on
+        profile.save(update_fields=["share_location"])
+    messages.success(request, "Your phone's location will go with your check-ins, SOS and PIN from now on." if on
+                     else "Your phone's location is no longer taken with your check-ins.")
+    return redirect("account")
 
 
 def _masked(email: str) -> str:

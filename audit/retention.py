@@ -246,6 +246,10 @@ def _anonymise_family(family, now, report, dry_run):
     for event in events.filter(data__has_key="overrides"):
         VisitEvent._base_manager.filter(pk=event.pk).update(
             data={**event.data, "overrides": {g: "" for g in event.data["overrides"]}})
+    for event in events.filter(data__has_key="location"):
+        # A phone's location at a check-in points at the family's door (safety.location): it goes.
+        VisitEvent._base_manager.filter(pk=event.pk).update(
+            data={key: value for key, value in event.data.items() if key != "location"})
     attempts.update(note="")
     assessments.update(vulnerable_persons="")
     hazards.update(description="", who_may_be_harmed="", controls="")

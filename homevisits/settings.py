@@ -373,6 +373,8 @@ CONTENT_SECURITY_POLICY = {
 # Browser features the app does not use are switched off for every page.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), " \
     "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()"
+# The staff's own check-in page may ask for the phone's location, for those who opted in (safety.location).
+PERMISSIONS_POLICY_CHECK_IN = PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
 SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 # --- Celery ---------------------------------------------------------------------------------

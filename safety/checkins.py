@@ -22,6 +22,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
 from visits.watch import watch_of
 
+from . import location
 from .escalations import escalate, heard_from, refresh_next_check, reset_heard_from_all, resolve
 from .models import Escalation, EscalationLevel, EscalationReason
 
@@ -52,13 +53,14 @@ def pin_asked(visit: Visit, kind: str, by, how: str = RecordedHow.SELF, on_behal
 
 def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expected_return=None,
              how: str = RecordedHow.SELF, on_behalf_of=None, idempotency_key: str | None = None,
-             pin: str | None = None) -> VisitEvent:
+             pin: str | None = None, position: tuple | None = None) -> VisitEvent:
     """Record one check-in event for a visit and move the watchdog with it.
 
     A retried or double-tapped submission carrying the same idempotency key records once and
     returns the first event. Where the PIN is asked (pin_asked), the safety PIN records the check-in;
     the duress PIN records a duress signal in its place (_duress_pin), and the caller shows the phone
-    what the check-in would have shown (visits.cover); a wrong one records nothing.
+    what the check-in would have shown (visits.cover); a wrong one records nothing. `position`: the
+    phone's (latitude, longitude, accuracy in metres), kept only as safety.location.to_keep allows.
     """
     now = now or timezone.now()
     if new_expected_return is not None:
@@ -71,16 +73,19 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
         earlier = _same_key(visit, idempotency_key)
         if earlier is not None:
             return earlier
+    place = location.to_keep(by, how, *position) if position else None
+    extra = {"location": place} if place else None
     if pin_asked(visit, kind, by, how, on_behalf_of):
         # Before any write: a wrong PIN is counted (accounts.throttle) and nothing else is kept.
         answer = pins.check_pin(by, pin or "", now=now)
         if answer.duress:
-            return _duress_pin(visit, kind, by, now, idempotency_key, answer.refusal)
+            return _duress_pin(visit, kind, by, now, idempotency_key, answer.refusal, extra)
         if not answer.accepted:
             raise ValidationError({"pin": [answer.refusal]})
     try:
         with transaction.atomic():
-            return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key)
+            return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key,
+                             data=extra)
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -96,7 +101,7 @@ def _same_key(visit, idempotency_key):
     return earlier
 
 
-def _duress_pin(visit, kind, by, now, idempotency_key, refusal) -> VisitEvent:
+def _duress_pin(visit, kind, by, now, idempotency_key, refusal, extra=None) -> VisitEvent:
     """R-CODEWORD: the duress PIN typed to end a visit ("Left the property", "Back at school"). The top
     level goes up at once through the one duress path (_check_in with EventKind.DURESS), and the
     check-in it stands in for is NOT recorded: the visit stays out, its staff still out and watched,
@@ -117,7 +122,8 @@ def _duress_pin(visit, kind, by, now, idempotency_key, refusal) -> VisitEvent:
                         "shows it as recorded; it is not: they are still out and watched.")
             event = _check_in(locked, EventKind.DURESS, by, now, note, None, RecordedHow.SELF, None,
                               None if refused else idempotency_key,
-                              data={"signal": cover.SIGNAL_DURESS_PIN, "cover": "" if refused else kind})
+                              data={"signal": cover.SIGNAL_DURESS_PIN, "cover": "" if refused else kind,
+                                    **(extra or {})})
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -171,8 +177,8 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
 
     data = dict(data or {})
     if kind == EventKind.LATE:
-        data = {"previous_expected_return": visit.expected_return.isoformat(),
-                "new_expected_return": new_expected_return.isoformat()}
+        data.update({"previous_expected_return": visit.expected_return.isoformat(),
+                     "new_expected_return": new_expected_return.isoformat()})
     elif kind == EventKind.DURESS:
         # How the signal came (visits.cover): SOS on their own phone, HELP by text, or the code word said to the office.
         data.setdefault("signal", cover.signal_by(how))

@@ -77,8 +77,21 @@ class CheckInForm(NewReturnTimeMixin, forms.Form):
                                           "class": "hv-pin"}),
     )
 
+    # Where they are, from the phone, when they opted in (safety.location): filled by static/js/checkin.js.
+    location_lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    location_lon = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    location_accuracy = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0, max_value=100_000)
+
     def uses_new_return(self, data):
         return data.get("kind") == EventKind.LATE
+
+    def clean(self):
+        # A location the phone sent wrong is dropped, never a reason to refuse a check-in.
+        for name in ("location_lat", "location_lon", "location_accuracy"):
+            if name in self.errors:
+                del self.errors[name]
+                self.cleaned_data[name] = None
+        return super().clean()
 
 
 

@@ -17,7 +17,7 @@ from visits.localtime import as_utc
 from visits.models import RecordedHow, Visit, VisitEvent, VisitState
 from visits.watch import Watch, watch_of
 
-from . import checkins
+from . import checkins, location
 from .escalations import next_contact_step, visible_alarms
 from .forms import ContactAttemptForm
 from .models import ContactAttempt, ContactOutcome, ContactStep, Escalation, EscalationReason
@@ -183,6 +183,8 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "code_word": any(e.reason == EscalationReason.DURESS for e in open_escalations),
         # ...and how each duress signal came: an SOS, the code word, or a duress PIN the phone hides.
         "signals": duress_signals(visit),
+        # Where a phone last said they were, with a check-in, SOS or PIN (safety.location).
+        "phone_location": location.last_known(visit),
     }
 
 

@@ -40,6 +40,9 @@ def household(school, people, *, left=(datetime.date(2020, 7, 20),), born=(datet
     visit.children.set(children)
     record_event(visit, EventKind.APPROVED, people["head"], at=start, data={"overrides": {"evening": SECRET}})
     record_event(visit, EventKind.LATE, people["teacher"], at=start, note=f"Stuck {SECRET}")
+    # The phone's location with a check-in (safety.location): it points at the family's door.
+    record_event(visit, EventKind.OK, people["teacher"], at=start,
+                 data={"location": {"lat": 52.2405, "lon": -0.9027, "accuracy_m": 12}})
     assessment = ensure_risk_assessment(visit)
     assessment.vulnerable_persons = f"Grandad {SECRET}"
     assessment.save()

@@ -8,7 +8,18 @@ import pytest
 from audit import retention
 from homevisits.factories import TUESDAY_GMT as NOW
 from safety.models import ContactAttempt, Escalation, SafeguardingConcern
-from visits.models import Carer, Child, Family, Hazard, Incident, Visit, VisitEvent, VisitReport, VisitState
+from visits.models import (
+    Carer,
+    Child,
+    EventKind,
+    Family,
+    Hazard,
+    Incident,
+    Visit,
+    VisitEvent,
+    VisitReport,
+    VisitState,
+)
 
 from .retention_world import SECRET, household, rows_mentioning_secret
 
@@ -31,6 +42,8 @@ def test_it_anonymises_a_family_whose_children_all_left_six_years_ago(school, pe
     visit = Visit.objects.get(family=family)
     assert (visit.address, visit.code_word, visit.notes, str(visit.contact_phone)) == ("", "", "", "")
     assert visit.gate_overrides == {"evening": ""}
+    assert not visit.events.filter(data__has_key="location").exists()
+    assert visit.events.filter(kind=EventKind.OK).exists()  # the check-in stays, a figure; where it was goes
     assert rows_mentioning_secret() == []
 
 
@@ -141,7 +154,7 @@ def test_it_counts_what_it_did_per_kind(school, people):
     assert {k: counts[k] for k in ("families", "children", "carers", "visits", "visit_events", "risk_assessments",
                                    "hazards", "escalations", "contact_attempts", "reports", "follow_ups",
                                    "incidents", "concerns")} == {
-        "families": 1, "children": 1, "carers": 1, "visits": 1, "visit_events": 2, "risk_assessments": 1,
+        "families": 1, "children": 1, "carers": 1, "visits": 1, "visit_events": 3, "risk_assessments": 1,
         "hazards": hazards, "escalations": 1, "contact_attempts": 1, "reports": 1, "follow_ups": 1, "incidents": 1,
         "concerns": 0}
     assert counts["history_rows"] > 0

@@ -38,7 +38,7 @@ def test_it_exports_everything_held_on_the_family(client, people, full_family, w
                                  "parental_responsibility": True}
     visit = data["visits"][0]
     assert visit["planned_start"] == "2019-03-05T10:00+00:00"
-    assert [e["note"] for e in visit["events"]] == ["", f"Stuck {SECRET}"]
+    assert [e["note"] for e in visit["events"]] == ["", f"Stuck {SECRET}", ""]
     assert visit["risk_assessment"]["vulnerable_persons"] == f"Grandad {SECRET}"
     assert f"Dog {SECRET}" in [h["description"] for h in visit["risk_assessment"]["hazards"]]
     assert visit["escalations"][0]["contact_attempts"][0]["note"] == f"Said {SECRET}"

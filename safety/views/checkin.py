@@ -3,6 +3,7 @@ visiting staff's visits of the day."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
@@ -98,6 +99,7 @@ class _CheckInBase(View):
                     new_expected_return=data["new_expected_return_at"],
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
                     on_behalf_of=data.get("on_behalf_of"), idempotency_key=key, pin=data.get("pin"),
+                    position=(data.get("location_lat"), data.get("location_lon"), data.get("location_accuracy")),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -175,8 +177,13 @@ class CheckInView(_CheckInBase):
             # R-REPORT: once everyone is back, the next thing to do is the report.
             "report_due": (visit.state == VisitState.RETURNED and may_file_report(request.user, visit)
                            and not VisitReport.objects.filter(visit=visit).exists()),
+            # safety.location: the phone's location goes with a check-in only for someone who opted in.
+            "share_location": visit.is_out and getattr(getattr(request.user, "profile", None), "share_location", False),
         }
-        return render(request, self.template_name, context)
+        response = render(request, self.template_name, context)
+        # The one page that may ask for the phone's location (everywhere else it is switched off).
+        response["Permissions-Policy"] = settings.PERMISSIONS_POLICY_CHECK_IN
+        return response
 
 
 class RecordCallView(_CheckInBase):

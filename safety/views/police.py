@@ -8,6 +8,7 @@ from django.views import View
 from accounts.permissions import may_keep_watch
 from visits.scoping import visible_visits
 
+from .. import location
 from ..models import ContactAttempt, Escalation
 from ..presenters import last_checkin, last_known_location
 
@@ -37,6 +38,7 @@ class PolicePackView(View):
             "last_event": last_event,
             "last_word": last_word,
             "last_known_location": last_known_location(visit),
+            "phone_location": location.last_known(visit),
             "open_escalations": Escalation.objects.open_alerts().filter(visit=visit),
             "risks": visit.family.known_risks,
         }

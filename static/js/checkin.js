@@ -33,6 +33,56 @@
 // growing across the button; then a 3-second countdown that can still be cancelled; then the form is
 // sent, and nothing on the phone can take it back. Without this script the page keeps its second-tap
 // confirmation (the <details> form), which is the same form.
+/* The phone's location with a check-in, an SOS or a PIN, for staff who opted in (safety.location):
+   asked for at the moment of the tap only, never in between; a refusal or no fix within 4 seconds
+   sends the check-in without it. */
+(function () {
+  "use strict";
+  var page = document.querySelector("[data-share-location]");
+  var WAIT_MS = 4000;
+  window.HomeVisits = window.HomeVisits || {};
+
+  function put(form, name, value) {
+    var input = form.querySelector("input[name=" + name + "]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = String(value);
+  }
+
+  function submitWithLocation(form) {
+    if (!page || !navigator.geolocation || form.dataset.located) { form.submit(); return; }
+    form.dataset.located = "1";
+    var done = false;
+    function go(position) {
+      if (done) { return; }
+      done = true;
+      if (position && position.coords) {
+        put(form, "location_lat", position.coords.latitude);
+        put(form, "location_lon", position.coords.longitude);
+        put(form, "location_accuracy", position.coords.accuracy);
+      }
+      form.submit();
+    }
+    var timer = window.setTimeout(function () { go(null); }, WAIT_MS);
+    navigator.geolocation.getCurrentPosition(
+      function (position) { window.clearTimeout(timer); go(position); },
+      function () { window.clearTimeout(timer); go(null); },
+      {enableHighAccuracy: true, timeout: WAIT_MS, maximumAge: 30000});
+  }
+  window.HomeVisits.submitWithLocation = submitWithLocation;
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!page || form.dataset.located || !form.querySelector("input[name=kind]")) { return; }
+    event.preventDefault();
+    submitWithLocation(form);
+  });
+})();
+
 (function () {
   "use strict";
   var box = document.querySelector("[data-sos]");
@@ -101,7 +151,7 @@
     sent = true;
     countdown.hidden = true;
     label.textContent = "Sending…";
-    form.submit();
+    (window.HomeVisits && window.HomeVisits.submitWithLocation || function (f) { f.submit(); })(form);
   }
 
   cancel.addEventListener("click", function () {
