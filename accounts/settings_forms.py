@@ -155,6 +155,10 @@ class DayHoursForm(forms.Form):
 class BaseOfficeHoursFormSet(forms.BaseFormSet):
     """Exactly seven rows, Monday first; a row's weekday is its place, never a posted value."""
 
+    def total_form_count(self):
+        # A forged count of rows builds no eighth day (the rows past Sunday are never read).
+        return min(super().total_form_count(), len(Weekday.values))
+
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "weekday": index if index is not None else 0}
 
