@@ -179,7 +179,7 @@ class School(models.Model):
         errors = {}
         if (self.office_chase_minutes is not None and self.late_call_minutes is not None
                 and self.office_chase_minutes <= self.late_call_minutes):
-            errors["office_chase_minutes"] = "The office chase must come after the late-call flag."
+            errors["office_chase_minutes"] = "The office chase must come after the first alert."
         elif (self.police_prompt_minutes is not None and self.office_chase_minutes is not None
                 and self.police_prompt_minutes <= self.office_chase_minutes):
             # R-CONTACT-STEPS: the police are the fourth step, after the office has chased.

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from accounts.models import School
+from accounts.models import RosterTier, School, TierKind
 
 from .admin_forms import read_form
 from .settings_helpers import beside, form_of, url
@@ -92,7 +92,7 @@ GOOD_CHANGE = {"alerts": ("charge_reminder_minutes", "25"), "watch": ("checkin_i
 @pytest.mark.parametrize(("page", "changes", "field", "message"), [
     ("alerts", {"late_call_minutes": "0"}, "late_call_minutes", "greater than or equal to 1"),
     ("alerts", {"late_call_minutes": "30", "office_chase_minutes": "30"}, "office_chase_minutes",
-     "The office chase must come after the late-call flag."),
+     "The office chase must come after the first alert."),
     ("alerts", {"police_prompt_minutes": "30"}, "police_prompt_minutes",
      "The prompt to call the police must come after the office chase."),
     ("alerts", {"alert_repeat_minutes": "abc"}, "alert_repeat_minutes", "Enter a whole number."),
@@ -156,3 +156,10 @@ def test_the_django_admin_still_saves_the_school(client, school_admin, school):
     assert client.post(admin_url, data).status_code == 302
     school.refresh_from_db()
     assert school.late_call_minutes == 11 and school.letter_sign_off == "Kind regards"
+
+
+def test_the_alert_check_page_links_the_admin_to_the_roster(as_admin, client, school, head):
+    RosterTier.objects.create(school=school, position=1, kind=TierKind.OFFICE)
+    assert url(school, "roster") in as_admin.get("/out/readiness/").content.decode()
+    client.force_login(head)
+    assert url(school, "roster") not in client.get("/out/readiness/").content.decode()
