@@ -163,3 +163,17 @@ def test_the_alert_check_page_links_the_admin_to_the_roster(as_admin, client, sc
     assert url(school, "roster") in as_admin.get("/out/readiness/").content.decode()
     client.force_login(head)
     assert url(school, "roster") not in client.get("/out/readiness/").content.decode()
+
+
+def test_a_rule_broken_by_what_was_stored_before_only_stops_its_own_page(as_admin, school):
+    # Stored before the police prompt had to come after the chase: the letters page still saves,
+    # and the alerts page says what to fix beside the field.
+    School.objects.filter(pk=school.pk).update(office_chase_minutes=90, police_prompt_minutes=60)
+    data = form_of(as_admin, school, "letters")
+    data["letter_greeting"] = "Hello"
+    assert as_admin.post(url(school, "letters"), data).status_code == 302
+    school.refresh_from_db()
+    assert school.letter_greeting == "Hello"
+    data = form_of(as_admin, school, "alerts")
+    response = as_admin.post(url(school, "alerts"), data)
+    assert "must come after the office chase" in beside(response.content.decode(), "police_prompt_minutes")
