@@ -136,3 +136,21 @@ def test_setting_changes_are_append_only(as_admin, school):
         change.save()
     with pytest.raises(TypeError):
         change.delete()
+
+
+@pytest.mark.parametrize(("page", "changes", "recorded"), [
+    ("alerts", {"police_prompt_minutes": "75"},
+     ("prompt to call the police: minutes after the expected return", "60", "75")),
+    ("watch", {"low_risk_checkin_minutes": "90"}, ("low risk: check in this often (minutes)", "off", "90")),
+    ("planning", {"evening_starts": "18:15"}, ("evening starts at", "17:30", "18:15")),
+    ("letters", {"letter_greeting": "Hello"}, ("letter greeting", "Dear", "Hello")),
+    ("records", {"visit_retention_years": "8"}, ("visit retention years", "6", "8")),
+    ("roster", {"hours-6-on_duty": "on", "hours-6-opens": "10:00", "hours-6-closes": "12:00"},
+     ("office hours, Sunday", "closed", "10:00 to 12:00")),
+])
+def test_every_page_records_its_changes_old_to_new(as_admin, school, head, page, changes, recorded):
+    save(as_admin, school, page, **changes)
+    _, entries = settings_entries(as_user(Client(), head))
+    (entry,) = entries
+    assert [(c["field"], c["old"], c["new"]) for c in entry["changes"]] == [recorded]
+    assert entry["who"] == "Adam Ellis"
