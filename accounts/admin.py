@@ -22,9 +22,9 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from . import account_audit, remit, tasks, throttle, twofactor
+from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor
 from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, school_of
-from .roster import ROSTER_ROLES
+from .settings_forms import RosterTierForm
 
 log = logging.getLogger("homevisits.security")
 
@@ -86,26 +86,6 @@ class OfficeHoursInline(admin.TabularInline):
     verbose_name_plural = "office hours (local time: outside them, alerts go to the out-of-hours contacts)"
 
 
-class RosterTierForm(forms.ModelForm):
-    class Meta:
-        model = RosterTier
-        fields = ("position", "kind", "people", "ack_timeout_minutes")
-
-    def clean_people(self):
-        """Only this school's active office staff, head or DSL: never someone of another school (they
-        would be sent this school's alerts) nor someone who may not take charge of them."""
-        people = self.cleaned_data.get("people")
-        school = getattr(self.instance, "school", None)
-        if people is None or school is None:
-            return people
-        wrong = [p for p in people if getattr(getattr(p, "profile", None), "school_id", None) != school.pk
-                 or not p.is_active or not p.groups.filter(name__in=ROSTER_ROLES).exists()]
-        if wrong:
-            raise forms.ValidationError("Name only this school's office staff, head of school or DSL "
-                                        "(give someone the Office role first to put them on the roster).")
-        return people
-
-
 class RosterTierInline(admin.TabularInline):
     model = RosterTier
     form = RosterTierForm
@@ -115,11 +95,11 @@ class RosterTierInline(admin.TabularInline):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "people":
-            users = User.objects.filter(is_active=True, groups__name__in=ROSTER_ROLES)
-            if not request.user.is_superuser:
+            if request.user.is_superuser:
+                kwargs["queryset"] = roster.candidates(None)
+            else:
                 school = school_of(request.user)
-                users = users.filter(profile__school=school) if school else users.none()
-            kwargs["queryset"] = users.distinct().order_by("last_name", "first_name")
+                kwargs["queryset"] = roster.candidates(school) if school else User.objects.none()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -181,7 +161,20 @@ class SchoolAdmin(SchoolScopedAdmin):
                                "see the README's 'Security and data protection').",
             },
         ),
+        ("Letters", {"fields": ("letter_greeting", "letter_sign_off"),
+                     "description": "The logo is uploaded on the school's Settings page (Letters)."}),
     )
+
+    def save_model(self, request, obj, form, change):
+        # The stored settings before this save, for the audit page (accounts.school_settings).
+        request._school_settings_before = school_settings.snapshot(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_school_settings_before", None)
+        if before is not None:
+            school_settings.record(request.user, form.instance, "School in the Django admin", before)
 
 
 class StaffProfileInline(admin.StackedInline):

@@ -1,3 +1,4 @@
+import base64
 import datetime
 import secrets
 
@@ -13,7 +14,7 @@ from homevisits.append_only import AppendOnly
 from . import roles
 from .backup_codes import code_matches
 from .phone import UKPhoneNumberField
-from .validators import DateWithin, normalise_registration, validate_registration
+from .validators import DateWithin, normalise_registration, validate_letter_line, validate_registration
 
 
 class School(models.Model):
@@ -25,25 +26,39 @@ class School(models.Model):
 
     # R-LATE-15: expected return + this many minutes with no word -> the office is flagged.
     late_call_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(240)]
+        "first alert: minutes after the expected return", default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Staff not back this long after their expected return, with no new time from them: the office "
+                  "is alerted to check on them (15 unless the school sets another time).",
     )
     # R-RETURN-30: expected return + this many minutes -> office chases, head of school alerted.
     office_chase_minutes = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(2), MaxValueValidator(480)]
+        "office must chase: minutes after the expected return", default=30,
+        validators=[MinValueValidator(2), MaxValueValidator(480)],
+        help_text="Still not back this long after the expected return: the office must contact them now and the "
+                  "head of school is alerted (30 unless the school sets another time). Later than the first alert.",
     )
     # R-RETURN-30: an unacknowledged alert (any level) is repeated this often.
     alert_repeat_minutes = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
+        "repeat an alert nobody has taken charge of every (minutes)", default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="An alert nobody has taken charge of is sent again this often, until someone does.",
     )
     # R-CONTACT-STEPS: after someone takes charge of an alert, no contact step recorded for this long
     # reminds them (and from the second reminder, the head); the watchdog keeps watching until resolved.
     charge_reminder_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(5), MaxValueValidator(120)]
+        "remind whoever took charge after (minutes) with no contact step", default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text="Whoever took charge of an alert and has recorded no contact step (ringing the member of staff, "
+                  "the family, leadership) for this long is reminded; from the second reminder, the head too.",
     )
     # R-CONTACT-STEPS step 4: still no word this long after the expected return, the person in charge
     # and the head are prompted to call the police (the top of the ladder in time).
     police_prompt_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+        "prompt to call the police: minutes after the expected return", default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(480)],
+        help_text="Still no word this long after the expected return: whoever has taken charge, and the head of "
+                  "school, are asked to call the police. Later than the office chase.",
     )
     # R-LATE-15, fewer false alarms: each member of staff still out is reminded this many minutes before
     # the expected return, and nudged at it (safety.staff_reminders); empty (or 0) is off, reminder and
@@ -97,14 +112,26 @@ class School(models.Model):
     )
     # R-WAIT: wait at most this long for the family at the door.
     max_wait_minutes = models.PositiveSmallIntegerField(
-        default=20, validators=[MinValueValidator(1), MaxValueValidator(120)]
+        "wait at the door at most (minutes)", default=20, validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="If nobody answers at the arranged time, staff wait this long at most, then record that no one "
+                  "was home and leave a slip.",
     )
     # R-EVENING: a visit ending after this local time needs the head's approval of the gate.
-    evening_starts = models.TimeField(default=datetime.time(17, 30))
+    evening_starts = models.TimeField(
+        "evening starts at", default=datetime.time(17, 30),
+        help_text="UK time. A visit that ends after this needs the head of school's agreement.",
+    )
     # R-PAIR: lone visits are refused unless the school allows them (then they are a gate).
-    lone_visits_allowed = models.BooleanField(default=False)
+    lone_visits_allowed = models.BooleanField(
+        "lone visits may be approved", default=False,
+        help_text="Off: every visit needs at least two staff. On: a visit by one person can go ahead with the "
+                  "head of school's agreement and a lone-working risk assessment.",
+    )
     # R-TRAINING: staff need a training date on record before they visit.
-    training_required = models.BooleanField(default=False)
+    training_required = models.BooleanField(
+        "staff need a safe-working training date before they visit", default=False,
+        help_text="On: a visit by someone with no training date on record needs the head of school's agreement.",
+    )
     # R-COMMUTE ("prior approval of the HoS") and R-FSW ("planned along with the head of school"):
     # those gates are the head's to clear; a school may let the DSL cover them (visits.models.gate_deciders).
     dsl_may_clear_head_gates = models.BooleanField(
@@ -138,6 +165,17 @@ class School(models.Model):
                   "or are back. Typing their duress PIN instead looks exactly the same on their phone, and "
                   "alerts the office, the head and the DSL at once.",
     )
+    # R-INFORM: the wording of the letter to the family (visits/letter.html): "Dear Sara Khan," and
+    # "Yours sincerely,"; the school's logo, if any, is a SchoolLogo (kept apart from this row).
+    letter_greeting = models.CharField(
+        "letter greeting", max_length=40, default="Dear", validators=[validate_letter_line],
+        help_text="The word(s) before the parents' or carers' names, for example \"Dear\" or \"Hello\".",
+    )
+    letter_sign_off = models.CharField(
+        "letter sign-off", max_length=60, default="Yours sincerely", validators=[validate_letter_line],
+        help_text="The line above the name of the member of staff who signs, for example \"Yours sincerely\" or "
+                  "\"With best wishes\".",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -149,7 +187,11 @@ class School(models.Model):
         errors = {}
         if (self.office_chase_minutes is not None and self.late_call_minutes is not None
                 and self.office_chase_minutes <= self.late_call_minutes):
-            errors["office_chase_minutes"] = "The office chase must come after the late-call flag."
+            errors["office_chase_minutes"] = "The office chase must come after the first alert."
+        elif (self.police_prompt_minutes is not None and self.office_chase_minutes is not None
+                and self.police_prompt_minutes <= self.office_chase_minutes):
+            # R-CONTACT-STEPS: the police are the fourth step, after the office has chased.
+            errors["police_prompt_minutes"] = "The prompt to call the police must come after the office chase."
         errors.update(self._risk_checkin_errors())
         if errors:
             raise ValidationError(errors)
@@ -171,6 +213,32 @@ class School(models.Model):
                 errors[field] = (f"A {higher}-risk visit can't check in less often than a {lower}-risk one "
                                  f"(every {lower_minutes} minutes): give {lower_minutes} minutes or fewer.")
         return errors
+
+
+class SchoolLogo(models.Model):
+    """The school's logo on its letters and slips (R-INFORM, R-NOTHOME): a PNG made on the server from
+    the uploaded image (accounts.logo), never the uploaded file itself. Its own row, so the scans and
+    pages that read the school with every visit never carry the picture."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="logo")
+    png = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the PNG, for the audit page.")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Logo of {self.school_id}: {self.width} x {self.height} px"
+
+    @property
+    def data_uri(self) -> str:
+        """The logo inside the page itself (the CSP allows data: images): nothing to fetch, nothing
+        another school's user could ask for by address."""
+        return "data:image/png;base64," + base64.b64encode(bytes(self.png)).decode("ascii")
+
+    @property
+    def description(self) -> str:
+        return f"PNG {self.width} x {self.height} px ({self.digest[:12]})"
 
 
 class Weekday(models.IntegerChoices):
@@ -469,3 +537,28 @@ class BackupCode(models.Model):
 
     def __str__(self):
         return "Backup code (hashed)"
+
+
+class SchoolSettingChange(AppendOnly, models.Model):
+    """One save of a school's policy settings (in the app's settings pages or the Django admin): who,
+    when, which page, and each setting that changed, old -> new, as a person reads it. Append-only,
+    written only by accounts.school_settings; the audit page shows a school's rows to its head and
+    school admin."""
+
+    at = models.DateTimeField(default=timezone.now)
+    # Null: done by the system or from the command line.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    section = models.CharField(max_length=60)
+    # [{"setting": "...", "old": "...", "new": "..."}], in the order of the settings pages.
+    changes = models.JSONField(default=list)
+
+    append_only_label = "School setting changes"
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self):
+        return f"{self.section}: school {self.school_id} at {self.at:%Y-%m-%d %H:%M}"

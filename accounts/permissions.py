@@ -45,6 +45,9 @@ PLANNERS = (roles.VISITING_STAFF, roles.OFFICE, roles.HEAD, roles.DSL)
 FAMILY_EDITORS = (*SEE_ALL_FAMILIES, roles.VISITING_STAFF)
 # Read the school's audit trail.
 AUDITORS = (roles.HEAD, roles.SCHOOL_ADMIN)
+# Change the school's policy settings in the app (the ladder, roster, office hours, planning rules,
+# letters, retention): the school admin, as in the Django admin; the superuser for any school.
+SETTINGS_KEEPERS = (roles.SCHOOL_ADMIN,)
 
 
 # --- Predicates -----------------------------------------------------------------------------------
@@ -123,3 +126,13 @@ def may_export_family(user) -> bool:
 def may_export_csv(user) -> bool:
     """The week's timetable and the visit reports as CSV: the head and the office."""
     return school_of(user) is not None and has_role(user, *CALL_TAKERS)
+
+
+def may_change_school_settings(user, school) -> bool:
+    """The settings pages of `school`: its own school admin, or a superuser (any school). Everyone
+    else is 404 there, another school's admin included."""
+    if school is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return of_school(user, school) and has_role(user, *SETTINGS_KEEPERS)

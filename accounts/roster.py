@@ -67,6 +67,43 @@ def tiers(school: School) -> tuple[Tier, ...]:
     return cached
 
 
+def candidates(school: School | None):
+    """Who may be named on `school`'s roster: its active office staff, head and DSL (every school's,
+    for None: a superuser in the Django admin choosing for any school)."""
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=ROSTER_ROLES)
+    if school is not None:
+        users = users.filter(profile__school=school)
+    return users.distinct().order_by("last_name", "first_name")
+
+
+def forget(school: School) -> None:
+    """Drop what this school object remembers of its roster and hours (they were just changed)."""
+    for name in ("_roster_tiers", "_office_hours"):
+        school.__dict__.pop(name, None)
+
+
+def set_roster(school: School, rows) -> None:
+    """Replace the school's roster with `rows` [(kind, people, ack_timeout_minutes)], in order,
+    numbered from 1. Replaced rather than edited row by row, so tiers can swap places or kinds
+    without passing through a state the one-per-position and one-per-kind rules refuse. The
+    caller checked the rows (accounts.settings_forms) and holds the transaction."""
+    RosterTier.objects.filter(school=school).delete()
+    for position, (kind, people, minutes) in enumerate(rows, start=1):
+        tier = RosterTier.objects.create(school=school, position=position, kind=kind, ack_timeout_minutes=minutes)
+        tier.people.set(people)
+    forget(school)
+
+
+def set_office_hours(school: School, days: dict) -> None:
+    """The office's hours: {weekday: (opens, closes)} for the days it is on duty; every other day closed
+    (no days at all: the office counts as always on duty, as before any were set)."""
+    OfficeHours.objects.filter(school=school).exclude(weekday__in=list(days)).delete()
+    for weekday, (opens, closes) in days.items():
+        OfficeHours.objects.update_or_create(school=school, weekday=weekday,
+                                             defaults={"opens": opens, "closes": closes})
+    forget(school)
+
+
 def _hours(school: School) -> dict[int, OfficeHours]:
     cached = getattr(school, "_office_hours", None)
     if cached is None:

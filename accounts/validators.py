@@ -78,3 +78,9 @@ class DateWithin:
 
 def _years(n: int) -> str:
     return "a year" if n == 1 else f"{n} years"
+
+
+def validate_letter_line(value: str) -> None:
+    """A line of the letter's wording (greeting, sign-off): one line of words, no markup."""
+    if any(ord(ch) < 32 or ch in "<>{}" for ch in value or ""):
+        raise ValidationError("Use words and ordinary punctuation only, on one line.", code="letter_line")

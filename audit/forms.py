@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from visits.forms import DateInput
 from visits.localtime import combine_local
 
-from .history import ACCOUNT_KEY, ACCOUNT_LABEL, tracked_models
+from .history import ACCOUNT_KEY, ACCOUNT_LABEL, SETTINGS_KEY, SETTINGS_LABEL, tracked_models
 from .models import AccessKind
 
 
@@ -73,7 +73,7 @@ class ChangeFilterForm(_AuditFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", "All records")] + [
             (key, str(model._meta.verbose_name).capitalize()) for key, model in tracked_models()] + [
-            (ACCOUNT_KEY, ACCOUNT_LABEL)]
+            (ACCOUNT_KEY, ACCOUNT_LABEL), (SETTINGS_KEY, SETTINGS_LABEL)]
 
 
 class ReadFilterForm(_AuditFilterForm):

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
-from accounts.models import AccountChange
+from accounts.models import AccountChange, SchoolSettingChange
 
 # (key in URLs, app label, model name, how to reach the school id from an instance), in menu order.
 TRACKED = (
@@ -42,6 +42,17 @@ ACCOUNT_LABEL = "Staff accounts"
 # Kinds that are a field changing from one value to another; the rest are events (a reset sent...).
 ACCOUNT_FIELD_KINDS = {"roles", "school", "superuser", "staff", "active", "email", "mobile", "permissions",
                        "username"}
+
+
+# Changes to the school's policy settings (the settings pages and the Django admin's school page) are
+# accounts.SchoolSettingChange rows, one a save, each with its settings old -> new.
+SETTINGS_KEY = "school_settings"
+SETTINGS_LABEL = "School settings"
+
+
+def settings_index(queryset):
+    """SchoolSettingChange rows shaped like history rows for change_index."""
+    return queryset.annotate(history_id=F("pk"), history_date=F("at"))
 
 
 def account_index(queryset):
@@ -137,6 +148,7 @@ def entries(page_rows, *, show_concern_text: bool):
     for key, history_id, _date in page_rows:
         by_key.setdefault(key, []).append(history_id)
     accounts = _account_entries(by_key.pop(ACCOUNT_KEY, []))
+    setting_changes = _settings_entries(by_key.pop(SETTINGS_KEY, []))
     rows, previous = {}, {}
     for key, ids in by_key.items():
         hist = tracked_model(key).history
@@ -164,6 +176,10 @@ def entries(page_rows, *, show_concern_text: bool):
         if key == ACCOUNT_KEY:
             if history_id in accounts:
                 result.append(accounts[history_id])
+            continue
+        if key == SETTINGS_KEY:
+            if history_id in setting_changes:
+                result.append(setting_changes[history_id])
             continue
         row = rows.get((key, history_id))
         if row is None:
@@ -213,5 +229,24 @@ def _account_entries(ids):
             "reason": "" if field_change else (change.new or change.old),
             "changes": [{"field": change.get_kind_display(), "old": change.old or "—", "new": change.new or "—"}]
             if field_change else [],
+        }
+    return entries
+
+
+def _settings_entries(ids):
+    """Audit entries for SchoolSettingChange rows, by id: which page, who, each setting old -> new."""
+    entries = {}
+    for change in SchoolSettingChange.objects.filter(pk__in=ids).select_related("actor"):
+        entries[change.pk] = {
+            "key": SETTINGS_KEY,
+            "model": "school settings",
+            "object_id": change.school_id,
+            "label": change.section,
+            "action": "Changed",
+            "at": change.at,
+            "who": (change.actor.get_full_name() or change.actor.get_username()) if change.actor else "the system",
+            "reason": "",
+            "changes": [{"field": c.get("setting", ""), "old": c.get("old", "") or "—", "new": c.get("new", "") or "—"}
+                        for c in change.changes],
         }
     return entries

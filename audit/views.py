@@ -9,7 +9,13 @@ from django.utils import timezone
 from accounts.models import school_of
 from safety.concerns import may_read_concerns
 from visits.models import Family
-from visits.scoping import exportable_families, may_audit, visible_account_changes, visible_history
+from visits.scoping import (
+    exportable_families,
+    may_audit,
+    visible_account_changes,
+    visible_history,
+    visible_setting_changes,
+)
 
 from . import history, subject_access
 from .forms import ChangeFilterForm, ReadFilterForm
@@ -50,6 +56,15 @@ def changes(request):
         if end:
             qs = qs.filter(at__lt=end)
         querysets.append((history.ACCOUNT_KEY, history.account_index(qs)))
+    if not key or key == history.SETTINGS_KEY:
+        qs = visible_setting_changes(request.user)
+        if person:
+            qs = qs.filter(actor=person)
+        if start:
+            qs = qs.filter(at__gte=start)
+        if end:
+            qs = qs.filter(at__lt=end)
+        querysets.append((history.SETTINGS_KEY, history.settings_index(qs)))
     page = Paginator(history.change_index(querysets), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = history.entries(list(page.object_list), show_concern_text=may_read_concerns(request.user))
     return render(request, "audit/changes.html", {

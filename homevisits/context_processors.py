@@ -9,8 +9,9 @@ def school_and_role(request):
     if user is None or not user.is_authenticated:
         return {}
     names = role_names(user)
+    school = school_of(user)
     return {
-        "current_school": school_of(user),
+        "current_school": school,
         "current_role": primary_role(user),
         "is_visiting_staff": roles.VISITING_STAFF in names,
         "is_office": roles.OFFICE in names,
@@ -20,6 +21,7 @@ def school_and_role(request):
         "is_approver": bool(names & set(permissions.LEADS)),
         "is_watcher": bool(names & set(permissions.CALL_TAKERS)),
         "may_import": import_school(user) is not None,
+        "may_change_settings": permissions.may_change_school_settings(user, school),
     }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import StaffProfile, role_names, school_of
+from accounts.permissions import may_change_school_settings
 from accounts.twofactor import two_factor_required
 from safety.concerns import visible_concerns
 from safety.models import ConcernStatus, Escalation
@@ -223,9 +224,13 @@ def school_admin_home(user, now) -> dict:
         ("auth.view_user", "Staff, roles and sign-in (unlock, reset two-factor)", "admin:auth_user_changelist", ()),
         ("accounts.view_staffprofile", "Staff profiles: mobiles, cars, training dates",
          "admin:accounts_staffprofile_changelist", ()),
-        ("accounts.change_school", "School details, safety policy and retention", "admin:accounts_school_change",
+        ("accounts.change_school", "The school in the Django admin (its name)", "admin:accounts_school_change",
          (school.pk,)),
     ) if user.has_perm(perm)]
+    if may_change_school_settings(user, school):
+        # The school's policy settings, on the site's own pages (accounts.settings_views).
+        links.insert(0, ("Settings: alerts, roster and office hours, planning rules, letters, records",
+                         reverse("school-settings", args=[school.pk, "alerts"])))
     return {
         "school": school,
         "staff": rows,

@@ -19,6 +19,7 @@ urlpatterns = [
                                                          authentication_form=SignInForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("", include("accounts.settings_urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("visits.urls")),

@@ -1,4 +1,5 @@
-"""What the safety app does on the outbox's signals (notifications.signals)."""
+"""What the safety app does on the outbox's signals (notifications.signals) and when a school's
+settings change (accounts.school_settings)."""
 
 import logging
 
@@ -6,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.school_settings import settings_changed
 from notifications.outbox import ALERT_PREFIX
 from notifications.signals import alert_heard, text_received
 from visits.lifecycle import EventKind
@@ -14,6 +16,7 @@ from visits.models import VisitEvent
 from . import texts
 from .escalations import acknowledge
 from .models import Escalation
+from .watchdog import look_again
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +60,9 @@ def _sounded_again_since(notification, escalation) -> bool:
 def check_in_by_text(sender, user, text, key, now, **kwargs) -> str:
     """A member of staff's text to the school's number: the check-in it asks for (safety.texts)."""
     return texts.record(user, text.body, key, now)
+
+
+@receiver(settings_changed, dispatch_uid="safety.look-again-under-new-settings")
+def look_again_under_new_settings(sender, school, now, **kwargs):
+    """A school's settings changed: its visits out now follow them from the next scan."""
+    look_again(school.pk, now)

@@ -123,6 +123,17 @@ def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) 
     return result
 
 
+def look_again(school_id: int, now: datetime.datetime) -> int:
+    """The school's settings changed (its ladder's minutes, roster, office hours, check-in times): each
+    of its visits that is out is due at `now`, so the next scan looks at it, moves it on if the new
+    settings make a step due already, and counts its next check from them. Nothing else changes: a
+    look finds nothing due when the new settings move nothing (safety.watchdog._plan_step). Returns
+    how many visits were brought forward."""
+    return (Visit.objects.filter(school_id=school_id, state__in=OUT_STATES)
+            .filter(Q(next_check_at__gt=now) | Q(next_check_at__isnull=True))
+            .update(next_check_at=now))
+
+
 def preview(now: datetime.datetime, limit: int = 50_000) -> ScanResult:
     """What one scan at `now` would do, writing nothing and notifying nobody (`scan_overdue
     --dry-run`): the same due query and ladder as `scan`, without locks or writes."""

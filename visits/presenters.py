@@ -7,6 +7,8 @@ import datetime
 
 from django.utils import timezone
 
+from accounts import school_settings
+
 from . import services
 from .lifecycle import STARTED_STATES, VisitState
 from .models import VisitReport
@@ -32,7 +34,7 @@ def approval_rows(visits, user) -> list[dict]:
 def letter_context(visit) -> dict:
     """The letter to the family (R-INFORM) and the door slip (R-NOTHOME): never the code word."""
     staff = list(visit.staff.select_related("profile").order_by("first_name", "last_name"))
-    return {"visit": visit, "school": visit.school, "staff": staff,
+    return {"visit": visit, "school": visit.school, "staff": staff, "logo": school_settings.logo_of(visit.school),
             "carers": list(visit.family.carers.filter(parental_responsibility=True)),
             "children": list(visit.children.all()), "today": timezone.localdate(),
             # On screen only, never printed: not approved yet, refused, cancelled or high risk.

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.dispatch import Signal
 
-from accounts.models import AccountChange, school_of
+from accounts.models import AccountChange, SchoolSettingChange, school_of
 from accounts.permissions import (  # noqa: F401 - the role predicates, asked through here by the visits pages
     may_approve,
     may_audit,
@@ -95,3 +95,10 @@ def visible_account_changes(user):
     if not may_audit(user):
         return AccountChange.objects.none()
     return AccountChange.objects.filter(school=school_of(user))
+
+
+def visible_setting_changes(user):
+    """Changes to the school's policy settings, at the auditor's school only."""
+    if not may_audit(user):
+        return SchoolSettingChange.objects.none()
+    return SchoolSettingChange.objects.filter(school=school_of(user))

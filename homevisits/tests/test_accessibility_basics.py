@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.settings_forms import PAGES
 from visits.models import Family, Visit
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,10 @@ def pages():
                 name = f"{ns}{p.name or ''}"
                 route = prefix + str(p.pattern)
                 if name in SKIP_NAMES or "<" in route and not re.search(r"<int:(pk|source_pk|family_pk)>", route):
+                    continue
+                if route.startswith("schools/<int:pk>/settings/<slug:page>"):
+                    # The school's settings pages (its school admin's), each of them.
+                    out.extend((name, f"/schools/{family.school_id}/settings/{page.key}/") for page in PAGES)
                     continue
                 pk = family.pk if ("famil" in route or "family_pk" in route) else visit.pk
                 out.append((name, "/" + re.sub(r"<int:\w+>", str(pk), route)))

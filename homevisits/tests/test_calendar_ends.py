@@ -56,6 +56,10 @@ TRIED = {
     ("safety.forms.PhoneCheckInForm", "new_expected_return"): "checkin",
     ("safety.forms.ContactAttemptForm", "new_expected_return"): "checkin",
     ("admin:accounts.StaffProfile", "training_date"): "admin",
+    # Times of day alone (no date to overflow): tried at both ends of the day.
+    ("accounts.settings_forms.PlanningForm", "evening_starts"): "settings",
+    ("accounts.settings_forms.DayHoursForm", "opens"): "settings",
+    ("accounts.settings_forms.DayHoursForm", "closes"): "settings",
 }
 DATE_FIELDS = (forms.DateField, forms.TimeField, forms.DateTimeField)
 
@@ -217,6 +221,24 @@ def test_the_staff_profile_in_the_admin(client, planned, day):
     assert "training_date" in response.context["adminform"].form.errors
     profile.refresh_from_db()
     assert profile.training_date is None
+
+
+@pytest.mark.parametrize(("opens", "closes", "saved"), [("00:00", "23:59", True), ("23:59", "00:00", False),
+                                                      ("00:00", "00:00", False)])
+def test_the_school_settings_times_at_both_ends_of_the_day(client, planned, opens, closes, saved):
+    from accounts.models import OfficeHours
+    from accounts.tests.settings_helpers import form_of, url
+
+    school, people, _, _ = planned
+    client.force_login(people["admin"])
+    data = form_of(client, school, "planning")
+    data["evening_starts"] = closes
+    assert client.post(url(school, "planning"), data).status_code == 302
+    data = form_of(client, school, "roster")
+    data.update({"hours-0-on_duty": "on", "hours-0-opens": opens, "hours-0-closes": closes})
+    response = client.post(url(school, "roster"), data)
+    assert response.status_code == (302 if saved else 200)
+    assert OfficeHours.objects.filter(school=school).exists() == saved
 
 
 # --- The check-in forms take times only -------------------------------------------------------

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.settings_forms import PAGES
 from homevisits.tests.test_accessibility_basics import SKIP_NAMES
 from notifications.models import Notification
 from safety.models import SafeguardingConcern
@@ -60,6 +61,10 @@ def urls_for(route, visits, family, concern):
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     if not params:
         return ["/" + route]
+    if params == ["pk", "page"] and route.startswith("schools/"):
+        # The school's settings pages (its school admin's).
+        return ["/" + route.replace("<int:pk>", str(family.school_id)).replace("<slug:page>", page.key)
+                for page in PAGES]
     if params != ["pk"] and params != ["source_pk"] and params != ["family_pk"]:
         return []  # tokens and form parts: not pages
     if route.startswith("concerns/"):

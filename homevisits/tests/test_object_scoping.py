@@ -50,7 +50,10 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
                   "notifications:push_receipt", "notifications:push_unsubscribe",
                   # A take-charge link's signed token, bound to its person and alert: safety/tests/test_take_charge.py
                   # (another person's, another school's, forged: not found)
-                  "safety:take-charge"}
+                  "safety:take-charge",
+                  # A school's settings pages: its school admin's and any superuser's (a superuser of no
+                  # school may open them): accounts/tests/test_school_settings_access.py
+                  "school-settings"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the scene fixture.

@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from accounts.settings_forms import PAGES
 from homevisits.tests import test_object_scoping as scoping
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,8 @@ def urls(scene):
         kind = scoping.kind_of(route)
         pks = [v.pk for v in scene["objects"]["visit"]] if kind == "visit" else [ids[kind]]
         found += [scoping.fill(route, pk) for pk in pks]
+    school = scene["people"]["admin"].profile.school
+    found += [f"/schools/{school.pk}/settings/{page.key}/" for page in PAGES]  # not in the scoping walk
     return found + ["/timetable/?week=2026-11-23", "/families/?q=Quillfeather", f"/visits/{scoping.MISSING_ID}/",
                     "/no-such-page/"]
 

@@ -4,6 +4,7 @@ names, times and school contact; never the code word; animals asked to be kept a
 import pytest
 from django.urls import reverse
 
+from accounts.models import School, SchoolLogo
 from homevisits.factories import ChildFactory
 from visits.models import Carer
 
@@ -78,3 +79,35 @@ def test_sending_the_letter_is_recorded(client, visit, teacher):
 def test_the_school_admin_cannot_record_a_letter(client, visit, school_admin):
     response = login(client, school_admin).post(reverse("visits:visit-letter-sent", args=[visit.pk]))
     assert response.status_code == 403
+
+
+def test_the_letter_uses_the_schools_greeting_and_sign_off(client, visit, teacher):
+    # R-INFORM: the school's own wording (its settings page, Letters).
+    url = reverse("visits:visit-letter", args=[visit.pk])
+    page = login(client, teacher).get(url).content.decode()
+    assert "Dear Sara Khan," in page and "Yours sincerely," in page
+    visit.school.letter_greeting, visit.school.letter_sign_off = "Hello", "With best wishes"
+    visit.school.save()
+    page = client.get(url).content.decode()
+    assert "Hello Sara Khan," in page and "With best wishes," in page
+    assert "Dear Sara Khan" not in page and "Yours sincerely" not in page
+
+
+def test_the_wording_is_never_markup(client, visit, teacher):
+    # Stored text is escaped on the page, whatever reached the database.
+    School.objects.filter(pk=visit.school_id).update(letter_sign_off="<script>x()</script>")
+    page = login(client, teacher).get(reverse("visits:visit-letter", args=[visit.pk])).content.decode()
+    assert "<script>x()</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_letter_and_slip_carry_the_schools_logo_inside_the_page(client, visit, teacher):
+    login(client, teacher)
+    letter, slip = (reverse("visits:visit-letter", args=[visit.pk]), reverse("visits:visit-slip", args=[visit.pk]))
+    assert 'data-testid="letter-logo"' not in client.get(letter).content.decode()
+    SchoolLogo.objects.create(school=visit.school, png=b"\x89PNG-made-by-the-server", width=300, height=100,
+                              digest="0" * 64)
+    page = client.get(letter).content.decode()
+    assert 'data-testid="letter-logo"' in page
+    assert 'src="data:image/png;base64,iVBORy1tYWRlLWJ5LXRoZS1zZXJ2ZXI="' in page
+    assert 'width="300" height="100"' in page
+    assert "data:image/png;base64," in client.get(slip).content.decode()
