@@ -66,7 +66,7 @@ class WatchForm(SchoolSettingsForm):
     class Meta:
         model = School
         fields = ("low_risk_checkin_minutes", "medium_risk_checkin_minutes", "high_risk_checkin_minutes",
-                  "checkin_interval_minutes", "override_alerts_head_at_late_call")
+                  "checkin_interval_minutes", "override_alerts_head_at_late_call", "pin_to_end_visit")
 
 
 class PlanningForm(SchoolSettingsForm):
@@ -263,8 +263,8 @@ PAGES = (
          "Who an alert reaches, in order, and when the office is on duty. Outside office hours the "
          "out-of-hours contacts take the office's place.", with_hours_and_roster=True),
     Page("watch", "Check-ins while out",
-         "How often staff check in while on a visit, by the risk assessment's level. A higher risk can't be "
-         "checked less often than a lower one.", WatchForm),
+         "How often staff check in while on a visit, by the risk assessment's level, and whether ending a "
+         "visit asks for their PIN. A higher risk can't be checked less often than a lower one.", WatchForm),
     Page("planning", "Planning rules",
          "What a visit needs before it is approved.", PlanningForm),
     Page("letters", "Letters",

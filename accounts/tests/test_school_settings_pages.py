@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 ALL_FIELDS = ("late_call_minutes", "office_chase_minutes", "police_prompt_minutes", "alert_repeat_minutes",
               "charge_reminder_minutes", "staff_reminder_minutes", "low_risk_checkin_minutes",
-              "medium_risk_checkin_minutes", "high_risk_checkin_minutes", "checkin_interval_minutes",
+              "medium_risk_checkin_minutes", "high_risk_checkin_minutes", "checkin_interval_minutes", "pin_to_end_visit",
               "override_alerts_head_at_late_call", "max_wait_minutes", "evening_starts", "lone_visits_allowed",
               "training_required", "dsl_may_clear_head_gates", "visit_retention_years", "concern_retention_years",
               "letter_greeting", "letter_sign_off", "name", "address", "two_factor_for_visiting_staff")
@@ -57,9 +57,9 @@ def test_each_page_shows_its_settings_with_their_help(as_admin, school, page, sh
      {"late_call_minutes": 10, "office_chase_minutes": 25, "police_prompt_minutes": 45, "alert_repeat_minutes": 5,
       "charge_reminder_minutes": 20, "staff_reminder_minutes": None}),
     ("watch", {"low_risk_checkin_minutes": "120", "medium_risk_checkin_minutes": "60",
-               "high_risk_checkin_minutes": "20", "checkin_interval_minutes": "180"},
+               "high_risk_checkin_minutes": "20", "checkin_interval_minutes": "180", "pin_to_end_visit": "on"},
      {"low_risk_checkin_minutes": 120, "medium_risk_checkin_minutes": 60, "high_risk_checkin_minutes": 20,
-      "checkin_interval_minutes": 180, "override_alerts_head_at_late_call": False}),
+      "checkin_interval_minutes": 180, "override_alerts_head_at_late_call": False, "pin_to_end_visit": True}),
     ("planning", {"max_wait_minutes": "15", "evening_starts": "18:00", "lone_visits_allowed": "on",
                   "training_required": "on", "dsl_may_clear_head_gates": "on"},
      {"max_wait_minutes": 15, "evening_starts": datetime.time(18, 0), "lone_visits_allowed": True,
