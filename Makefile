@@ -30,9 +30,10 @@ var/secret_key:
 
 run: $(VENV)/.runtime-installed var/secret_key
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" HTTPS="$${HTTPS:-false}"; \
-	$(BIN)/python manage.py preflight \
+	$(BIN)/python manage.py preflight --connections-only \
 	&& $(BIN)/python manage.py migrate --no-input -v 0 \
 	&& $(BIN)/python manage.py seed_demo \
+	&& $(BIN)/python manage.py preflight --alert-chains-only \
 	&& $(BIN)/python manage.py collectstatic --no-input -v 0 \
 	&& echo "" \
 	&& echo "Home Visits is starting on http://127.0.0.1:$${WEB_PORT:-8000}/  (Ctrl-C stops web, worker and beat)" \

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -210,10 +211,25 @@ def test_test_alerts_are_append_only(world):
         alert.delete()
 
 
-def preflight():
+def preflight(*args):
     out = io.StringIO()
-    call_command("preflight", stdout=out)
+    call_command("preflight", *args, stdout=out)
     return out.getvalue().splitlines()
+
+
+def test_make_run_checks_the_connections_before_migrating_and_the_alert_chains_after(settings, world):
+    """`make run`: before migrating only the connections (the tables may not be there yet); after the
+    demo data, who would not hear an alert."""
+    settings.SITE_URL = "https://visits.example.org"
+    settings.SMS_PROVIDER = "console"
+    before = preflight("--connections-only")
+    assert before == ["Database and broker are reachable; the code-word key opens the code words."]
+    after = preflight("--alert-chains-only")
+    assert after and not any(line.startswith("Database and broker") for line in after)
+    assert any(line.startswith("Alerts: Text messages are only written") for line in after)
+    makefile = (django_settings.BASE_DIR / "Makefile").read_text()
+    assert makefile.index("preflight --connections-only") < makefile.index("migrate --no-input") \
+        < makefile.index("seed_demo") < makefile.index("preflight --alert-chains-only")
 
 
 def test_preflight_on_a_laptop_names_the_log_only_providers_as_fine_here(settings, world):

@@ -24,7 +24,21 @@ def _safe_url(url: str) -> str:
 class Command(BaseCommand):
     help = "Check that the database and the Celery broker answer; exit non-zero with one clear line if not."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--connections-only", action="store_true",
+                            help="Only the database, the broker and the key (before migrating).")
+        parser.add_argument("--alert-chains-only", action="store_true",
+                            help="Only who would not hear an alert (once the database is migrated).")
+
     def handle(self, *args, **options):
+        if not options["alert_chains_only"]:
+            self.connections()
+        if not options["connections_only"]:
+            # Who would not hear an alert, one line each: reported, never a reason not to start.
+            for serious, line in preflight_lines():
+                self.stdout.write(self.style.WARNING(line) if serious else line)
+
+    def connections(self):
         ok, detail = check_database()
         if not ok:
             name = connection.settings_dict.get("NAME")
@@ -43,6 +57,3 @@ class Command(BaseCommand):
                 "or unset it to use the embedded broker."
             )
         self.stdout.write(self.style.SUCCESS("Database and broker are reachable; the code-word key opens the code words."))
-        # Who would not hear an alert, one line each: reported, never a reason not to start.
-        for serious, line in preflight_lines():
-            self.stdout.write(self.style.WARNING(line) if serious else line)
