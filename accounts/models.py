@@ -406,7 +406,7 @@ def school_of(user):
 def primary_role(user) -> str:
     """The role shown in the header: the most senior one the user holds."""
     names = role_names(user)
-    for name in (roles.HEAD, roles.DSL, roles.SCHOOL_ADMIN, roles.OFFICE, roles.VISITING_STAFF):
+    for name in roles.SENIORITY:
         if name in names:
             return name
     return "Administrator" if getattr(user, "is_superuser", False) else ""

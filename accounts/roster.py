@@ -19,7 +19,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import roles
+from . import permissions, roles
 from .models import OfficeHours, RosterTier, School, TierKind
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=5)
@@ -28,7 +28,7 @@ DEFAULT_TIMEOUT = datetime.timedelta(minutes=5)
 TIER_ROLES = {TierKind.OFFICE: roles.OFFICE, TierKind.HEAD: roles.HEAD, TierKind.DSL: roles.DSL}
 
 # Who may be named on a roster: the roles that keep watch over alerts and may take charge of them.
-ROSTER_ROLES = (roles.OFFICE, roles.HEAD, roles.DSL)
+ROSTER_ROLES = permissions.KEEPERS  # who may be on a roster tier: those who keep watch over alerts
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """R-REVIEW: the governors' report is for the head of school and the DSL of that school."""
 
-from accounts import roles
+from accounts import permissions
 from accounts.models import has_role, school_of
 
-READERS = (roles.HEAD, roles.DSL)
+READERS = permissions.LEADS  # the head of school and the DSL
 
 
 def report_school(user):

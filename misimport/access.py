@@ -7,10 +7,10 @@ accessible to the headteacher and the office, 004). What a staff file may do to 
 for both, and for anyone else: accounts.remit (the head gives only Office and Visiting staff, like
 the school admin)."""
 
-from accounts import roles
+from accounts import permissions
 from accounts.models import has_role, school_of
 
-IMPORTERS = (roles.SCHOOL_ADMIN, roles.HEAD)
+IMPORTERS = permissions.AUDITORS  # the school admin and the head of school (the set that reads the audit trail)
 
 
 def import_school(user):

@@ -144,7 +144,7 @@ class Readiness:
 
 
 def _role_label(user, role_names) -> str:
-    held = [name for name in (roles.HEAD, roles.OFFICE, roles.DSL) if name in role_names]
+    held = [name for name in roles.SENIORITY if name in role_names and name in permissions.KEEPERS]
     return ", ".join(held)
 
 
