@@ -25,7 +25,7 @@ RECORDED_FIELDS = (
     "late_call_minutes", "office_chase_minutes", "police_prompt_minutes", "alert_repeat_minutes",
     "charge_reminder_minutes", "staff_reminder_minutes",
     "low_risk_checkin_minutes", "medium_risk_checkin_minutes", "high_risk_checkin_minutes",
-    "checkin_interval_minutes", "override_alerts_head_at_late_call",
+    "checkin_interval_minutes", "override_alerts_head_at_late_call", "pin_to_end_visit",
     "max_wait_minutes", "evening_starts", "lone_visits_allowed", "training_required", "dsl_may_clear_head_gates",
     "letter_greeting", "letter_sign_off", "name", "office_phone", "address",
     "visit_retention_years", "concern_retention_years", "two_factor_for_visiting_staff",

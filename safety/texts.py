@@ -22,12 +22,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import pins
+from visits import cover
 from visits.lifecycle import EventKind
 from visits.models import RecordedHow, Visit
 
 from .checkins import check_in
 
 LATE_MINUTES = (5, 240)
+# Visits one person can be out on at once, looked through for the one their phone shows them on.
+MAX_VISITS_OUT = 5
 COMMAND = re.compile(r"^\s*(ok|late|back|help)\b\W*(\d{1,8})?", re.IGNORECASE)
 KINDS = {"ok": EventKind.OK, "late": EventKind.LATE, "back": EventKind.RETURNED, "help": EventKind.DURESS}
 
@@ -50,10 +53,17 @@ def parse(body: str) -> Command | None:
     return Command(KINDS[word], pin=digits if word == "back" else "")
 
 
-def visit_out_on(user) -> Visit | None:
-    """The visit `user` is out on now (the latest they left on, should there be more than one)."""
-    return (Visit.objects.out().filter(staff_links__user=user, staff_links__returned_at__isnull=True)
-            .select_related("school").order_by("-departed_at", "-pk").first())
+def visit_out_on(user, as_their_phone_shows: bool = True) -> Visit | None:
+    """The visit `user` is out on now (the latest they left on, should there be more than one), as
+    their phone shows it (visits.cover, R-CODEWORD): not one their duress PIN shows them back from, so
+    the reply to a later text says what the phone would and a later BACK cannot close the alarm.
+    `as_their_phone_shows=False` (HELP): the visit they are really still out on, a new signal from it."""
+    visits = (Visit.objects.out().filter(staff_links__user=user, staff_links__returned_at__isnull=True)
+              .select_related("school").order_by("-departed_at", "-pk"))
+    for visit in visits[:MAX_VISITS_OUT]:
+        if not as_their_phone_shows or not cover.back_on_phone(cover.as_the_phone_shows(visit), user):
+            return visit
+    return None
 
 
 def hhmm(moment) -> str:
@@ -65,7 +75,7 @@ def record(user, body: str, key: str, now: datetime.datetime) -> str:
     command = parse(body)
     if command is None:
         return ""  # the outbox answers with what is understood
-    visit = visit_out_on(user)
+    visit = visit_out_on(user, as_their_phone_shows=command.kind != EventKind.DURESS)
     if visit is None:
         return "Home Visits: you are not out on a visit, so nothing was recorded. Call school if you need to."
     new_return = None
@@ -78,6 +88,10 @@ def record(user, body: str, key: str, now: datetime.datetime) -> str:
     if command.kind == EventKind.RETURNED and not pins.has_pins(user):
         return ("Home Visits: nothing was recorded. To say you are back by text you need a safety PIN: set one "
                 f"on your Account page. Call school: {visit.school.office_phone.as_national}")
+    if command.kind == EventKind.RETURNED and not command.pin:
+        # No PIN is no guess at one: nothing counted against their tries (accounts.pins), nothing recorded.
+        return ("Home Visits: nothing was recorded. To say you are back, text BACK and your safety PIN. "
+                f"Call school: {visit.school.office_phone.as_national}")
     try:
         check_in(visit, command.kind, user, now=now, how=RecordedHow.TEXT, new_expected_return=new_return,
                  idempotency_key=key, pin=command.pin)

@@ -3,6 +3,7 @@
 from django import template
 
 from accounts.permissions import may_keep_watch, may_record_calls
+from visits import cover
 
 from .. import checkins
 from ..models import Escalation
@@ -24,6 +25,11 @@ def safety_visit_panel(context, visit):
         "keeper": may_keep_watch(user),
         "panel": None,
     }
-    if out["keeper"] and (visit.escalation_level or Escalation.objects.open_alerts().filter(visit=visit).exists()):
+    # R-CODEWORD: the visit's page is a page of the phone of each of its staff, a DSL or head among them:
+    # after a duress signal it shows nothing of the alert (visits.cover); the board and the escalation page do.
+    hidden = on_staff and cover.has_signal(visit)
+    out["escalation_link"] = out["keeper"] and not hidden and visit.escalations.exists()
+    if out["keeper"] and not hidden and (visit.escalation_level
+                                         or Escalation.objects.open_alerts().filter(visit=visit).exists()):
         out["panel"] = escalation_panel(user, visit, next_url=request.get_full_path())
     return out

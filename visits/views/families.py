@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import DetailView, ListView
 
-from .. import services
+from .. import cover, services
 from ..forms import CarerFormSet, ChildFormSet, FamilyForm
 from ..models import Family
 from ..scoping import (
@@ -53,8 +53,9 @@ class FamilyDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["visits"] = (visible_visits(self.request.user).filter(family=self.object)
-                         .prefetch_related("staff").order_by("-planned_start"))
+        # R-CODEWORD: a visit they are on reads as their phone shows it (visits.cover).
+        ctx["visits"] = cover.as_seen_by(visible_visits(self.request.user).filter(family=self.object)
+                                         .prefetch_related("staff").order_by("-planned_start"), self.request.user)
         ctx["may_edit"] = may_edit_families(self.request.user)
         ctx["may_plan"] = may_plan_visits(self.request.user)
         ctx["may_export"] = may_export_family(self.request.user)

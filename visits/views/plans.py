@@ -75,6 +75,8 @@ class VisitListView(ListView):
         visible = set(visible_families(self.request.user).filter(
             pk__in={v.family_id for v in ctx["visits"]}).values_list("pk", flat=True))
         ctx["visible_family_ids"] = visible
+        # R-CODEWORD: a visit they are on reads as their phone shows it (visits.cover).
+        ctx["visits"] = cover.as_seen_by(ctx["visits"], self.request.user)
         return ctx
 
 
