@@ -3,6 +3,8 @@ text to the school's number asks for, recorded as the check-in page would record
 
   OK            all OK (answers a periodic check-in)
   LATE 20       running late: the new expected return is 20 minutes from now (5 to 240)
+                (neither once school has been alerted: a forged sender must not close an alarm; the
+                reply asks them to call school, and BACK with the PIN still ends the visit)
   BACK 1234     back at school (or home safe, on a visit that ends at home), with the safety PIN: a
                 text's sender can be forged, so ending a visit by text always needs it; the duress
                 PIN gets the same answer while raising the top level silently (safety.checkins)
@@ -27,6 +29,7 @@ from visits.lifecycle import EventKind
 from visits.models import RecordedHow, Visit
 
 from .checkins import check_in
+from .models import Escalation
 
 LATE_MINUTES = (5, 240)
 # Visits one person can be out on at once, looked through for the one their phone shows them on.
@@ -85,6 +88,11 @@ def record(user, body: str, key: str, now: datetime.datetime) -> str:
             return (f"Home Visits: nothing was recorded. Say how many minutes from now you will be back, "
                     f"{low} to {high}: for example LATE 20.")
         new_return = now + datetime.timedelta(minutes=command.minutes)
+    if command.kind in (EventKind.OK, EventKind.LATE) and Escalation.objects.open_alerts().filter(visit=visit).exists():
+        # A text's sender can be forged: once school has been alerted, OK or a new time by text would close
+        # the alarm on a stranger's word (R-LATE-15, R-RETURN-30). A person at school takes it from here.
+        return ("Home Visits: school has been alerted and is trying to reach you, so this text was not recorded. "
+                f"Call school now: {visit.school.office_phone.as_national}. Back already? Text BACK and your PIN.")
     if command.kind == EventKind.RETURNED and not pins.has_pins(user):
         return ("Home Visits: nothing was recorded. To say you are back by text you need a safety PIN: set one "
                 f"on your Account page. Call school: {visit.school.office_phone.as_national}")

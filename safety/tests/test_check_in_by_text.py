@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from accounts import pins
 from notifications.models import Channel, Notification
 from safety.models import Escalation, EscalationLevel
+from safety.watchdog import scan
 from visits.models import EventKind, RecordedHow, VisitEvent, VisitState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_providers")]
@@ -208,3 +209,13 @@ def test_a_text_after_the_visit_ended_is_answered_not_recorded(client, out, worl
     twilio_text(client, f"BACK {SAFETY}")
     twilio_text(client, "OK", sid="SM" + "c" * 32)
     assert "you are not out on a visit" in replies(world.teacher)[-1]
+
+
+def test_once_school_is_alerted_ok_by_text_is_not_recorded_and_asks_them_to_call(client, out, world):
+    """R-LATE-15: a forged sender must not answer an open alarm; the real one is told to call school."""
+    scan(out.expected_return + 16 * MINUTE)
+    esc = Escalation.objects.get(visit=out, resolved_at__isnull=True)
+    before = out.events.count()
+    twilio_text(client, "OK")
+    assert out.events.count() == before and Escalation.objects.filter(pk=esc.pk, resolved_at__isnull=True).exists()
+    assert "school has been alerted" in replies(world.teacher)[-1] and "Call school now:" in replies(world.teacher)[-1]
