@@ -37,6 +37,10 @@ class AccessLog(AppendOnly, models.Model):
     def __str__(self):
         return f"{self.user} read {self.get_kind_display()} {self.object_id}"
 
+    @property
+    def is_concern(self) -> bool:
+        return self.kind == AccessKind.CONCERN
+
 
 def log_access(request_or_user, kind: str, obj, *, family_id=None, school=None, path: str = "") -> AccessLog:
     """Record that someone read `obj` (a Family, SafeguardingConcern, or the family exported)."""

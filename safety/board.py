@@ -329,6 +329,13 @@ class FailedAlert:
         return "SMS" if self.channel == Channel.SMS else Channel(self.channel).label.lower()
 
     @property
+    def what_to_check(self) -> str:
+        """What of theirs the office should check: "check their mobile number"."""
+        if self.channel in (Channel.SMS, Channel.VOICE):
+            return "mobile number"
+        return "email address" if self.channel == Channel.EMAIL else "devices that take alerts"
+
+    @property
     def name(self) -> str:
         return self.recipient.get_full_name() or self.recipient.get_username()
 

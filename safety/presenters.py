@@ -88,6 +88,26 @@ def call_button_label(kind, visit) -> str:
     return EventKind(kind).label
 
 
+@dataclasses.dataclass(frozen=True)
+class CallButton:
+    """One button of the office's "record a phone call" page."""
+
+    kind: str  # EventKind
+    label: str
+    style: str  # the button's Bootstrap class
+
+
+CALL_BUTTON_STYLES = {EventKind.UNSAFE: "btn-outline-danger", EventKind.ABANDONED: "btn-outline-danger",
+                      EventKind.LATE: "btn-warning"}
+
+
+def call_buttons(offered, visit) -> list[CallButton]:
+    """The call page's buttons for the check-ins `offered` (the code word has its own, kept apart)."""
+    return [CallButton(kind, "Running late: new time above" if kind == EventKind.LATE else call_button_label(kind, visit),
+                       CALL_BUTTON_STYLES.get(kind, "btn-primary"))
+            for kind in offered if kind != EventKind.DURESS]
+
+
 def last_checkin(visit, on_phone=False):
     """The visit's last check-in; `on_phone`: as its staff's phones show it, never a duress signal
     (visits.cover, R-CODEWORD)."""

@@ -446,6 +446,10 @@ class Visit(models.Model):
 
     # What templates and pages ask of a visit's state (they never compare state strings).
     @property
+    def by_car(self) -> bool:
+        return self.transport == Transport.CAR
+
+    @property
     def is_out(self):
         return self.state in OUT_STATES
 

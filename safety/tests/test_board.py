@@ -63,3 +63,11 @@ def test_the_nav_shows_each_role_its_pages(client, world, clock_june_bst):
     client.force_login(world.office)
     page = client.get(reverse("visits:timetable")).content.decode()
     assert f'href="{reverse("safety:board")}"' in page
+
+
+@pytest.mark.parametrize(("channel", "words"), [("sms", "mobile number"), ("voice", "mobile number"),
+                                                ("email", "email address"), ("push", "devices that take alerts")])
+def test_a_failed_alert_says_what_of_theirs_to_check(channel, words):
+    from safety.board import FailedAlert
+
+    assert FailedAlert(recipient=None, channel=channel, count=1, latest=None).what_to_check == words

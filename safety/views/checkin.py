@@ -28,7 +28,7 @@ from visits.scoping import visible_visits
 from .. import checkins
 from ..forms import CheckInForm, PhoneCheckInForm, suggested_return_time
 from ..presenters import (
-    call_button_label,
+    call_buttons,
     confirmation,
     last_checkin,
     offered_kinds,
@@ -178,6 +178,8 @@ class CheckInView(_CheckInBase):
             "report_due": (visit.state == VisitState.RETURNED and may_file_report(request.user, visit)
                            and not VisitReport.objects.filter(visit=visit).exists()),
             # safety.location: the phone's location goes with a check-in only for someone who opted in.
+            # A refused "abandon" (no reason given) opens its fold again, with the message beside the field.
+            "abandon_refused": failed_kind == EventKind.ABANDONED,
             "share_location": visit.is_out and getattr(getattr(request.user, "profile", None), "share_location", False),
         }
         response = render(request, self.template_name, context)
@@ -205,7 +207,7 @@ class RecordCallView(_CheckInBase):
             "now": now,
             "offered": offered,
             "form": form,
-            "buttons": [(kind, call_button_label(kind, visit)) for kind in offered if kind != EventKind.DURESS],
+            "buttons": call_buttons(offered, visit),
             "duress_offered": EventKind.DURESS in offered,
             "last_word": last_checkin(visit),
             "links": visit.staff_links_with_people(),
