@@ -5,12 +5,9 @@ with what was recorded; unknown senders ignored; a retried callback recorded onc
 R-CHECKIN, R-LATE-15, R-RETURN, R-CODEWORD."""
 
 import datetime
-import json
-from unittest import mock
 
 import pytest
 from django.urls import reverse
-from twilio.request_validator import RequestValidator
 
 from accounts import pins
 from notifications.models import Channel, Notification
@@ -18,21 +15,11 @@ from safety.models import Escalation, EscalationLevel
 from safety.watchdog import scan
 from visits.models import EventKind, RecordedHow, VisitEvent, VisitState
 
+from .texting import _providers, notify_text, replies, twilio_text  # noqa: F401 (_providers: a fixture)
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_providers")]
 
-SITE = "https://visits.school.example"
-TOKEN = "t" * 32
-NOTIFY_TOKEN = "a-long-random-token-for-received-texts"
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def _providers(settings):
-    settings.SITE_URL = SITE
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.NOTIFY_CALLBACK_TOKEN = NOTIFY_TOKEN
-    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
-        yield
 
 
 @pytest.fixture
@@ -40,27 +27,6 @@ def out(out_visit, clock_tuesday_gmt):
     visit = out_visit()  # out 09:00 to 10:30, the teacher and the TA
     clock_tuesday_gmt.move_to(visit.planned_start + 40 * MINUTE)
     return visit
-
-
-def twilio_text(client, body, sender="+447700900101", sid="SM" + "a" * 32, signature=None):
-    url = reverse("notifications:twilio_received_text")
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
-              "To": "+441604496000", "Body": body, "NumMedia": "0"}
-    if signature is None:
-        signature = RequestValidator(TOKEN).compute_signature(f"{SITE}{url}", params)
-    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
-def notify_text(client, body, sender="447700900101", id_="b3f3a7e6-0d6c-4a59-9a53-0a5a3a0f1c01", token=NOTIFY_TOKEN):
-    payload = {"id": id_, "source_number": sender, "destination_number": "07700900000", "message": body,
-               "date_received": "2026-11-24T09:40:00.000000Z", "notification_type": "sms"}
-    return client.post(reverse("notifications:notify_received_text"), json.dumps(payload),
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
-
-
-def replies(user):
-    return [n.body for n in Notification.objects.filter(recipient=user, dedupe_key__startswith="reply:")
-            .order_by("pk")]
 
 
 def last_event(visit):
@@ -171,8 +137,8 @@ def test_an_unknown_sender_is_ignored_and_never_answered(client, out, caplog):
 
 
 def test_a_retried_callback_is_recorded_once_and_answered_once(client, out, world):
-    twilio_text(client, "OK")
-    twilio_text(client, "OK")  # Twilio retries with the same MessageSid
+    twilio_text(client, "OK", sid="SM" + "a" * 32)
+    twilio_text(client, "OK", sid="SM" + "a" * 32)  # Twilio retries with the same MessageSid
     assert out.events.filter(kind=EventKind.OK).count() == 1
     assert len(replies(world.teacher)) == 1
 

@@ -4,14 +4,11 @@ hostile or careless school admin) and says what must hold. R-CODEWORD, R-LATE-15
 
 import datetime
 import difflib
-import json
 import uuid
-from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from twilio.request_validator import RequestValidator
 
 from accounts import pins
 from accounts.models import SchoolSettingChange
@@ -22,22 +19,11 @@ from visits.models import EventKind, VisitState
 
 from .pages import at
 from .test_duress_pin import DURESS, SAFETY, end, on_site, same_apart_from_tokens, url
+from .texting import _providers, notify_text, replies, twilio_text  # noqa: F401 (_providers: a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_providers")]
 
-SITE = "https://visits.school.example"
-TOKEN = "t" * 32
-NOTIFY_TOKEN = "a-long-random-token-for-received-texts"
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def _providers(settings):
-    settings.SITE_URL = SITE
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.NOTIFY_CALLBACK_TOKEN = NOTIFY_TOKEN
-    with mock.patch("notifications.tasks.deliver_notification.apply_async"):
-        yield
 
 
 @pytest.fixture
@@ -46,27 +32,6 @@ def asking(world):
     world.school.save()
     pins.set_pins(world.teacher, SAFETY, DURESS)
     return world
-
-
-def twilio_text(client, body, sender="+447700900101", sid=None):
-    address = reverse("notifications:twilio_received_text")
-    sid = sid or "SM" + uuid.uuid4().hex
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
-              "To": "+441604496000", "Body": body, "NumMedia": "0"}
-    signature = RequestValidator(TOKEN).compute_signature(f"{SITE}{address}", params)
-    return client.post(address, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
-def notify_text(client, body, sender="447700900101"):
-    payload = {"id": str(uuid.uuid4()), "source_number": sender, "destination_number": "07700900000",
-               "message": body, "date_received": "2026-06-10T10:00:00.000000Z", "notification_type": "sms"}
-    return client.post(reverse("notifications:notify_received_text"), json.dumps(payload),
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {NOTIFY_TOKEN}")
-
-
-def replies(user):
-    return [n.body for n in Notification.objects.filter(recipient=user, dedupe_key__startswith="reply:")
-            .order_by("pk")]
 
 
 # --- Duress: a later text must answer as the phone shows the visit --------------------------------
