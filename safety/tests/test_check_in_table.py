@@ -137,6 +137,6 @@ def test_the_call_page_offers_what_the_phone_page_offers(client, out_visit, peop
     visit = visit_in(out_visit, people, VisitState.ON_SITE)
     client.force_login(people["office"])
     page = client.get(reverse("safety:record-call", args=[visit.pk]))
-    assert [kind for kind, _ in page.context["buttons"]] == [
+    assert [button.kind for button in page.context["buttons"]] == [
         k for k in offered_kinds(visit, START) if k != EventKind.DURESS]
-    assert dict(page.context["buttons"])[EventKind.UNSAFE] == "Does NOT feel safe: leaving"
+    assert {b.kind: b.label for b in page.context["buttons"]}[EventKind.UNSAFE] == "Does NOT feel safe: leaving"
