@@ -30,6 +30,17 @@ def _auditor(request):
     return school_of(request.user)
 
 
+def _filtered(qs, person, start, end, who="actor", when="at"):
+    """The change rows the filter asks for: by `person` (in the field `who`), from `start` up to `end`."""
+    if person:
+        qs = qs.filter(**{who: person})
+    if start:
+        qs = qs.filter(**{f"{when}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{when}__lt": end})
+    return qs
+
+
 def changes(request):
     school = _auditor(request)
     form = ChangeFilterForm(request.GET or None, school=school)
@@ -39,31 +50,14 @@ def changes(request):
     for k, model in history.tracked_models():
         if key and k != key:
             continue
-        qs = visible_history(request.user, model)
-        if person:
-            qs = qs.filter(history_user=person)
-        if start:
-            qs = qs.filter(history_date__gte=start)
-        if end:
-            qs = qs.filter(history_date__lt=end)
+        qs = _filtered(visible_history(request.user, model), person, start, end, who="history_user",
+                       when="history_date")
         querysets.append((k, qs))
     if not key or key == history.ACCOUNT_KEY:
-        qs = visible_account_changes(request.user)
-        if person:
-            qs = qs.filter(actor=person)
-        if start:
-            qs = qs.filter(at__gte=start)
-        if end:
-            qs = qs.filter(at__lt=end)
+        qs = _filtered(visible_account_changes(request.user), person, start, end)
         querysets.append((history.ACCOUNT_KEY, history.account_index(qs)))
     if not key or key == history.SETTINGS_KEY:
-        qs = visible_setting_changes(request.user)
-        if person:
-            qs = qs.filter(actor=person)
-        if start:
-            qs = qs.filter(at__gte=start)
-        if end:
-            qs = qs.filter(at__lt=end)
+        qs = _filtered(visible_setting_changes(request.user), person, start, end)
         querysets.append((history.SETTINGS_KEY, history.settings_index(qs)))
     page = Paginator(history.change_index(querysets), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = history.entries(list(page.object_list), show_concern_text=may_read_concerns(request.user))
