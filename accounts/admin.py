@@ -239,9 +239,9 @@ def _refuse_or_record(request, user, before, after):
     account_audit.record_differences(request.user, user, before, after)
     if before is not None and before["email"] != after["email"] and before["email"]:
         # Tell the old address: changing someone's email is how an account is taken over.
-        tasks.later(tasks.send_security_notice, user.pk, "email_changed", timezone.now().isoformat(),
-                    to=before["email"], actor=request.user.get_full_name() or request.user.get_username(),
-                    new_email=after["email"] or "(none)")
+        tasks.send_security_notice.send_on_commit(
+            user.pk, "email_changed", timezone.now().isoformat(), to=before["email"],
+            actor=request.user.get_full_name() or request.user.get_username(), new_email=after["email"] or "(none)")
 
 
 class SchoolStaffAddForm(forms.ModelForm):
@@ -403,7 +403,7 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
         return response
 
     def _send_reset(self, request, user):
-        tasks.later(tasks.send_password_reset, user.pk)
+        tasks.send_password_reset.send_on_commit(user.pk)
         account_audit.record(request.user, user, AccountChangeKind.PASSWORD_RESET_SENT, new=user.email)
 
     @admin.action(description="Send a password reset email", permissions=["change"])

@@ -36,7 +36,7 @@ class ResetRequestForm(PasswordResetForm):
     def save(self, **kwargs):
         """Queue the request for the worker, which looks the address up and sends the email
         (accounts.tasks): nothing here depends on whether the address is known."""
-        tasks.later(tasks.password_reset_requested, self.cleaned_data["email"])
+        tasks.password_reset_requested.send_on_commit(self.cleaned_data["email"])
 
 
 PASSWORD_MAX_LENGTH = 4096

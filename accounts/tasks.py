@@ -1,36 +1,24 @@
-"""The accounts app's emails, sent by the Celery worker after the transaction commits.
+"""The accounts app's emails, sent by the Celery worker after the transaction commits (each task's
+base is `homevisits.celery.AfterCommitTask`: call `task.send_on_commit(...)`; with the broker away
+the email is lost, not the change that asked for it, and the person can ask again).
 
 A password reset request only queues a task (accounts.views.ResetRequestView): looking the address
 up and sending the email happen here, so the page answers in the same time whether or not the
 address belongs to anyone."""
 
 import datetime
-import logging
 import smtplib
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.db import transaction
+
+from homevisits.celery import AfterCommitTask
 
 from . import mail
 
-log = logging.getLogger("homevisits.security")
-
-# How every task that sends an email retries (the invitations of the MIS import use it too).
-MAIL_RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": 5, "retry_backoff_max": 300,
-              "max_retries": 4, "ignore_result": True}
-
-
-def later(task, *args, **kwargs) -> None:
-    """Queue `task` once the current transaction commits. With the broker away the email is lost,
-    not the change that asked for it (logged; the person can ask again)."""
-    def send():
-        try:
-            task.apply_async(args, kwargs, retry=False)
-        except Exception as exc:  # the broker being away must never undo the saved change
-            log.error("Could not queue %s: broker unavailable (%s)", task.name, type(exc).__name__)
-
-    transaction.on_commit(send)
+# How every task that sends an email is queued and retried (the invitations of the MIS import too).
+MAIL_RETRY = {"base": AfterCommitTask, "autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": 5,
+              "retry_backoff_max": 300, "max_retries": 4, "ignore_result": True}
 
 
 def _user(pk):

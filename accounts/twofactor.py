@@ -135,7 +135,7 @@ def reset_two_factor(user, *, by) -> None:
 
 
 def _notify(user, kind, **details):
-    tasks.later(tasks.send_security_notice, user.pk, kind, timezone.now().isoformat(), **details)
+    tasks.send_security_notice.send_on_commit(user.pk, kind, timezone.now().isoformat(), **details)
 
 
 # --- Signing in --------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def _enrolment_link_page(request, next_url):
     user = request.user
     if request.method == "POST" and "send_link" in request.POST and user.email:
         if throttle.allow("enrolment-link", user.pk, limit=ENROLMENT_LINKS_PER_HOUR, window=HOUR):
-            tasks.later(tasks.send_enrolment_link, user.pk)
+            tasks.send_enrolment_link.send_on_commit(user.pk)
             account_audit.record(user, user, AccountChangeKind.ENROLMENT_LINK_SENT, new=_masked(user.email))
             messages.success(request, f"We have emailed a link to {_masked(user.email)}. Open it in this browser "
                                       "to carry on; it works once.")

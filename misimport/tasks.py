@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.tasks import MAIL_RETRY, later
+from accounts.tasks import MAIL_RETRY
 
 
 def invitation_link(user) -> str:
@@ -39,4 +39,4 @@ def send_invitation(user_id: int) -> bool:
 
 
 def invite_after_commit(user) -> None:
-    later(send_invitation, user.pk)
+    send_invitation.send_on_commit(user.pk)

@@ -188,9 +188,13 @@ def queue(messages: list[dict], now=None) -> list[int]:
 def send_after_commit(pks, now=None) -> None:
     """Hand the notifications `pks` to the worker once the current transaction commits (at once
     outside one): a rolled-back event sends nothing, and a task never looks for a row not yet
-    committed. Every send of a recorded notification is scheduled here."""
+    committed. Every send of a recorded notification is scheduled here, through the delivery task's
+    base class (homevisits.celery.AfterCommitTask). If the broker is down the rows stay pending and
+    not handed over, and the watchdog's next scan hands them over (see resend_pending), so nothing
+    is lost."""
     pks = list(pks)
-    transaction.on_commit(lambda: enqueue(pks, now))
+    deliver_notification.apply_on_commit(lambda: _deliveries(pks),
+                                         done=lambda handed, refused: _handed_over(handed, refused, now))
 
 
 # Counts broker failures in this thread, so a page can tell the person their alert is saved but waiting.
@@ -201,34 +205,31 @@ def broker_failures() -> int:
     return _broker_failures.get()
 
 
-def enqueue(pks, now=None) -> None:
-    """Hand notifications to the worker, and note when each was handed over. If the broker is
-    down the rows stay pending and not handed over, and the watchdog's next scan hands them over
-    (see resend_pending), so nothing is lost."""
-    pks = list(pks)
-    handed = []
+def _deliveries(pks) -> list:
+    """One delivery task per notification, each on its channel's queue."""
     try:
         channels = dict(Notification.objects.filter(pk__in=pks).values_list("pk", "channel"))
     except DatabaseError as exc:  # the database away for a moment: hand them over on the default queue
         logger.warning("Channels of %s notification(s) not read (%s)", len(pks), type(exc).__name__)
         channels = {}
-    for pk in pks:
-        try:
-            deliver_notification.apply_async((pk,), retry=False, **(
-                {"queue": queue_for(channels[pk])} if pk in channels else {}))
-        except Exception as exc:  # the broker being away must never undo the saved event
-            logger.warning("Notification %s kept for later: broker unavailable (%s)", pk, type(exc).__name__)
-            _broker_failures.set(_broker_failures.get() + 1)
-            break
-        handed.append(pk)
-    not_handed = pks[len(handed):]
+    return [((pk,), {}, {"queue": queue_for(channels[pk])} if pk in channels else {}) for pk in pks]
+
+
+def _handed_over(handed, refused, now) -> None:
+    """Note when each notification was handed over; those the broker refused stay unmarked."""
+    handed = [pk for (pk,) in handed]
+    not_handed = [pk for (pk,) in refused]
+    if not_handed:
+        logger.warning("Notification(s) %s kept for later: broker unavailable", not_handed)
+        _broker_failures.set(_broker_failures.get() + 1)
     try:
         if handed:
             Notification.objects.filter(pk__in=handed).update(handed_over_at=now or timezone.now())
         if not_handed:
             Notification.objects.filter(pk__in=not_handed).update(handed_over_at=None)
     except DatabaseError as exc:  # after commit: the alert is saved; the next scan sorts out the stamps
-        logger.warning("Hand-over times of %s notification(s) not recorded (%s)", len(pks), type(exc).__name__)
+        logger.warning("Hand-over times of %s notification(s) not recorded (%s)",
+                       len(handed) + len(not_handed), type(exc).__name__)
 
 
 # A notification recorded this long ago and never handed to the broker was refused by it (it was

@@ -11,6 +11,8 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from homevisits.celery import AfterCommitTask
+
 from .models import Channel, DeliveryStatus, Notification, PushSubscription
 from .providers import Delivery, Message, ProviderError, SendResult, SubscriptionGone, get_provider, push_receipts
 
@@ -29,7 +31,7 @@ def queue_for(channel) -> str:
 
 # The task keeps the name it was registered under before the outbox became an app of its own, so
 # messages already waiting on the broker at an upgrade are still delivered.
-@shared_task(bind=True, name="safety.tasks.deliver_notification", ignore_result=True,
+@shared_task(bind=True, base=AfterCommitTask, name="safety.tasks.deliver_notification", ignore_result=True,
              max_retries=MAX_DELIVERY_ATTEMPTS - 1)
 def deliver_notification(self, pk: int):
     """Send one recorded notification through its channel's provider: at least once, and
@@ -129,18 +131,21 @@ def _record_failure(pk, exc: ProviderError) -> None:
                 countdown = max(countdown, min(MAX_BACKOFF_SECONDS, int(exc.retry_after + 0.999)))
             note.next_attempt_at = timezone.now() + timezone.timedelta(seconds=countdown)
             channel = note.channel
-            transaction.on_commit(lambda: _retry_later(pk, countdown, channel))
+            _retry_later(pk, countdown, channel)
         note.save(update_fields=["attempts", "last_error", "status", "sending_since", "next_attempt_at"])
 
 
 def _retry_later(pk, countdown, channel):
-    try:
-        deliver_notification.apply_async((pk,), countdown=countdown, queue=queue_for(channel))
-    except Exception as exc:  # broker away: the scan's resend_pending picks it up when it is due
-        logger.warning("Notification %s retry not queued (%s); the next scan will.", pk, type(exc).__name__)
-        Notification.objects.filter(pk=pk).update(handed_over_at=None)
-    else:
-        Notification.objects.filter(pk=pk).update(handed_over_at=timezone.now())
+    """Queue the next attempt once the failure is committed. If the broker refuses it, the scan's
+    resend_pending picks the row up when it is due."""
+    deliver_notification.apply_on_commit([((pk,), {}, {"countdown": countdown, "queue": queue_for(channel)})],
+                                         done=lambda queued, refused: _retry_handed_over(pk, bool(queued)))
+
+
+def _retry_handed_over(pk, queued: bool) -> None:
+    if not queued:
+        logger.warning("Notification %s retry not queued; the next scan will.", pk)
+    Notification.objects.filter(pk=pk).update(handed_over_at=timezone.now() if queued else None)
 
 
 def _site(path: str) -> str:
