@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.settings_forms import PAGES
-from homevisits.tests.test_accessibility_basics import SKIP_NAMES
+from homevisits.tests.routes import SKIP_NAMES
 from notifications.models import Notification
 from safety.models import SafeguardingConcern
 from visits.models import Family, Visit

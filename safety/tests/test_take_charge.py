@@ -4,7 +4,6 @@ pressing 1 on the call takes charge too; the staff's own phone page says school 
 after a code word)."""
 
 import datetime
-import re
 from unittest import mock
 
 import pytest
@@ -18,10 +17,11 @@ from safety.models import Escalation
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
+from .alert_links import LINK, link_in_alert
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_broker")]
 
 MINUTE = datetime.timedelta(minutes=1)
-LINK = re.compile(r"/out/take-charge/([^/\s]+)/")
 
 
 @pytest.fixture
@@ -39,9 +39,6 @@ def overdue(out_visit, clock_tuesday_gmt):
     return visit, Escalation.objects.get(visit=visit, resolved_at__isnull=True)
 
 
-def link_in_alert(person, escalation):
-    note = Notification.objects.filter(recipient=person, escalation=escalation, dedupe_key__startswith="esc:").first()
-    return LINK.search(note.body).group(0)
 
 
 def test_each_person_s_alert_carries_their_own_link(overdue, world):  # R-RETURN-30
