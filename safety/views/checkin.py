@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -87,6 +87,8 @@ class _CheckInBase(View):
         if not self.by_phone and not _on_staff(request.user, visit):
             return redirect("safety:record-call", pk=visit.pk)
         form = self.make_form(visit, now, data=request.POST)
+        # A tap the phone kept without signal, sent now by static/js/offline-taps.js: answered in JSON.
+        kept = not self.by_phone and request.headers.get("X-Kept-Tap") == "1"
         if form.is_valid():
             data = form.cleaned_data
             key = str(data["idempotency_key"])
@@ -100,6 +102,7 @@ class _CheckInBase(View):
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
                     on_behalf_of=data.get("on_behalf_of"), idempotency_key=key, pin=data.get("pin"),
                     position=(data.get("location_lat"), data.get("location_lon"), data.get("location_accuracy")),
+                    tapped_at=None if self.by_phone else data.get("tapped_at"),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -109,12 +112,14 @@ class _CheckInBase(View):
                 visit.refresh_from_db()
                 # R-CODEWORD: a duress PIN is answered with what its check-in would have said (visits.cover).
                 stand_in = cover.stand_in(event) if not self.by_phone else None
-                if stand_in is not None:
-                    messages.success(request, confirmation(stand_in, cover.as_the_phone_shows(visit),
-                                                           duplicate=duplicate))
-                    return redirect(request.path)
                 shown = visit if self.by_phone else cover.as_the_phone_shows(visit)
-                messages.success(request, confirmation(event, shown, duplicate=duplicate))
+                said = confirmation(stand_in or event, shown, duplicate=duplicate)
+                if kept:
+                    return JsonResponse({"recorded": True, "message": said})
+                if stand_in is not None:
+                    messages.success(request, said)
+                    return redirect(request.path)
+                messages.success(request, said)
                 if outbox.broker_failures() > failures_before:
                     # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
                     messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
@@ -124,6 +129,10 @@ class _CheckInBase(View):
         if any(name in form.errors for name in ("kind", "idempotency_key")):
             # Hidden fields: say something the person can act on.
             form.add_error(None, "This page is out of date: reload it and tap again.")
+        if kept:
+            # Nothing was recorded: the phone stops sending it and says so, with the reasons.
+            reasons = [str(error) for errors in form.errors.values() for error in errors]
+            return JsonResponse({"recorded": False, "errors": reasons}, status=409)
         return self.render_page(request, visit, now, failed=form)
 
 
