@@ -15,8 +15,10 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import pins
+from accounts.models import school_of
 from accounts.permissions import may_record_calls
 from homevisits.forms import add_service_errors
+from homevisits.offline import keep_offline
 from notifications import outbox
 from visits import cover
 from visits.lifecycle import OUT_STATES, EventKind
@@ -194,7 +196,8 @@ class CheckInView(_CheckInBase):
         response = render(request, self.template_name, context)
         # The one page that may ask for the phone's location (everywhere else it is switched off).
         response["Permissions-Policy"] = settings.PERMISSIONS_POLICY_CHECK_IN
-        return response
+        # Their own check-in page, kept on their phone to open without signal (never a refused post's page).
+        return keep_offline(response) if failed is None else response
 
 
 class RecordCallView(_CheckInBase):
@@ -242,4 +245,6 @@ class MyVisitsView(View):
         )
         # R-CODEWORD: a visit their phone shows as over is gone from the list, as it would be.
         visits = [visit for visit in visits if not visit.is_returned]
-        return render(request, "safety/my_visits.html", {"visits": visits, "today": today})
+        # Kept on their phone, with the school's number, to open without signal (the app's start page).
+        return keep_offline(render(request, "safety/my_visits.html",
+                                   {"visits": visits, "today": today, "school": school_of(request.user)}))
