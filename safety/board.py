@@ -233,6 +233,7 @@ class BoardRow:
     last_event_ms: str = ""
     last_event_ago: str = dataclasses.field(default="", metadata=REDRAWN)  # board.js redraws it from last_event_ms
     last_event_by: str = ""
+    last_event_said: str = ""
 
     @property
     def alert_ids(self) -> str:
@@ -418,6 +419,8 @@ class BoardVisit:
     last_event_by: int | None
     # How the visit's latest duress signal came (visits.cover: SOS, duress PIN, code word), if any.
     duress_signal: str | None = None
+    # When the last word was tapped, where the phone kept it without signal and sent it later.
+    last_event_said_at: datetime.datetime | None = None
 
     @property
     def is_out(self) -> bool:
@@ -426,7 +429,7 @@ class BoardVisit:
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
                 "returned_at", "escalation_level", "heard_from_all_at", "last_contact_at", "gate_overrides",
-                "last_event_kind", "last_event_at", "last_event_by", "duress_signal")
+                "last_event_kind", "last_event_at", "last_event_by", "duress_signal", "last_event_said_at")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -454,7 +457,8 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
         on_the_board(user, now)
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]),
                   last_event_by=Subquery(last.values("speaker")[:1]),
-                  duress_signal=Subquery(signals.values("signal")[:1]))
+                  duress_signal=Subquery(signals.values("signal")[:1]),
+                  last_event_said_at=Subquery(last.values("said_at")[:1]))
         .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
     )]
     out = [v for v in visits if v.state in OUT_STATES]
@@ -542,6 +546,10 @@ def live_board(user, now=None) -> LiveBoard:
             row.last_event_ago = "just now" if age < datetime.timedelta(minutes=1) else f"{duration_text(age)} ago"
             speaker = named.get(visit.last_event_by)
             row.last_event_by = speaker.name if speaker else ""
+            said = visit.last_event_said_at
+            if said is not None and visit.last_event_at - said >= datetime.timedelta(minutes=1):
+                # Kept on the phone without signal: both times ("said at 11:42, received 11:58").
+                row.last_event_said = hhmm(said, tz)
         rows.append(row)
     rows.sort(key=_sort_key)
 
