@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Channel, Notification
 from notifications.signals import alert_heard
@@ -145,6 +146,25 @@ def test_the_staff_phone_says_school_has_seen_it(client, overdue, world):
     text = client.get(page).content.decode()
     assert f"School has seen your alert: {world.office.get_full_name()} is dealing with it" in text
     assert 'data-testid="school-chasing"' not in text
+
+
+def test_when_late_the_new_time_form_comes_next_then_the_rest(client, overdue, world):  # R-LATE-15, R-RETURN-30
+    visit, _ = overdue
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    chasing, form, ok = (page.index('data-testid="school-chasing"'), page.index('data-testid="late-form"'),
+                         page.index(">All OK</button>"))
+    assert chasing < form < ok
+    assert page.count('data-testid="late-form"') == 1 and "Your new time" in page
+
+
+def test_on_time_the_new_time_form_waits_below_the_check_ins(client, world, clock_tuesday_gmt):
+    visit = world.visit(start=timezone.now())
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=timezone.now())
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    assert page.index(">All OK</button>") < page.index('data-testid="late-form"')
+    assert "Running late?" in page and "Your new time" not in page
 
 
 def test_a_partner_already_back_is_not_told_school_is_chasing_them(client, overdue, world):

@@ -175,6 +175,8 @@ class CheckInView(_CheckInBase):
             "school_has_seen": school_has_seen(real) if visit.is_out else None,
             # Late, and nobody at school has taken charge yet: the first thing on the page is to call.
             "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(real),
+            # Past their time (R-LATE-15): the new-time form comes next, before everything else.
+            "late_first": EventKind.LATE in forms and visit.expected_return < now,
             # What watch applies while out and why (by the visit's risk), and their own next check-in.
             "watch": phone_watch(visit, mine),
             # R-CODEWORD: the PIN to end a visit, where the school asks for it.
