@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "audit",
     "misimport",
     "governors",
+    "trusts",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,8 @@ long as its id sits under a prefix we know (`/visits/<id>/...`, `/out/<id>/...`,
 
 For each page and object the test signs in as
   (a) a user of ANOTHER school in every role (and a signed-in user of no school, e.g. a superuser), and
-  (b) each role of the SAME school that must not see the object,
+  (b) each role of the SAME school that must not see the object, and the safeguarding lead and
+      admin of the school's own trust (a trust role opens no school page: the trust's are read-only),
 and GETs and POSTs it. Each must get exactly what a non-existent id gets: a 404 (405 where the page
 takes no such method for anyone) with the same body - not a 403 that confirms the object exists,
 not a redirect, not the data - and a POST must change nothing.
@@ -23,7 +24,15 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, VisitFactory, make_staff
+from homevisits.factories import (
+    ChildFactory,
+    FamilyFactory,
+    UserFactory,
+    VisitFactory,
+    make_staff,
+    make_trust,
+    make_trust_person,
+)
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
@@ -36,7 +45,7 @@ NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 
 # The object an id names, from the segments of the route before it (the longest prefix first: a
 # resolved alarm, an escalation, under /out/alarms/<id>/; a visit under /out/<id>/).
 KIND_BY_PREFIX = {"out/alarms": "alarm", "visits": "visit", "out": "visit", "families": "family",
-                  "concerns": "concern"}
+                  "concerns": "concern", "trust/schools": "school"}
 # Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
 # elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
 # visits/tests/test_visit_form_scales.py).
@@ -57,12 +66,16 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the scene fixture.
+# The school's own trust's lead and admin: the trust pages only, never a school page.
+TRUST = ["trust lead", "trust admin"]
 DEFAULT_SAME_SCHOOL_DENIED = {
-    "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
-    "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
-    "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
+    "family": ["stranger", *TRUST],  # a visiting teacher with no visit to the family, not shared with them
+    "visit": ["stranger", *TRUST],  # a visiting teacher not on the visit (and who did not plan it)
+    "concern": ["teacher", "ta", "stranger", "office", "admin", *TRUST],  # R-SAFEGUARD: the DSL and head only
     # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
-    "alarm": ["teacher", "ta", "stranger", "admin"],
+    "alarm": ["teacher", "ta", "stranger", "admin", *TRUST],
+    # The trust's read-only pages about a school: its trust's people only, none of the school's own.
+    "school": ["teacher", "ta", "stranger", "office", "head", "dsl", "admin"],
 }
 EXTRA_SAME_SCHOOL_DENIED = {
     # The escalation panel and the police pack: office, head and DSL keep watch (accounts.permissions.KEEPERS).
@@ -77,7 +90,7 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "school": "trust lead"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
 MISSING_ID = 987654321
@@ -128,7 +141,7 @@ def test_the_walk_found_the_pages():
     # The pages that exist today; a page may be added but these must still be walked.
     assert {"visits:visit-detail", "visits:family-detail", "visits:visit-letter", "safety:checkin",
             "safety:escalation", "safety:police-pack", "concerns:detail", "concerns:create",
-            "reports:report", "reports:parent-copy"} <= names
+            "reports:report", "reports:parent-copy", "trusts:board", "trusts:approvals", "trusts:alerts"} <= names
 
 
 # --- The world --------------------------------------------------------------------------------
@@ -143,6 +156,10 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
               "head": head, "dsl": dsl, "admin": school_admin}
     people["admin"].is_staff = True
     people["admin"].save()
+    # The school's trust, whose lead and admin read its boards (trust pages) but open no school page.
+    ours, theirs_trust = make_trust(home), make_trust(other_school)
+    people["trust lead"] = make_trust_person(ours, roles.TRUST_SAFEGUARDING_LEAD)
+    people["trust admin"] = make_trust_person(ours, roles.TRUST_ADMIN, is_staff=True)
     family = FamilyFactory(school=home, display_name="Quillfeather family", address_line1="17 Zanzibar Mews",
                            notes="Bruise on the arm noted by nursery")
     child = ChildFactory(family=family, first_name="Perpetua", last_name="Quillfeather")
@@ -180,7 +197,10 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
 
     other = other_school
     theirs = {roles.VISITING_STAFF: make_staff(other, roles.VISITING_STAFF), roles.OFFICE: make_staff(other, roles.OFFICE),
-              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin}
+              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin,
+              # Another trust's people, the admin running the Django admin too.
+              roles.TRUST_SAFEGUARDING_LEAD: make_trust_person(theirs_trust, roles.TRUST_SAFEGUARDING_LEAD),
+              roles.TRUST_ADMIN: make_trust_person(theirs_trust, roles.TRUST_ADMIN, is_staff=True)}
     outsiders = {f"other school {role}": theirs[role] for role in roles.ALL_ROLES}
     # Another school's school admin runs the Django admin there.
     outsiders[f"other school {roles.SCHOOL_ADMIN}"].is_staff = True
@@ -193,7 +213,8 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
     return {
         "people": people,
         "outsiders": outsiders,
-        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm]},
+        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm],
+                    "school": [home]},
     }
 
 
