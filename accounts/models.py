@@ -11,7 +11,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from homevisits.append_only import AppendOnly
 
-from . import roles
+from . import roles, trust_rules
 from .backup_codes import code_matches
 from .phone import UKPhoneNumberField
 from .validators import DateWithin, normalise_registration, validate_letter_line, validate_registration
@@ -238,6 +238,9 @@ class School(models.Model):
             # R-CONTACT-STEPS: the police are the fourth step, after the office has chased.
             errors["police_prompt_minutes"] = "The prompt to call the police must come after the office chase."
         errors.update(self._risk_checkin_errors())
+        # The trust's rules (accounts.trust_rules): tighten, never loosen; a locked one stays as set.
+        for field, message in trust_rules.problems(self).items():
+            errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 

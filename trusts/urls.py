@@ -9,6 +9,7 @@ app_name = "trusts"
 urlpatterns = [
     path("trust/", views.overview, name="overview"),
     path("trust/live/", views.overview_body, name="overview-body"),
+    path("trust/rules/", views.rules, name="rules"),
     path("trust/schools/<int:pk>/board/", views.board, name="board"),
     path("trust/schools/<int:pk>/board/live/", views.board_body, name="board-body"),
     path("trust/schools/<int:pk>/approvals/", views.approvals, name="approvals"),

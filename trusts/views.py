@@ -5,20 +5,24 @@ the access log of the school it is about: who, which school, which page, when. A
 nothing new (304, no body) shows nothing, so it is not a read."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, quote_etag
 from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from accounts.models import trust_of
+from accounts import school_settings, trust_rules
+from accounts.models import School, trust_of
+from accounts.permissions import may_set_trust_rules
 from audit.models import log_access
 from safety.board_version import board_version
 from visits.scoping import AccessKind, may_watch_trust, trust_schools
 
 from . import presenters
+from .forms import TrustRulesForm
 
 
 def _trust(request):
@@ -116,3 +120,24 @@ def alerts(request, pk):
     _logged(request, AccessKind.TRUST_ALERTS, [school])
     return render(request, "trusts/alerts.html", {
         "school": school, "recent_days": presenters.RECENT_ALERT_DAYS, **presenters.alerts(request.user, school)})
+
+
+def rules(request):
+    """The trust admin sets the trust's rules for its schools' settings; saving brings every school of
+    the trust within them at once (on each school's audit page). Everyone else: 404."""
+    if not may_set_trust_rules(request.user):
+        raise Http404("No trust here.")
+    trust = trust_of(request.user)
+    form = TrustRulesForm(request.POST if request.method == "POST" else None, instance=trust)
+    if request.method == "POST" and form.is_valid():
+        changes = school_settings.save_trust_rules(trust, request.user, form)
+        messages.success(request, "The trust's rules: saved" + (
+            f"; {len(changes)} school{'s' if len(changes) != 1 else ''} updated." if changes else "."))
+        return redirect("trusts:rules")
+    if request.method == "POST":
+        trust.refresh_from_db()
+    schools = list(trust_schools(request.user).order_by("name"))
+    return render(request, "trusts/rules.html", {
+        "trust": trust, "form": form, "schools": schools,
+        "settings": [(rule, School._meta.get_field(rule.setting).verbose_name,
+                      [trust_rules.shown(getattr(s, rule.setting)) for s in schools]) for rule in trust_rules.RULES]})

@@ -8,45 +8,12 @@ from django.contrib.auth.models import Group
 
 from accounts import roles
 from audit.models import AccessLog
-from homevisits.factories import FamilyFactory, UserFactory, VisitFactory, as_user
-from safety.models import Escalation
-from safety.watchdog import check_in, scan
-from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, VisitState
+from homevisits.factories import UserFactory, as_user
 from visits.scoping import AccessKind
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 11:00 in London
-
-
-def out_since(school, lead, staff, family_name, hours=3, back_minutes=-90):
-    """A visit of `school` out since `hours` ago, due back `back_minutes` from now (negative: overdue)."""
-    family = FamilyFactory(school=school, display_name=family_name)
-    visit = VisitFactory(family=family, school=school, lead=lead, created_by=lead, staff=staff,
-                         state=VisitState.APPROVED, planned_start=NOW - datetime.timedelta(hours=hours),
-                         expected_return=NOW + datetime.timedelta(minutes=back_minutes))
-    ensure_risk_assessment(visit)
-    check_in(visit, EventKind.DEPARTED, lead, now=NOW - datetime.timedelta(hours=hours))
-    return visit
-
-
-@pytest.fixture
-def day(clock_tuesday_11am_gmt, trusts, school, other_school, teacher, ta, other_head):
-    """Trust A: someone overdue (escalated) at the world's school, someone out on time at the second;
-    a visit waiting for approval at the world's school. Trust B's school has someone overdue too."""
-    late = out_since(school, teacher, [teacher, ta], "Quillfeather family")
-    on_time = out_since(trusts.second, trusts.second_office, [trusts.second_office], "Ashby family", hours=1,
-                        back_minutes=45)
-    elsewhere = out_since(other_school, other_head, [other_head], "Zanzibar family")
-    waiting = VisitFactory(family=FamilyFactory(school=school, display_name="Waiting family"), school=school,
-                           lead=teacher, created_by=teacher, staff=[teacher, ta], state=VisitState.SUBMITTED,
-                           planned_start=NOW + datetime.timedelta(days=1),
-                           expected_return=NOW + datetime.timedelta(days=1, hours=1))
-    ensure_risk_assessment(waiting)
-    scan(NOW)
-    assert Escalation.objects.filter(visit=late, resolved_at__isnull=True).exists()
-    return {"late": late, "on_time": on_time, "elsewhere": elsewhere, "waiting": waiting}
+NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # the day fixture's clock (conftest)
 
 
 def test_the_trust_lead_sees_both_schools_boards_at_once_with_their_counts(client, day, trusts, school):
