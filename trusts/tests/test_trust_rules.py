@@ -162,3 +162,31 @@ def test_only_the_trusts_admin_sets_its_rules(trusts, client, who, school_admin)
         assert Trust.objects.get(pk=trusts.a.pk).late_call_minutes is None
     as_user(client, school_admin)
     assert client.get("/trust/rules/").status_code == 404
+
+
+def test_the_schools_audit_page_shows_the_trusts_change(trusts, school, client, head):
+    School.objects.filter(pk=school.pk).update(office_chase_minutes=30)
+    as_user(client, trusts.admin).post("/trust/rules/", rules_data(office_chase_minutes=25,
+                                                                   office_chase_locked=True))
+    text = as_user(client, head).get("/audit/").content.decode()
+    assert "The trust&#x27;s rules" in text and "25 minutes, locked" in text
+
+
+def test_a_school_admin_cannot_move_the_school_out_of_its_trust(trusts, school, client, school_admin):
+    school_admin.is_staff = True
+    school_admin.save()
+    client.force_login(school_admin)
+    admin_url = f"/admin/accounts/school/{school.pk}/change/"
+    data, _ = read_form(client.get(admin_url).content.decode(), "school_form")
+    data["trust"] = ""  # a forged field: the trust is shown, not offered
+    data["address"] = "2 New Road"
+    assert client.post(admin_url, data).status_code == 302
+    school.refresh_from_db()
+    assert school.address == "2 New Road" and school.trust == trusts.a
+
+
+def test_the_rules_page_shows_each_schools_values(trusts, school, client):
+    page = as_user(client, trusts.admin).get("/trust/rules/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert school.name in text and "Nene Valley" in text and "Heather Avenue" not in text
