@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("misimport.urls")),
     path("", include("governors.urls")),
+    path("", include("trusts.urls")),
 ]

@@ -65,6 +65,9 @@ def home(request):
         return render(request, "home_staff.html", staff_home(user, now) | hello)
     if has_role(user, roles.SCHOOL_ADMIN):
         return render(request, "home_admin.html", school_admin_home(user, now) | hello)
+    if permissions.may_watch_trust(user):
+        # A trust's people (with no school role) land on every school of their trust.
+        return redirect("trusts:overview")
     return render(request, "home.html", hello)
 
 

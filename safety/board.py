@@ -436,15 +436,15 @@ def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
     return local_day_bounds(timezone.localdate(now))
 
 
-def on_the_board(user, now):
-    """The visits out now (whenever they started) and today's schedule (R-SCHEDULE): on a busy day
-    they are mostly the same rows, so they are read together."""
+def on_the_board(visits, now):
+    """Of `visits` (already scoped), those out now (whenever they started) and today's schedule
+    (R-SCHEDULE): on a busy day they are mostly the same rows, so they are read together."""
     start, end = today_bounds(now)
-    return visible_visits(user).filter(
+    return visits.filter(
         Q(state__in=OUT_STATES) | Q(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES))
 
 
-def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
+def board_visits(visits, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     start, end = today_bounds(now)
     # The staff's last word: a check-in of theirs (or given for them by phone), not the watchdog's
     # own events (escalated, alert repeated, acknowledged...), which say nothing of how they are.
@@ -454,7 +454,7 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     signals = (VisitEvent.objects.filter(visit=OuterRef("pk"), kind=EventKind.DURESS).order_by("-at", "-pk")
                .annotate(signal=KT("data__signal")))
     visits = [BoardVisit(*values) for values in (
-        on_the_board(user, now)
+        on_the_board(visits, now)
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]),
                   last_event_by=Subquery(last.values("speaker")[:1]),
                   duress_signal=Subquery(signals.values("signal")[:1]),
@@ -466,18 +466,18 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     return out, schedule
 
 
-def watches(user, school, out) -> dict[int, Watch]:
+def watches(visits, school, out) -> dict[int, Watch]:
     """The watch of each visit out now (visits.watch), its risk assessment read for all of them at
     once (two queries whatever their number)."""
     risks = {ra.visit_id: ra.level for ra in RiskAssessment.objects.filter(
-        visit__in=visible_visits(user).out().values("pk")).prefetch_related("hazards")}
+        visit__in=visits.out().values("pk")).prefetch_related("hazards")}
     return {visit.pk: watch_for(school, risks.get(visit.pk), visit.gate_overrides) for visit in out}
 
 
-def open_escalations(user) -> dict[int, list[Escalation]]:
-    """The open alert of each visit out now (one per visit, at its highest level), by visit."""
+def open_escalations(visits) -> dict[int, list[Escalation]]:
+    """The open alert of each of `visits` out now (one per visit, at its highest level), by visit."""
     out: dict[int, list[Escalation]] = {}
-    for esc in Escalation.objects.open_alerts().filter(visit__in=visible_visits(user).out().values("pk")) \
+    for esc in Escalation.objects.open_alerts().filter(visit__in=visits.out().values("pk")) \
             .select_related("acknowledged_by"):
         out.setdefault(esc.visit_id, []).append(esc)
     return out
@@ -502,16 +502,22 @@ def failed_alerts(school, now) -> list[FailedAlert]:
 
 
 def live_board(user, now=None) -> LiveBoard:
-    """Everything the board shows, in a constant number of queries whatever the number of visits."""
+    """The board of the user's school, of the visits they may see (visits.scoping)."""
+    return school_board(school_of(user), visible_visits(user), now)
+
+
+def school_board(school, visits, now=None) -> LiveBoard:
+    """Everything the board of `school` shows of `visits` (already scoped: the office's visible visits,
+    or the trust pages' read-only view of the school), in a constant number of queries whatever the
+    number of visits."""
     now = now or timezone.now()
-    school = school_of(user)
     if school is None:
         return LiveBoard(now=now, rows=[], failed=[], schedule=[], monitoring_down=monitoring_is_down(now))
-    out, today = board_visits(user, now)
+    out, today = board_visits(visits, now)
     tz = timezone.get_current_timezone()
-    staff = staff_of(on_the_board(user, now))
+    staff = staff_of(on_the_board(visits, now))
     named = people(pk for pks in staff.values() for pk in pks)
-    escalations = open_escalations(user)
+    escalations = open_escalations(visits)
     urls = Urls()
 
     def staff_list(visit, out_only=False):
@@ -525,7 +531,7 @@ def live_board(user, now=None) -> LiveBoard:
 
     rows = []
     by_clock = clock_urgency(school)
-    watch_of_visit = watches(user, school, out)
+    watch_of_visit = watches(visits, school, out)
     for visit in out:
         bar = progress(visit, now, school, watch_of_visit[visit.pk])
         level = visit.escalation_level

@@ -6,7 +6,15 @@ import datetime
 import pytest
 
 from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, VisitFactory, make_staff
+from homevisits.factories import (
+    ChildFactory,
+    FamilyFactory,
+    UserFactory,
+    VisitFactory,
+    make_staff,
+    make_trust,
+    make_trust_person,
+)
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
@@ -25,6 +33,10 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
               "head": head, "dsl": dsl, "admin": school_admin}
     people["admin"].is_staff = True
     people["admin"].save()
+    # The school's trust, whose lead and admin read its boards (trust pages) but open no school page.
+    ours, theirs_trust = make_trust(home), make_trust(other_school)
+    people["trust lead"] = make_trust_person(ours, roles.TRUST_SAFEGUARDING_LEAD)
+    people["trust admin"] = make_trust_person(ours, roles.TRUST_ADMIN, is_staff=True)
     family = FamilyFactory(school=home, display_name="Quillfeather family", address_line1="17 Zanzibar Mews",
                            notes="Bruise on the arm noted by nursery")
     child = ChildFactory(family=family, first_name="Perpetua", last_name="Quillfeather")
@@ -62,7 +74,10 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
 
     other = other_school
     theirs = {roles.VISITING_STAFF: make_staff(other, roles.VISITING_STAFF), roles.OFFICE: make_staff(other, roles.OFFICE),
-              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin}
+              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin,
+              # Another trust's people, the admin running the Django admin too.
+              roles.TRUST_SAFEGUARDING_LEAD: make_trust_person(theirs_trust, roles.TRUST_SAFEGUARDING_LEAD),
+              roles.TRUST_ADMIN: make_trust_person(theirs_trust, roles.TRUST_ADMIN, is_staff=True)}
     outsiders = {f"other school {role}": theirs[role] for role in roles.ALL_ROLES}
     # Another school's school admin runs the Django admin there.
     outsiders[f"other school {roles.SCHOOL_ADMIN}"].is_staff = True
@@ -75,5 +90,6 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
     return {
         "people": people,
         "outsiders": outsiders,
-        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm]},
+        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm],
+                    "school": [home]},
     }

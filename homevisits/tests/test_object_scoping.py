@@ -8,7 +8,8 @@ long as its id sits under a prefix we know (`/visits/<id>/...`, `/out/<id>/...`,
 
 For each page and object the test signs in as
   (a) a user of ANOTHER school in every role (and a signed-in user of no school, e.g. a superuser), and
-  (b) each role of the SAME school that must not see the object,
+  (b) each role of the SAME school that must not see the object, and the safeguarding lead and
+      admin of the school's own trust (a trust role opens no school page: the trust's are read-only),
 and GETs and POSTs it. Each must get exactly what a non-existent id gets: a 404 (405 where the page
 takes no such method for anyone) with the same body - not a 403 that confirms the object exists,
 not a redirect, not the data - and a POST must change nothing.
@@ -29,15 +30,18 @@ from .routes import MISSING_ID, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 pytestmark = pytest.mark.django_db
 
 
-
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the scene fixture.
+# The school's own trust's lead and admin: the trust pages only, never a school page.
+TRUST = ["trust lead", "trust admin"]
 DEFAULT_SAME_SCHOOL_DENIED = {
-    "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
-    "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
-    "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
+    "family": ["stranger", *TRUST],  # a visiting teacher with no visit to the family, not shared with them
+    "visit": ["stranger", *TRUST],  # a visiting teacher not on the visit (and who did not plan it)
+    "concern": ["teacher", "ta", "stranger", "office", "admin", *TRUST],  # R-SAFEGUARD: the DSL and head only
     # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
-    "alarm": ["teacher", "ta", "stranger", "admin"],
+    "alarm": ["teacher", "ta", "stranger", "admin", *TRUST],
+    # The trust's read-only pages about a school: its trust's people only, none of the school's own.
+    "school": ["teacher", "ta", "stranger", "office", "head", "dsl", "admin"],
 }
 EXTRA_SAME_SCHOOL_DENIED = {
     # The escalation panel and the police pack: office, head and DSL keep watch (accounts.permissions.KEEPERS).
@@ -52,21 +56,9 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "school": "trust lead"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def test_it_knows_how_to_fill_every_id_taking_pattern():
@@ -80,11 +72,10 @@ def test_the_walk_found_the_pages():
     # The pages that exist today; a page may be added but these must still be walked.
     assert {"visits:visit-detail", "visits:family-detail", "visits:visit-letter", "safety:checkin",
             "safety:escalation", "safety:police-pack", "concerns:detail", "concerns:create",
-            "reports:report", "reports:parent-copy"} <= names
+            "reports:report", "reports:parent-copy", "trusts:board", "trusts:approvals", "trusts:alerts"} <= names
 
 
 # --- The world --------------------------------------------------------------------------------
-
 
 
 # --- The walk ---------------------------------------------------------------------------------
@@ -220,7 +211,6 @@ def test_a_concern_cannot_be_tied_to_a_visit_the_user_cannot_see(client, scene):
 
 
 # --- Pages without an id must not show another school's data either ---------------------------
-
 
 
 @pytest.mark.parametrize("route,name", PLAIN_ROUTES, ids=[name for _, name in PLAIN_ROUTES])
