@@ -39,6 +39,12 @@ class Proc:
         with open(self.logfile, errors="replace") as fh:
             return fh.read()[-4000:]
 
+    def said(self, text: str) -> bool:
+        """Whether the process ever wrote `text` (its whole log: a busy worker's start-up lines are long
+        gone from the tail that log() shows)."""
+        with open(self.logfile, errors="replace") as fh:
+            return text in fh.read()
+
     @staticmethod
     def wait_for(condition, seconds: float = 30, every: float = 0.2) -> bool:
         """Poll a condition, bounded in time (the worker is another process; nothing sleeps for a rule)."""

@@ -63,5 +63,5 @@ def test_two_beats_and_three_workers_escalate_once_and_deliver_once(out_visit, t
     assert {note.message_id for note in sent} <= set(per_reference)
     assert [ref for ref, times in per_reference.items() if times > 1] == []
     # Both beats did tick, and all three workers were up taking tasks.
-    assert all("Sending due task watchdog-scan" in beat.log() for beat in beats)
-    assert all(" ready." in worker.log() for worker in workers)
+    assert all(beat.said("Sending due task watchdog-scan") for beat in beats)
+    assert all(worker.said(" ready.") for worker in workers)
