@@ -200,15 +200,13 @@ def cpu_seconds(pids):
             except psutil.NoSuchProcess:
                 pass
         used[name] = total
-    postgres = 0.0
     for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] == "postgres":
+        if proc.info["name"] == "postgres":  # per server process: connections come and go
             try:
                 times = proc.cpu_times()
-                postgres += times.user + times.system
+                used[("postgres", proc.pid)] = times.user + times.system
             except psutil.NoSuchProcess:
                 pass
-    used["PostgreSQL (all databases)"] = postgres
     machine = psutil.cpu_times()
     used["machine busy"] = machine.user + machine.nice + machine.system + machine.irq + machine.softirq
     used["machine total"] = sum(machine)
@@ -369,7 +367,15 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3, help="how long the load runs (default 3)")
-    minutes = parser.parse_args().minutes
+    parser.add_argument("--share", type=float, default=1,
+                        help="run this share of the users (e.g. 0.25: 5 boards and 50 staff), to see the "
+                             "same stack below saturation (default 1: all of them)")
+    arguments = parser.parse_args()
+    minutes = arguments.minutes
+    if not 0 < arguments.share <= 1:
+        sys.exit("--share: more than 0, at most 1")
+    BoardUser.fixed_count = max(1, round(BOARD_USERS * arguments.share))
+    StaffUser.fixed_count = max(1, round(STAFF_USERS * arguments.share))
     if not 0 < minutes <= 30:
         sys.exit("--minutes: more than 0, at most 30")
 
@@ -445,7 +451,7 @@ def main():
         pids = {"gunicorn": procs["web"].pid, "Celery worker": procs["worker"].pid,
                 "beat": procs["beat"].pid, "locust (this process)": os.getpid()}
         cpu_before = cpu_seconds(pids)
-        runner.start(BOARD_USERS + STAFF_USERS, spawn_rate=100)
+        runner.start(BoardUser.fixed_count + StaffUser.fixed_count, spawn_rate=100)
         load_before = os.getloadavg()
         gevent.sleep(RESET_DUE_AFTER)
         due_at = timezone.now()
@@ -476,10 +482,12 @@ def main():
             stop(proc)
 
     seconds = (ended - started).total_seconds()
-    print(f"\nload: {seconds:.0f} s, {BOARD_USERS} board users, {STAFF_USERS} staff; load average "
+    print(f"\nload: {seconds:.0f} s, {BoardUser.fixed_count} board users, {StaffUser.fixed_count} staff; load average "
           f"{load_before[0]:.1f} ({load_before[1]:.1f} over 5 min) at the start, {load_after[0]:.1f} "
           f"({load_after[1]:.1f}) at the end, on {os.cpu_count()} CPUs")
-    cpu = {name: cpu_after[name] - cpu_before.get(name, 0) for name in cpu_after}
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0) for name in cpu_after if not isinstance(name, tuple)}
+    cpu["PostgreSQL (all its databases)"] = sum(seconds - cpu_before.get(name, 0) for name, seconds in cpu_after.items()
+                                                if isinstance(name, tuple))
     busy = cpu.pop("machine busy")
     total = cpu.pop("machine total")
     print(f"CPU over the run: the machine's {os.cpu_count()} cores {100 * busy / total:.0f}% busy; of that, "
