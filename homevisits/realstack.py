@@ -1,6 +1,8 @@
 """Start real Celery workers and beat as subprocesses for tests, sharing the test database and broker."""
 
+import collections
 import contextlib
+import http.cookiejar
 import os
 import signal
 import socket
@@ -8,6 +10,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from django.conf import settings
 from django.db import connection
@@ -33,6 +38,12 @@ class Proc:
     def log(self) -> str:
         with open(self.logfile, errors="replace") as fh:
             return fh.read()[-4000:]
+
+    def said(self, text: str) -> bool:
+        """Whether the process ever wrote `text` (its whole log: a busy worker's start-up lines are long
+        gone from the tail that log() shows)."""
+        with open(self.logfile, errors="replace") as fh:
+            return text in fh.read()
 
     @staticmethod
     def wait_for(condition, seconds: float = 30, every: float = 0.2) -> bool:
@@ -73,13 +84,16 @@ def stack_env(tmp_path, **extra) -> dict:
     return env
 
 
-def start(args, tmp_path, name, **extra) -> Proc:
+def _spawn(command, tmp_path, name, **extra) -> Proc:
     logfile = tmp_path / f"{name}.log"
     fh = open(logfile, "w")
-    popen = subprocess.Popen([sys.executable, "-m", "celery", "-A", "homevisits", *args], cwd=settings.BASE_DIR,
-                             env=stack_env(tmp_path, **extra), stdout=fh, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+    popen = subprocess.Popen(command, cwd=settings.BASE_DIR, env=stack_env(tmp_path, **extra), stdout=fh,
+                             stderr=subprocess.STDOUT, start_new_session=True)
     return Proc(popen, logfile)
+
+
+def start(args, tmp_path, name, **extra) -> Proc:
+    return _spawn([sys.executable, "-m", "celery", "-A", "homevisits", *args], tmp_path, name, **extra)
 
 
 def start_worker(tmp_path, name="worker", purge=True, **extra) -> Proc:
@@ -109,6 +123,80 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_web(tmp_path, name="web", port=None, seconds: float = 30, **extra) -> Proc:
+    """gunicorn serving the app on a free loopback port (`proc.port`), as the Procfile starts it (one
+    worker here), against the test database; returns once it answers /health/ (any status: a 503
+    only says beat has not ticked yet)."""
+    port = port or free_port()
+    proc = _spawn([sys.executable, "-m", "gunicorn", "homevisits.wsgi", "--bind", f"127.0.0.1:{port}",
+                   "--workers", "1", "--threads", "4", "--log-level", "warning"], tmp_path, name, **extra)
+    proc.port = port
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
+            return proc
+        except urllib.error.HTTPError:
+            return proc
+        except OSError:
+            if proc.popen.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.stop()
+    raise RuntimeError(f"gunicorn {name} did not start:\n{proc.log()}")
+
+
+class WebSession:
+    """A browser signed in as one user, talking to any of the web processes: the session is a row in
+    the shared database (made with the test client's force_login), and the CSRF cookie one web
+    process sets is taken by the others (they share SECRET_KEY)."""
+
+    def __init__(self, session_key: str):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        self.cookie(settings.SESSION_COOKIE_NAME, session_key)
+
+    def cookie(self, name, value):
+        self.jar.set_cookie(http.cookiejar.Cookie(
+            0, name, value, None, False, "127.0.0.1", False, False, "/", True, False, None, False, None, None, {}))
+
+    def request(self, port: int, path: str, data: dict | None = None):
+        """(status, body, headers) of a GET, or of a POST of `data` as a form."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode(), response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace"), error.headers
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 is the answer asked about, not followed
+
+
+def file_delivery_env(tmp_path, interval: float, **extra) -> dict:
+    """The settings a drill's worker and beat share: a fast scan, and email and SMS written to files
+    under `tmp_path` (a line per SMS sent, read by sms_sends)."""
+    return {
+        "WATCHDOG_INTERVAL_SECONDS": interval,
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": tmp_path / "mail",
+        "SMS_BACKEND": "notifications.sms.FileSmsBackend",
+        "SMS_FILE_PATH": tmp_path / "sms.log",
+        "NOTIFICATION_SEND_LEASE_SECONDS": 5,
+        **extra,
+    }
+
+
+def sms_sends(tmp_path) -> collections.Counter:
+    """How many times each notification reference was handed to the SMS backend of file_delivery_env."""
+    path = tmp_path / "sms.log"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return collections.Counter(line.rsplit("\t", 1)[1] for line in lines)
 
 
 class TcpOutage:

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from homevisits.realstack import start_beat, start_worker
+from homevisits.realstack import file_delivery_env, sms_sends, start_beat, start_worker
 from homevisits.testing import need_postgres, need_redis
 from notifications.models import Channel, DeliveryStatus, Notification
 from safety.models import Escalation
@@ -19,17 +19,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytes
 
 INTERVAL = 1  # seconds between each beat's ticks: two beats, so a scan about every half second
 DUE = 12
-
-
-def _env(tmp_path):
-    return {
-        "WATCHDOG_INTERVAL_SECONDS": INTERVAL,
-        "EMAIL_URL": "filemail://",
-        "EMAIL_FILE_PATH": tmp_path / "mail",
-        "SMS_BACKEND": "notifications.sms.FileSmsBackend",
-        "SMS_FILE_PATH": tmp_path / "sms.log",
-        "NOTIFICATION_SEND_LEASE_SECONDS": 5,
-    }
 
 
 def test_two_beats_and_three_workers_escalate_once_and_deliver_once(out_visit, tmp_path):
@@ -42,7 +31,7 @@ def test_two_beats_and_three_workers_escalate_once_and_deliver_once(out_visit, t
         visit = out_visit(start=start, back_after=90)  # 16 minutes overdue: level 1 is due
         Visit.objects.filter(pk=visit.pk).update(planned_start=start, next_check_at=now)
         visits.append(visit)
-    env = _env(tmp_path)
+    env = file_delivery_env(tmp_path, INTERVAL)
     workers = [start_worker(tmp_path, name=f"worker{i}", purge=(i == 0), **env) for i in range(3)]
     beats = []
     for i in range(2):
@@ -70,10 +59,9 @@ def test_two_beats_and_three_workers_escalate_once_and_deliver_once(out_visit, t
     # Each notification handed to the provider once (the file backend writes a line per send).
     sent = Notification.objects.filter(escalation__visit__in=visits, channel=Channel.SMS)
     assert sent.count() >= DUE
-    lines = (tmp_path / "sms.log").read_text().splitlines()
-    per_reference = collections.Counter(line.rsplit("\t", 1)[1] for line in lines)
+    per_reference = sms_sends(tmp_path)
     assert {note.message_id for note in sent} <= set(per_reference)
     assert [ref for ref, times in per_reference.items() if times > 1] == []
     # Both beats did tick, and all three workers were up taking tasks.
-    assert all("Sending due task watchdog-scan" in beat.log() for beat in beats)
-    assert all(" ready." in worker.log() for worker in workers)
+    assert all(beat.said("Sending due task watchdog-scan") for beat in beats)
+    assert all(worker.said(" ready.") for worker in workers)
