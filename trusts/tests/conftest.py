@@ -9,9 +9,11 @@ import pytest
 from accounts import roles
 from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff, make_trust, make_trust_person
 from safety.models import Escalation
-from safety.watchdog import check_in, scan
+from safety.watchdog import scan
 from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, VisitState
+from visits.models import VisitState
+
+from .visits_out import NOW, out_since
 
 
 @dataclasses.dataclass
@@ -39,18 +41,8 @@ def trusts(school, other_school):
                   second_office=make_staff(second, roles.OFFICE, username="neneoffice"))
 
 
-NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 11:00 in London (the day fixture)
 
 
-def out_since(school, lead, staff, family_name, hours=3, back_minutes=-90, now=NOW):
-    """A visit of `school` out since `hours` ago, due back `back_minutes` from now (negative: overdue)."""
-    family = FamilyFactory(school=school, display_name=family_name)
-    visit = VisitFactory(family=family, school=school, lead=lead, created_by=lead, staff=staff,
-                         state=VisitState.APPROVED, planned_start=now - datetime.timedelta(hours=hours),
-                         expected_return=now + datetime.timedelta(minutes=back_minutes))
-    ensure_risk_assessment(visit)
-    check_in(visit, EventKind.DEPARTED, lead, now=now - datetime.timedelta(hours=hours))
-    return visit
 
 
 @pytest.fixture

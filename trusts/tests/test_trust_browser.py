@@ -9,7 +9,7 @@ from django.utils import timezone
 from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot
 from safety.watchdog import scan
 
-from .conftest import out_since
+from .visits_out import out_since
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
