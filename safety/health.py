@@ -17,7 +17,11 @@ SCAN_HEARTBEAT = "watchdog-scan"
 
 
 def record_heartbeat(name: str, now: datetime.datetime, detail: str = "") -> None:
-    Heartbeat.objects.update_or_create(name=name, defaults={"last_seen": now, "detail": detail[:200]})
+    """Stamp the heartbeat `name`: one UPDATE once the row exists (every tick of the scan stamps it,
+    so an idle tick costs its due check and this), the row made the first time."""
+    stamp = {"last_seen": now, "detail": detail[:200]}
+    if not Heartbeat.objects.filter(name=name).update(**stamp):
+        Heartbeat.objects.update_or_create(name=name, defaults=stamp)
 
 
 def stale_after() -> datetime.timedelta:

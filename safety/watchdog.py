@@ -18,10 +18,11 @@ import dataclasses
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from homevisits.bulk import update_rows
 from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.outbox import (
     ALERT_PREFIX,
@@ -31,6 +32,7 @@ from notifications.outbox import (
     queue,
     reached_nobody,
     resend_pending,
+    to_fall_back,
 )
 from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
@@ -108,19 +110,43 @@ class ScanResult:
 def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) -> ScanResult:
     """Move every due visit one step along its ladder. Safe to run concurrently and repeatedly.
     Only a scan at the real time stamps the heartbeat: a drill at another time must neither hide a
-    dead beat (a time ahead) nor raise the banner (a time behind)."""
+    dead beat (a time ahead) nor raise the banner (a time behind).
+
+    A tick first asks, in one query, which of its four parts has anything to do (due visits, messages
+    to hand over again or to move on to a next channel, alerts that reached nobody) and runs only
+    those: a tick that finds nothing costs that query and the heartbeat."""
     result = ScanResult(now=now)
     real_time = is_real_time(now)
-    for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
-        if not _scan_batch(now, batch_size, result):
-            break
-    result.resent = resend_pending(now)
-    fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
-    raise_unreached(now, result)
+    due, handover, fallback, unreached = _waiting(now)
+    if due:
+        for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
+            if not _scan_batch(now, batch_size, result):
+                break
+    if handover:
+        result.resent = resend_pending(now)
+    if fallback:
+        fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
+    if unreached or due or fallback:  # an alert just raised, or a message just moved on, may have reached nobody
+        raise_unreached(now, result)
     if real_time:
-        with transaction.atomic():
-            record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())
+        record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())  # one UPDATE: atomic on its own
     return result
+
+
+def _waiting(now: datetime.datetime) -> tuple[bool, bool, bool, bool]:
+    """Whether anything is due at `now` for each part of the scan: visits (the partial index
+    visit_due_out_idx), pending messages to hand over again, messages to move on to a next channel,
+    alerts that reached nobody; one round trip of four EXISTS, each the query its part runs."""
+    checks = [Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now), pending_to_hand_over(now),
+              to_fall_back(now), _unreached_candidates(now)]
+    parts, params = [], []
+    for qs in checks:
+        sql, args = qs.order_by().values("pk")[:1].query.get_compiler(qs.db).as_sql()
+        parts.append(f"EXISTS ({sql})")
+        params.extend(args)
+    with connections[checks[0].db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return tuple(bool(found) for found in cursor.fetchone())
 
 
 def look_again(school_id: int, now: datetime.datetime) -> int:
@@ -160,16 +186,7 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
     """Open alerts nobody has taken charge of whose messages reached nobody (every person's last
     channel failed, or nobody could be sent one) become alerts of their own, to the next people up
     (safety.escalations.mark_unreached). At most `limit` a scan; the rest on the next."""
-    alerts = Notification.objects.filter(escalation=OuterRef("pk"), dedupe_key__startswith=ALERT_PREFIX)
-    candidates = list(
-        Escalation.objects.open_alerts()
-        .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
-        .annotate(alerted=Exists(alerts),
-                  failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
-                                              | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
-                                              fell_back_at__isnull=False)))
-        .filter(Q(alerted=False) | Q(failed=True))
-        .values_list("pk", "alerted").order_by("pk")[:limit])
+    candidates = list(_unreached_candidates(now).values_list("pk", "alerted").order_by("pk")[:limit])
     if not candidates:
         return []
     silent = {pk for pk, alerted in candidates if not alerted}
@@ -181,6 +198,19 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
             if result is not None:
                 result.unreached.append(f"visit {esc.visit_id} level {esc.level}")
     return marked
+
+
+def _unreached_candidates(now):
+    """Open alerts nobody has taken charge of, not yet marked unreached, that sent nothing or have a
+    message that failed (or a push never shown) and was moved on: raise_unreached looks closer."""
+    alerts = Notification.objects.filter(escalation=OuterRef("pk"), dedupe_key__startswith=ALERT_PREFIX)
+    return (Escalation.objects.open_alerts()
+            .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
+            .annotate(alerted=Exists(alerts),
+                      failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
+                                                  | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
+                                                  fell_back_at__isnull=False)))
+            .filter(Q(alerted=False) | Q(failed=True)))
 
 
 def _people(audiences, esc, now) -> list:
@@ -211,9 +241,12 @@ def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation |
     return out
 
 
-def _scan_batch(now, batch_size, result) -> int:
+def _scan_batch(now, batch_size, result) -> bool:
     """Lock up to batch_size due visits (skipping rows another scan holds) and move each one step,
-    with a constant number of queries per batch."""
+    with a constant number of statements per batch: the claim (SELECT ... FOR UPDATE SKIP LOCKED),
+    the reads the ladder needs, then each kind of row written in one statement (escalations, their
+    changes, events, notifications, the visits' next check); the unique constraints stay the
+    backstop. Returns whether another batch may find more due."""
     with transaction.atomic():
         # Lock order: the visit rows first; their escalation rows are only written after.
         due = list(
@@ -263,18 +296,19 @@ def _scan_batch(now, batch_size, result) -> int:
                 repeated.append(step)
                 if step.tier_at == now:
                     (exhausted if step.exhausted_at == now else moved).add(id(step))
-        if raised:
-            Escalation.objects.bulk_update([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
+        # R-RETURN-30: the lower level closes before its higher one is inserted (one open alert a visit).
+        update_rows([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
         created = _create_escalations(created)
         kept = {id(esc) for esc in created}
         for lower, higher in raised:
             if id(higher) in kept:
                 lower.raised_to = higher
-        if raised:
-            Escalation.objects.bulk_update([lower for lower, _ in raised], ["raised_to"])
-        if repeated:
-            Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at", "tiers_reached", "tier_at",
-                                                      "exhausted_at"])
+        # Every other change to the batch's escalations in one statement: raised to, repeated or moved
+        # on (R-RETURN-30), the police prompt and the reminders (R-CONTACT-STEPS). Their visits are
+        # locked, and every writer locks the visit first, so the values read are still theirs.
+        changed = {id(esc): esc for esc in [lower for lower, _ in raised] + repeated + prompted + reminded}
+        update_rows(changed.values(), ["raised_to", "alert_count", "last_alert_at", "tiers_reached", "tier_at",
+                                       "exhausted_at", "police_prompted_at", "charge_reminders", "charge_reminded_at"])
 
         events, messages, audiences = [], [], {}
         for lower, higher in raised:
@@ -308,14 +342,10 @@ def _scan_batch(now, batch_size, result) -> int:
                 events.append(new_event(visit, EventKind.MOVED_ON, at=now, how=RecordedHow.SYSTEM,
                                         data={"level": esc.level, "tiers": esc.tiers_reached}))
             messages.extend(escalation_messages(esc, alert, people))
-        if prompted:
-            Escalation.objects.bulk_update(prompted, ["police_prompted_at"])
         for esc in prompted:
             events.append(new_event(esc.visit, EventKind.POLICE_PROMPTED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level}))
             messages.extend(police_messages(esc, now, police_audience(esc, now)))
-        if reminded:
-            Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
         for esc in reminded:
             events.append(new_event(esc.visit, EventKind.REMINDED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level, "reminder": esc.charge_reminders}))
@@ -326,8 +356,11 @@ def _scan_batch(now, batch_size, result) -> int:
 
         for visit in due:
             visit.next_check_at = next_check(visit, by_visit[visit.pk], alerts[visit.pk])
-        Visit.objects.bulk_update(due, ["next_check_at", "escalation_level"])
-        return len(due)
+        update_rows(due, ["next_check_at", "escalation_level"])
+        # Look again while a batch was full, or a visit is due once more at `now` (a scan that was
+        # down catches up: level 1 and level 2 in one tick); an empty batch is not asked for.
+        return len(due) == batch_size or any(visit.next_check_at is not None and visit.next_check_at <= now
+                                             for visit in due)
 
 
 def _staff_by_visit(visit_ids) -> dict[int, list[VisitStaff]]:
