@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -137,16 +138,82 @@ def _waiting(now: datetime.datetime) -> tuple[bool, bool, bool, bool]:
     """Whether anything is due at `now` for each part of the scan: visits (the partial index
     visit_due_out_idx), pending messages to hand over again, messages to move on to a next channel,
     alerts that reached nobody; one round trip of four EXISTS, each the query its part runs."""
-    checks = [Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now), pending_to_hand_over(now),
-              to_fall_back(now), _unreached_candidates(now)]
+    using = Visit.objects.db
+    sql, params = _waiting_sql(now, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(bool(found) for found in cursor.fetchone())
+
+
+def _waiting_checks(now):
+    return [Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now), pending_to_hand_over(now),
+            to_fall_back(now), _unreached_candidates(now)]
+
+
+def _compiled_waiting(now, using) -> tuple[str, list]:
     parts, params = [], []
-    for qs in checks:
-        sql, args = qs.order_by().values("pk")[:1].query.get_compiler(qs.db).as_sql()
+    for qs in _waiting_checks(now):
+        sql, args = qs.order_by().values("pk")[:1].query.get_compiler(using).as_sql()
         parts.append(f"EXISTS ({sql})")
         params.extend(args)
-    with connections[checks[0].db].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        return tuple(bool(found) for found in cursor.fetchone())
+    return f"SELECT {', '.join(parts)}", params
+
+
+# The idle tick's query, built by the ORM once per process and database and settings that shape it:
+# building it costs more than running it. Its text is the same at every `now`; each parameter is
+# either fixed or `now` moved by a fixed offset, learnt from two probe instants and checked on a third.
+_WAITING_PLANS: dict = {}
+_PROBES = (datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC),
+           datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
+           datetime.datetime(2002, 3, 5, 7, 9, 11, 13, tzinfo=datetime.UTC))
+
+
+def _waiting_sql(now, using) -> tuple[str, list]:
+    key = (using, repr(settings.NOTIFICATION_FALLBACK_SECONDS), settings.NOTIFICATION_RESEND_AFTER_SECONDS,
+           settings.NOTIFICATION_SEND_LEASE_SECONDS)
+    if key not in _WAITING_PLANS:
+        _WAITING_PLANS[key] = _waiting_plan(using)
+    plan = _WAITING_PLANS[key]
+    if plan is None:  # a parameter that is not `now` plus a fixed offset: built every time
+        return _compiled_waiting(now, using)
+    sql, recipe = plan
+    return sql, _waiting_params(recipe, now, using)
+
+
+def _waiting_params(recipe, now, using) -> list:
+    adapt = connections[using].ops.adapt_datetimefield_value
+    return [(now + value if as_is else adapt(now + value)) if moved else value for moved, as_is, value in recipe]
+
+
+def _as_instant(value):
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+    return None
+
+
+def _waiting_plan(using):
+    """(sql, recipe) for _waiting_params, or None when the parameters do not follow `now`."""
+    (sql_a, a), (sql_b, b), (sql_c, c) = (_compiled_waiting(probe, using) for probe in _PROBES)
+    if not (sql_a == sql_b == sql_c and len(a) == len(b) == len(c)):
+        return None
+    recipe = []
+    for first, second in zip(a, b, strict=True):
+        if first == second:
+            recipe.append((False, False, first))
+            continue
+        one, two = _as_instant(first), _as_instant(second)
+        if one is None or two is None or one - _PROBES[0] != two - _PROBES[1]:
+            return None
+        recipe.append((True, isinstance(first, datetime.datetime), one - _PROBES[0]))
+    if _waiting_params(recipe, _PROBES[2], using) != c:
+        return None
+    return sql_a, recipe
 
 
 def look_again(school_id: int, now: datetime.datetime) -> int:

@@ -10,9 +10,11 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from safety import watchdog
 from safety.health import SCAN_HEARTBEAT
 from safety.models import Escalation, Heartbeat
 from safety.watchdog import scan
+from visits.models import Visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_broker_takes_everything")]
 
@@ -85,3 +87,13 @@ def test_a_scan_that_was_down_catches_up_in_one_tick_without_an_empty_batch(out_
         out_visit(start=START + datetime.timedelta(seconds=i + 1))
     assert queries_for_scan(late + datetime.timedelta(seconds=30)) == one
     assert Escalation.objects.filter(level=2, resolved_at__isnull=True).count() == 11
+
+
+def test_the_idle_query_built_once_is_the_one_the_orm_builds_at_every_now():
+    """The idle tick's four EXISTS are built by the ORM once per process (building them cost more
+    than running them); at any `now` the text and parameters are those the ORM would build then."""
+    using = Visit.objects.db
+    for now in (START, START + datetime.timedelta(days=200, seconds=7),
+                datetime.datetime(2027, 3, 28, 1, 30, tzinfo=datetime.UTC)):
+        assert watchdog._waiting_sql(now, using) == watchdog._compiled_waiting(now, using)
+    assert [plan for plan in watchdog._WAITING_PLANS.values() if plan is None] == []
