@@ -319,16 +319,13 @@ def _scan_batch(now, batch_size, result) -> bool:
         due = list(
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OUT_STATES, next_check_at__lte=now)
-            .select_related("school")
-            # Each visit's watch (visits.watch) reads its risk assessment: read once a batch.
-            .prefetch_related("risk_assessment__hazards")
+            # One school object per school (read apart, not once per row): its roster and office
+            # hours read once a batch. Each visit's watch (visits.watch) reads its risk assessment.
+            .prefetch_related("school", "risk_assessment__hazards")
             .order_by("next_check_at", "pk")[:batch_size]
         )
         if not due:
-            return 0
-        schools = {}
-        for visit in due:  # one school object per school: its roster and office hours read once a batch
-            visit.school = schools.setdefault(visit.school_id, visit.school)
+            return False
         escalations = _escalations_by_visit(due)
         by_visit = {pk: list(round_escalations) for pk, (round_escalations, _) in escalations.items()}
         alerts = {pk: alert for pk, (_, alert) in escalations.items()}
