@@ -422,7 +422,8 @@ def _scan_batch(now, batch_size, result) -> bool:
             visit.next_check_at = next_check(visit, by_visit[visit.pk], alerts[visit.pk])
         update_rows(due, ["next_check_at", "escalation_level"])
         # Look again while a batch was full, or a visit is due once more at `now` (a scan that was
-        # down catches up: level 1 and level 2 in one tick); an empty batch is not asked for.
+        # down catches up: level 1 and level 2 in one tick, R-LATE-15 then R-RETURN-30); an empty
+        # batch is not asked for.
         return len(due) == batch_size or any(visit.next_check_at is not None and visit.next_check_at <= now
                                              for visit in due)
 
