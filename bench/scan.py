@@ -1,9 +1,17 @@
-"""Benchmark of one watchdog scan tick on PostgreSQL (issue: the safety watchdog).
+"""Benchmark of one watchdog scan tick on PostgreSQL (issues: the safety watchdog; 17, fast at a million visits).
 
 Fills a PostgreSQL database with 1,000,000 visits over a year (10,000 out now, 1,000 of them due),
-then reports:
-  - the tick that finds nothing due: median time and its query count, with EXPLAIN of the due query;
-  - the tick that escalates the 1,000 due visits: time and query count.
+then, in the same run on the same data, times three ways of doing a tick:
+  - project: safety.watchdog.scan, the tick that finds nothing due (median, p95, queries, with EXPLAIN of
+    the due query) and the tick that escalates the 1,000 due visits (committed, notifications recorded in
+    the outbox and handed to the broker after the commit; the hand-over is also shown on its own);
+  - limit: the database's own set-based limit, one UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)
+    claiming the due rows and one INSERT ... ON CONFLICT DO NOTHING of their escalations, committed;
+  - loop: a healthchecks-style loop, one due row at a time claimed with a conditional UPDATE (the row's
+    level and deadline in the filter, so two workers can't both win), its escalation inserted, committed,
+    until none is left;
+and prints the project's figures as ratios to both. The data is put back (1,000 due, none escalated,
+tables vacuumed and analysed) before each measurement, so each times the same 1,000 due visits.
 
 Usage (needs a PostgreSQL server; the database is created and filled on first run, ~1-2 minutes):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/homevisits_bench .venv/bin/python bench/scan.py
@@ -134,8 +142,101 @@ def reset_due(now):
             )
 
 
+IDLE_TICKS, DUE_RUNS = 30, 3
+
+
+def reset(now):
+    """reset_due, then VACUUM ANALYZE of the tables a tick writes: each measurement starts from the same
+    table state (no dead rows of the last one, statistics that know the rows are there)."""
+    reset_due(now)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE visits_visit, safety_escalation, safety_notification, visits_visitevent")
+
+
+def _ms(seconds):
+    return seconds * 1000
+
+
+def _due_ids_sql():
+    return ("SELECT id FROM visits_visit WHERE state IN ('departed', 'on_site', 'left') AND next_check_at <= %s "
+            "ORDER BY next_check_at, id")
+
+
+def limit_tick(now):
+    """The set-based limit: claim every due row and move it on in one UPDATE, insert their level 1
+    escalations in one INSERT ... ON CONFLICT DO NOTHING; one transaction, committed. Returns (rows, queries)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""UPDATE visits_visit AS v SET escalation_level = 1, next_check_at = %s + interval '15 minutes'
+                FROM ({_due_ids_sql()} LIMIT %s FOR UPDATE SKIP LOCKED) AS d
+                WHERE v.id = d.id RETURNING v.id, v.watch_round, v.expected_return""",
+            [now, now, 100_000],
+        )
+        claimed = cur.fetchall()
+        if claimed:
+            cur.execute(
+                """INSERT INTO safety_escalation (visit_id, round, level, reason, anchor, created_at, alert_count,
+                       last_alert_at, resolution_note, charge_reminders, tiers_reached, tier_at, outcome, outcome_note)
+                   SELECT d.id, d.round, 1, 'late_return', d.anchor, %s, 1, %s, '', 0, 1, %s, '', ''
+                   FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[]) AS d(id, round, anchor)
+                   ON CONFLICT DO NOTHING""",
+                [now, now, now, [r[0] for r in claimed], [r[1] for r in claimed], [r[2] for r in claimed]],
+            )
+    return len(claimed), 2 if claimed else 1
+
+
+def loop_tick(now):
+    """A healthchecks-style loop: take one due row, claim it with a conditional UPDATE (its level and
+    deadline unchanged), insert its escalation, commit; until no due row is left. Returns (rows, queries)."""
+    done = queries = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(_due_ids_sql() + " LIMIT 1", [now])
+            queries += 1
+            row = cur.fetchone()
+            if row is None:
+                return done, queries
+            cur.execute(
+                """UPDATE visits_visit SET escalation_level = 1, next_check_at = %s + interval '15 minutes'
+                   WHERE id = %s AND escalation_level = 0 AND next_check_at <= %s
+                   RETURNING watch_round, expected_return""",
+                [now, row[0], now],
+            )
+            queries += 1
+            won = cur.fetchone()
+            if won is None:
+                continue  # another worker claimed it first
+            cur.execute(
+                """INSERT INTO safety_escalation (visit_id, round, level, reason, anchor, created_at, alert_count,
+                       last_alert_at, resolution_note, charge_reminders, tiers_reached, tier_at, outcome, outcome_note)
+                   VALUES (%s, %s, 1, 'late_return', %s, %s, 1, %s, '', 0, 1, %s, '', '')
+                   ON CONFLICT DO NOTHING""",
+                [row[0], won[0], won[1], now, now, now],
+            )
+            queries += 1
+            done += 1
+
+
+def timed(fn, *args):
+    connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count none
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        out = fn(*args)
+        elapsed = time.perf_counter() - t0
+    return elapsed, len(ctx.captured_queries), out
+
+
+def _stats(times):
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
 def main():
+    from django.urls import reverse
+
+    from homevisits.celery import AfterCommitTask
     from safety.watchdog import scan
+    from visits.models import Visit
 
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it is created and filled on first run).")
@@ -143,22 +244,36 @@ def main():
     call_command("migrate", verbosity=0)
     now = timezone.now()
     fill(now)
-    from visits.models import Visit
+    print(f"visits: {Visit.objects.count():,}; out: {Visit.objects.out().count():,}; "
+          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # A long-running worker has its URLs loaded (the first reverse() imports every view: seconds).
+    reverse("safety:checkin", args=[1])
 
-    print(f"visits: {Visit.objects.count():,}; out: {Visit.objects.out().count():,}")
+    # Hand-overs to the broker after each commit (one task per notification), timed on their own.
+    handing = [0.0]
+    apply_now = AfterCommitTask.apply_now
 
-    reset_due(now)
-    # A tick that finds nothing due (the clock well before any deadline).
-    quiet = now - datetime.timedelta(hours=2)
-    times, counts = [], []
-    for _ in range(30):
-        with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
-            scan(quiet)
-            times.append((time.perf_counter() - t0) * 1000)
-        counts.append(len(ctx.captured_queries))
-    print(f"\nIdle tick (nothing due): median {statistics.median(times):.2f} ms, "
-          f"p95 {sorted(times)[int(len(times) * 0.95) - 1]:.2f} ms, queries {sorted(set(counts))}")
+    def timed_apply_now(self, calls, *, done=None):
+        t0 = time.perf_counter()
+        try:
+            return apply_now(self, calls, done=done)
+        finally:
+            handing[0] += time.perf_counter() - t0
+
+    AfterCommitTask.apply_now = timed_apply_now
+
+    # --- Ticks that find nothing due: the same 10,000 out, every deadline two hours on; real-time
+    # ticks, so the project's stamps its heartbeat as beat's does ---
+    reset(now + datetime.timedelta(hours=2))
+    quiet = now - datetime.timedelta(hours=2)  # for the EXPLAIN below
+    scan(timezone.now())  # warm
+    idle = {"project": [], "limit": [], "loop": []}
+    idle_queries = {"project": set(), "limit": set(), "loop": set()}
+    for _ in range(IDLE_TICKS):  # in turn, so the three share the machine's load
+        for name, fn in (("project", scan), ("limit", limit_tick), ("loop", loop_tick)):
+            elapsed, queries, _ = timed(fn, timezone.now())
+            idle[name].append(elapsed)
+            idle_queries[name].add(queries)
     with connection.cursor() as cur:
         qs = (Visit.objects.filter(state__in=["departed", "on_site", "left"], next_check_at__lte=quiet)
               .order_by("next_check_at")[:500])
@@ -168,14 +283,42 @@ def main():
         for (line,) in cur.fetchall():
             print("   ", line)
 
-    # The tick escalating 1,000 visits.
-    reset_due(now)
-    with CaptureQueriesContext(connection) as ctx:
-        t0 = time.perf_counter()
-        result = scan(now)
-        elapsed = time.perf_counter() - t0
-    print(f"\nEscalating tick: {len(result.escalated)} visits escalated in {elapsed:.2f} s, "
-          f"{len(ctx.captured_queries)} queries")
+    # --- Ticks escalating the 1,000 due visits, each from the same data ---
+    due = {"project": [], "limit": [], "loop": []}
+    due_queries = {"project": set(), "limit": set(), "loop": set()}
+    handover, rows = [], {}
+    for _ in range(DUE_RUNS):
+        for name, fn in (("project", scan), ("limit", limit_tick), ("loop", loop_tick)):
+            reset(now)
+            handing[0] = 0.0
+            elapsed, queries, out = timed(fn, now)
+            due[name].append(elapsed)
+            due_queries[name].add(queries)
+            if name == "project":
+                handover.append(handing[0])
+                rows[name] = len(out.escalated)
+            else:
+                rows[name] = out[0]
+    reset(now)
+
+    print(f"\nload average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"rows escalated by each: {rows}")
+    (pi, pi95), (li, li95), (oi, oi95) = (_stats(idle[n]) for n in ("project", "limit", "loop"))
+    print(f"\nIdle tick (nothing due), median (p95) over {IDLE_TICKS}, queries:")
+    for name, (med, p95) in (("project", (pi, pi95)), ("limit", (li, li95)), ("loop", (oi, oi95))):
+        print(f"  {name:8} {_ms(med):8.2f} ms ({_ms(p95):.2f})  queries {sorted(idle_queries[name])}")
+    print(f"  project / limit {pi / li:.1f}x; project / loop {pi / oi:.1f}x")
+    print(f"\nTick escalating {DUE:,} due visits, committed, median (range) over {DUE_RUNS} runs, queries:")
+    for name in ("project", "limit", "loop"):
+        med = statistics.median(due[name])
+        print(f"  {name:8} {_ms(med):8.1f} ms ({_ms(min(due[name])):.1f} to {_ms(max(due[name])):.1f})"
+              f"  queries {sorted(due_queries[name])}")
+    pd, ld, od = (statistics.median(due[n]) for n in ("project", "limit", "loop"))
+    hand = statistics.median(handover)
+    before = statistics.median([d - h for d, h in zip(due["project"], handover, strict=True)])
+    print(f"  of the project's tick, handing the notifications to the broker after the commit: {_ms(hand):.1f} ms "
+          f"(median); before it: {_ms(before):.1f} ms")
+    print(f"  project / limit {pd / ld:.1f}x; project / loop {pd / od:.2f}x")
 
 
 if __name__ == "__main__":

@@ -91,9 +91,19 @@ def reachable(person, channel, live=None) -> bool:
     if channel == Channel.EMAIL:
         return bool(person.email)
     if channel in (Channel.SMS, Channel.VOICE):
-        return bool(getattr(getattr(person, "profile", None), "mobile", None))
+        return _has_mobile(person)
     known = getattr(person, "has_push_device", None)  # read with the person by school_people
     return known if known is not None else PushSubscription.objects.filter(user=person).exists()
+
+
+def _has_mobile(person) -> bool:
+    """Whether the person has a mobile number, worked out once per person object: a scan asks it of
+    the same people for every alert of a batch, and checking a number (libphonenumber) is slow."""
+    mobile = getattr(getattr(person, "profile", None), "mobile", None)
+    seen = person.__dict__.get("_has_mobile")
+    if seen is None or seen[0] is not mobile:  # a number changed on the object since is checked again
+        seen = person.__dict__["_has_mobile"] = (mobile, bool(mobile))
+    return seen[1]
 
 
 def channel_order(level) -> list[Channel]:
@@ -274,6 +284,19 @@ def resend_pending(now, limit: int | None = None) -> int:
 
 # --- Fallback: the person's next channel -----------------------------------------------------
 
+def to_fall_back(now):
+    """The messages fall_back moves on at `now`: with a level, not yet moved on, and failed, or not
+    confirmed delivered within NOTIFICATION_FALLBACK_SECONDS of their level (the scan asks whether
+    there are any in its one idle check)."""
+    waited = Q()
+    for level, seconds in settings.NOTIFICATION_FALLBACK_SECONDS.items():
+        waited |= Q(level=level, created_at__lte=now - datetime.timedelta(seconds=seconds))
+    top = max(settings.NOTIFICATION_FALLBACK_SECONDS)
+    waited |= Q(level__gt=top, created_at__lte=now - datetime.timedelta(seconds=settings.NOTIFICATION_FALLBACK_SECONDS[top]))
+    due = Q(status__in=DeliveryStatus.undelivered()) | (waited & Q(status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENT)))
+    return Notification.objects.filter(due, level__isnull=False, fell_back_at__isnull=True)
+
+
 def fall_back(now, limit: int | None = None) -> int:
     """Move each person an escalation's alert has not reached on to their next channel, and return
     how many messages that queued.
@@ -284,17 +307,10 @@ def fall_back(now, limit: int | None = None) -> int:
     same alert, person and channel, so a repeat (two scans, a redelivered task) queues nothing more.
     Called by the watchdog's scan each tick."""
     limit = limit or settings.NOTIFICATION_RESEND_BATCH
-    waited = Q()
-    for level, seconds in settings.NOTIFICATION_FALLBACK_SECONDS.items():
-        waited |= Q(level=level, created_at__lte=now - datetime.timedelta(seconds=seconds))
-    top = max(settings.NOTIFICATION_FALLBACK_SECONDS)
-    waited |= Q(level__gt=top, created_at__lte=now - datetime.timedelta(seconds=settings.NOTIFICATION_FALLBACK_SECONDS[top]))
-    due = Q(status__in=DeliveryStatus.undelivered()) | (waited & Q(status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENT)))
     queued = 0
     live = live_channels()
     with transaction.atomic():
-        notes = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                     .filter(due, level__isnull=False, fell_back_at__isnull=True)
+        notes = list(to_fall_back(now).select_for_update(skip_locked=True, of=("self",))
                      .select_related("recipient__profile").order_by("created_at", "pk")[:limit])
         for note in notes:
             note.fell_back_at = now

@@ -16,9 +16,10 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from homevisits.bulk import update_rows
 from notifications.models import PushSubscription
 from notifications.outbox import in_order
-from visits.models import Visit, VisitStaff
+from visits.models import VisitStaff
 
 from . import ladder
 from .models import EscalationLevel
@@ -63,7 +64,7 @@ def due_messages(visits, round_escalations: dict, alerts: dict, now) -> list[dic
                 sending.append((visit, reminder))
     if not done:
         return []
-    Visit.objects.bulk_update(list({visit.pk: visit for visit in done}.values()), list(SENT_FOR.values()))
+    update_rows({visit.pk: visit for visit in done}.values(), list(SENT_FOR.values()))
     if not sending:
         return []
     out_by_visit = _staff_out({visit.pk for visit, _ in sending})

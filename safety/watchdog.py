@@ -18,10 +18,12 @@ import dataclasses
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from homevisits.bulk import update_rows
 from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.outbox import (
     ALERT_PREFIX,
@@ -31,6 +33,7 @@ from notifications.outbox import (
     queue,
     reached_nobody,
     resend_pending,
+    to_fall_back,
 )
 from visits.events import new_event, record_events
 from visits.lifecycle import OUT_STATES, EventKind
@@ -108,19 +111,109 @@ class ScanResult:
 def scan(now: datetime.datetime, batch_size: int = 500, max_batches: int = 100) -> ScanResult:
     """Move every due visit one step along its ladder. Safe to run concurrently and repeatedly.
     Only a scan at the real time stamps the heartbeat: a drill at another time must neither hide a
-    dead beat (a time ahead) nor raise the banner (a time behind)."""
+    dead beat (a time ahead) nor raise the banner (a time behind).
+
+    A tick first asks, in one query, which of its four parts has anything to do (due visits, messages
+    to hand over again or to move on to a next channel, alerts that reached nobody) and runs only
+    those: a tick that finds nothing costs that query and the heartbeat."""
     result = ScanResult(now=now)
     real_time = is_real_time(now)
-    for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
-        if not _scan_batch(now, batch_size, result):
-            break
-    result.resent = resend_pending(now)
-    fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
-    raise_unreached(now, result)
+    due, handover, fallback, unreached = _waiting(now)
+    if due:
+        for _ in range(max_batches):  # bounded: at most max_batches x batch_size visits a tick
+            if not _scan_batch(now, batch_size, result):
+                break
+    if handover:
+        result.resent = resend_pending(now)
+    if fallback:
+        fall_back(now)  # an alert not confirmed delivered moves on to the person's next channel
+    if unreached or due or fallback:  # an alert just raised, or a message just moved on, may have reached nobody
+        raise_unreached(now, result)
     if real_time:
-        with transaction.atomic():
-            record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())
+        record_heartbeat(SCAN_HEARTBEAT, now, detail=result.summary())  # one UPDATE: atomic on its own
     return result
+
+
+def _waiting(now: datetime.datetime) -> tuple[bool, bool, bool, bool]:
+    """Whether anything is due at `now` for each part of the scan: visits (the partial index
+    visit_due_out_idx), pending messages to hand over again, messages to move on to a next channel,
+    alerts that reached nobody; one round trip of four EXISTS, each the query its part runs."""
+    using = Visit.objects.db
+    sql, params = _waiting_sql(now, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(bool(found) for found in cursor.fetchone())
+
+
+def _waiting_checks(now):
+    return [Visit.objects.filter(state__in=OUT_STATES, next_check_at__lte=now), pending_to_hand_over(now),
+            to_fall_back(now), _unreached_candidates(now)]
+
+
+def _compiled_waiting(now, using) -> tuple[str, list]:
+    parts, params = [], []
+    for qs in _waiting_checks(now):
+        sql, args = qs.order_by().values("pk")[:1].query.get_compiler(using).as_sql()
+        parts.append(f"EXISTS ({sql})")
+        params.extend(args)
+    return f"SELECT {', '.join(parts)}", params
+
+
+# The idle tick's query, built by the ORM once per process and database and settings that shape it:
+# building it costs more than running it. Its text is the same at every `now`; each parameter is
+# either fixed or `now` moved by a fixed offset, learnt from two probe instants and checked on a third.
+_WAITING_PLANS: dict = {}
+_PROBES = (datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC),
+           datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
+           datetime.datetime(2002, 3, 5, 7, 9, 11, 13, tzinfo=datetime.UTC))
+
+
+def _waiting_sql(now, using) -> tuple[str, list]:
+    key = (using, repr(settings.NOTIFICATION_FALLBACK_SECONDS), settings.NOTIFICATION_RESEND_AFTER_SECONDS,
+           settings.NOTIFICATION_SEND_LEASE_SECONDS)
+    if key not in _WAITING_PLANS:
+        _WAITING_PLANS[key] = _waiting_plan(using)
+    plan = _WAITING_PLANS[key]
+    if plan is None:  # a parameter that is not `now` plus a fixed offset: built every time
+        return _compiled_waiting(now, using)
+    sql, recipe = plan
+    return sql, _waiting_params(recipe, now, using)
+
+
+def _waiting_params(recipe, now, using) -> list:
+    adapt = connections[using].ops.adapt_datetimefield_value
+    return [(now + value if as_is else adapt(now + value)) if moved else value for moved, as_is, value in recipe]
+
+
+def _as_instant(value):
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+    return None
+
+
+def _waiting_plan(using):
+    """(sql, recipe) for _waiting_params, or None when the parameters do not follow `now`."""
+    (sql_a, a), (sql_b, b), (sql_c, c) = (_compiled_waiting(probe, using) for probe in _PROBES)
+    if not (sql_a == sql_b == sql_c and len(a) == len(b) == len(c)):
+        return None
+    recipe = []
+    for first, second in zip(a, b, strict=True):
+        if first == second:
+            recipe.append((False, False, first))
+            continue
+        one, two = _as_instant(first), _as_instant(second)
+        if one is None or two is None or one - _PROBES[0] != two - _PROBES[1]:
+            return None
+        recipe.append((True, isinstance(first, datetime.datetime), one - _PROBES[0]))
+    if _waiting_params(recipe, _PROBES[2], using) != c:
+        return None
+    return sql_a, recipe
 
 
 def look_again(school_id: int, now: datetime.datetime) -> int:
@@ -160,16 +253,7 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
     """Open alerts nobody has taken charge of whose messages reached nobody (every person's last
     channel failed, or nobody could be sent one) become alerts of their own, to the next people up
     (safety.escalations.mark_unreached). At most `limit` a scan; the rest on the next."""
-    alerts = Notification.objects.filter(escalation=OuterRef("pk"), dedupe_key__startswith=ALERT_PREFIX)
-    candidates = list(
-        Escalation.objects.open_alerts()
-        .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
-        .annotate(alerted=Exists(alerts),
-                  failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
-                                              | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
-                                              fell_back_at__isnull=False)))
-        .filter(Q(alerted=False) | Q(failed=True))
-        .values_list("pk", "alerted").order_by("pk")[:limit])
+    candidates = list(_unreached_candidates(now).values_list("pk", "alerted").order_by("pk")[:limit])
     if not candidates:
         return []
     silent = {pk for pk, alerted in candidates if not alerted}
@@ -181,6 +265,19 @@ def raise_unreached(now, result: ScanResult | None = None, limit: int = 100) -> 
             if result is not None:
                 result.unreached.append(f"visit {esc.visit_id} level {esc.level}")
     return marked
+
+
+def _unreached_candidates(now):
+    """Open alerts nobody has taken charge of, not yet marked unreached, that sent nothing or have a
+    message that failed (or a push never shown) and was moved on: raise_unreached looks closer."""
+    alerts = Notification.objects.filter(escalation=OuterRef("pk"), dedupe_key__startswith=ALERT_PREFIX)
+    return (Escalation.objects.open_alerts()
+            .filter(acknowledged_at__isnull=True, unreached_at__isnull=True, created_at__lte=now)
+            .annotate(alerted=Exists(alerts),
+                      failed=Exists(alerts.filter(Q(status__in=DeliveryStatus.undelivered())
+                                                  | Q(channel=Channel.PUSH, status=DeliveryStatus.SENT),  # never shown
+                                                  fell_back_at__isnull=False)))
+            .filter(Q(alerted=False) | Q(failed=True)))
 
 
 def _people(audiences, esc, now) -> list:
@@ -211,24 +308,24 @@ def _escalations_by_visit(due) -> dict[int, tuple[list[Escalation], Escalation |
     return out
 
 
-def _scan_batch(now, batch_size, result) -> int:
+def _scan_batch(now, batch_size, result) -> bool:
     """Lock up to batch_size due visits (skipping rows another scan holds) and move each one step,
-    with a constant number of queries per batch."""
+    with a constant number of statements per batch: the claim (SELECT ... FOR UPDATE SKIP LOCKED),
+    the reads the ladder needs, then each kind of row written in one statement (escalations, their
+    changes, events, notifications, the visits' next check); the unique constraints stay the
+    backstop. Returns whether another batch may find more due."""
     with transaction.atomic():
         # Lock order: the visit rows first; their escalation rows are only written after.
         due = list(
             Visit.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OUT_STATES, next_check_at__lte=now)
-            .select_related("school")
-            # Each visit's watch (visits.watch) reads its risk assessment: read once a batch.
-            .prefetch_related("risk_assessment__hazards")
+            # One school object per school (read apart, not once per row): its roster and office
+            # hours read once a batch. Each visit's watch (visits.watch) reads its risk assessment.
+            .prefetch_related("school", "risk_assessment__hazards")
             .order_by("next_check_at", "pk")[:batch_size]
         )
         if not due:
-            return 0
-        schools = {}
-        for visit in due:  # one school object per school: its roster and office hours read once a batch
-            visit.school = schools.setdefault(visit.school_id, visit.school)
+            return False
         escalations = _escalations_by_visit(due)
         by_visit = {pk: list(round_escalations) for pk, (round_escalations, _) in escalations.items()}
         alerts = {pk: alert for pk, (_, alert) in escalations.items()}
@@ -263,18 +360,19 @@ def _scan_batch(now, batch_size, result) -> int:
                 repeated.append(step)
                 if step.tier_at == now:
                     (exhausted if step.exhausted_at == now else moved).add(id(step))
-        if raised:
-            Escalation.objects.bulk_update([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
+        # R-RETURN-30: the lower level closes before its higher one is inserted (one open alert a visit).
+        update_rows([lower for lower, _ in raised], ["resolved_at", "resolution_note"])
         created = _create_escalations(created)
         kept = {id(esc) for esc in created}
         for lower, higher in raised:
             if id(higher) in kept:
                 lower.raised_to = higher
-        if raised:
-            Escalation.objects.bulk_update([lower for lower, _ in raised], ["raised_to"])
-        if repeated:
-            Escalation.objects.bulk_update(repeated, ["alert_count", "last_alert_at", "tiers_reached", "tier_at",
-                                                      "exhausted_at"])
+        # Every other change to the batch's escalations in one statement: raised to, repeated or moved
+        # on (R-RETURN-30), the police prompt and the reminders (R-CONTACT-STEPS). Their visits are
+        # locked, and every writer locks the visit first, so the values read are still theirs.
+        changed = {id(esc): esc for esc in [lower for lower, _ in raised] + repeated + prompted + reminded}
+        update_rows(changed.values(), ["raised_to", "alert_count", "last_alert_at", "tiers_reached", "tier_at",
+                                       "exhausted_at", "police_prompted_at", "charge_reminders", "charge_reminded_at"])
 
         events, messages, audiences = [], [], {}
         for lower, higher in raised:
@@ -308,14 +406,10 @@ def _scan_batch(now, batch_size, result) -> int:
                 events.append(new_event(visit, EventKind.MOVED_ON, at=now, how=RecordedHow.SYSTEM,
                                         data={"level": esc.level, "tiers": esc.tiers_reached}))
             messages.extend(escalation_messages(esc, alert, people))
-        if prompted:
-            Escalation.objects.bulk_update(prompted, ["police_prompted_at"])
         for esc in prompted:
             events.append(new_event(esc.visit, EventKind.POLICE_PROMPTED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level}))
             messages.extend(police_messages(esc, now, police_audience(esc, now)))
-        if reminded:
-            Escalation.objects.bulk_update(reminded, ["charge_reminders", "charge_reminded_at"])
         for esc in reminded:
             events.append(new_event(esc.visit, EventKind.REMINDED, at=now, how=RecordedHow.SYSTEM,
                                     data={"level": esc.level, "reminder": esc.charge_reminders}))
@@ -326,8 +420,12 @@ def _scan_batch(now, batch_size, result) -> int:
 
         for visit in due:
             visit.next_check_at = next_check(visit, by_visit[visit.pk], alerts[visit.pk])
-        Visit.objects.bulk_update(due, ["next_check_at", "escalation_level"])
-        return len(due)
+        update_rows(due, ["next_check_at", "escalation_level"])
+        # Look again while a batch was full, or a visit is due once more at `now` (a scan that was
+        # down catches up: level 1 and level 2 in one tick, R-LATE-15 then R-RETURN-30); an empty
+        # batch is not asked for.
+        return len(due) == batch_size or any(visit.next_check_at is not None and visit.next_check_at <= now
+                                             for visit in due)
 
 
 def _staff_by_visit(visit_ids) -> dict[int, list[VisitStaff]]:
