@@ -223,7 +223,46 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
 
     refresh_next_check(visit)
     visit.save(update_fields=CHECK_IN_FIELDS)
+    if visit.day_round_id is not None:
+        if kind == EventKind.DEPARTED:
+            _hand_on(visit, by, now, how, on_behalf_of)
+        elif kind == EventKind.RETURNED:
+            _back_from_round(visit, by, now, how, on_behalf_of, link.user)
     return event
+
+
+def _others_out_in_round(visit):
+    """The round's other visits still out (R-LUNCH), locked
+    after `visit` (the lock order: the visit that is checked in first)."""
+    return list(Visit.objects.select_for_update().select_related("school")
+                .filter(day_round_id=visit.day_round_id, state__in=OUT_STATES)
+                .exclude(pk=visit.pk).order_by("round_order", "planned_start", "pk"))
+
+
+def _hand_on(visit, by, now, how, on_behalf_of):
+    """R-LUNCH: the round's staff left for its next visit: the visits of the round they were still out
+    on are handed on to it. They stay out (until they are back at school) but raise nothing new, so
+    one overdue round is one alert, from the visit they are on (safety.ladder.handed_on)."""
+    for earlier in _others_out_in_round(visit):
+        if earlier.handed_on_at is not None:
+            continue
+        earlier.handed_on_at = now
+        record_event(earlier, EventKind.HANDED_ON, by, at=now, how=how, on_behalf_of=on_behalf_of,
+                     data={"to_visit": visit.pk})
+        refresh_next_check(earlier)
+        earlier.save(update_fields=["handed_on_at", "next_check_at", "escalation_level", "updated_at"])
+
+
+def _back_from_round(visit, by, now, how, on_behalf_of, person):
+    """R-LUNCH, R-RETURN: back at school from a round's visit is back from the round's earlier visits
+    handed on to it too (the morning's visits at lunch), for the same person: each through the same
+    check-in, so each closes, and gives its all clear, as any visit does."""
+    for earlier in _others_out_in_round(visit):
+        link = earlier.staff_links.filter(user=person, returned_at__isnull=True).first()
+        if earlier.handed_on_at is None or link is None:
+            continue
+        _check_in(earlier, EventKind.RETURNED, by, now, "", None, how,
+                  on_behalf_of if on_behalf_of is not None and on_behalf_of.pk != by.pk else None, None)
 
 
 # What a check-in may change on the visit row.
