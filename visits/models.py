@@ -327,12 +327,7 @@ class Round(models.Model):
 
     @property
     def state(self) -> str:
-        """The round's state, from its visits: the least advanced of those still going ahead."""
-        states = [v.state for v in self.visits.all() if v.state != VisitState.CANCELLED]
-        for state in ROUND_STATE_ORDER:
-            if state in states:
-                return state
-        return VisitState.CANCELLED
+        return round_state(self.visits.all())
 
     def get_state_display(self) -> str:
         return VisitState(self.state).label
@@ -358,6 +353,16 @@ class Round(models.Model):
 # Which of its visits' states a round shows: out (anyone out), else waiting, else planning, then done.
 ROUND_STATE_ORDER = (VisitState.DEPARTED, VisitState.ON_SITE, VisitState.LEFT, VisitState.DRAFT,
                      VisitState.REFUSED, VisitState.SUBMITTED, VisitState.APPROVED, VisitState.RETURNED)
+
+
+def round_state(visits) -> str:
+    """A round's state, from its visits (as the reader's page shows them: visits.cover): out while anyone
+    is out, else the least advanced of those still going ahead."""
+    states = [v.state for v in visits if v.state != VisitState.CANCELLED]
+    for state in ROUND_STATE_ORDER:
+        if state in states:
+            return state
+    return VisitState.CANCELLED
 
 
 class VisitQuerySet(models.QuerySet):

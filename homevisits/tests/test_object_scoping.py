@@ -27,7 +27,7 @@ from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, Visit
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, Incident, Outcome, VisitReport, VisitState
+from visits.models import EventKind, Incident, Outcome, Round, Visit, VisitReport, VisitState
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 
 # The object an id names, from the segments of the route before it (the longest prefix first: a
 # resolved alarm, an escalation, under /out/alarms/<id>/; a visit under /out/<id>/).
 KIND_BY_PREFIX = {"out/alarms": "alarm", "visits": "visit", "out": "visit", "families": "family",
-                  "concerns": "concern"}
+                  "concerns": "concern", "rounds": "round"}
 # Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
 # elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
 # visits/tests/test_visit_form_scales.py).
@@ -60,6 +60,7 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
 DEFAULT_SAME_SCHOOL_DENIED = {
     "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
     "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
+    "round": ["stranger"],  # a visiting teacher not on the day's round (R-LUNCH)
     "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
     # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
     "alarm": ["teacher", "ta", "stranger", "admin"],
@@ -77,7 +78,7 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "round": "head"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
 MISSING_ID = 987654321
@@ -153,6 +154,12 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
                            expected_return=NOW + datetime.timedelta(days=1, hours=1), **team)
     ensure_risk_assessment(planned)
     planned.children.add(child)
+    # The planned visit is on a day's round, waiting for approval with it (R-LUNCH).
+    day_round = Round.objects.create(school=home, lead=people["teacher"], created_by=people["teacher"],
+                                     date=(NOW + datetime.timedelta(days=1)).date(),
+                                     lunch_return=planned.expected_return,
+                                     end_return=planned.expected_return + datetime.timedelta(hours=4))
+    Visit.objects.filter(pk=planned.pk).update(day_round=day_round, round_order=1)
 
     # Out since 08:00, due back at 09:30: escalated to level 2 by the time the clock reads 11:00.
     out = VisitFactory(state=VisitState.APPROVED, planned_start=NOW - datetime.timedelta(hours=3),
@@ -193,7 +200,8 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
     return {
         "people": people,
         "outsiders": outsiders,
-        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm]},
+        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm],
+                    "round": [day_round]},
     }
 
 
