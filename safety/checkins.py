@@ -124,6 +124,8 @@ def _duress_pin(visit, kind, by, now, idempotency_key, refusal, extra=None) -> V
                               None if refused else idempotency_key,
                               data={"signal": cover.SIGNAL_DURESS_PIN, "cover": "" if refused else kind,
                                     **(extra or {})})
+            if not refused and kind == EventKind.RETURNED and locked.day_round_id is not None:
+                _cover_round(locked, by, now)
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -132,6 +134,19 @@ def _duress_pin(visit, kind, by, now, idempotency_key, refusal, extra=None) -> V
     if refused:
         raise ValidationError({"pin": [refused]} if refusal else refused)
     return event
+
+
+def _cover_round(visit, by, now):
+    """R-CODEWORD, R-LUNCH: "Back at school" would have brought them back from the round's earlier
+    visits too, so each of those the phone shows as though it had (visits.cover), and none is: they
+    stay out. The alarm is the one of the visit it was typed on (one alert for the round)."""
+    for earlier in _others_out_in_round(visit):
+        if earlier.handed_on_at is None or not earlier.staff_links.filter(user=by, returned_at__isnull=True).exists():
+            continue
+        record_event(earlier, EventKind.DURESS, by, at=now,
+                     note="Duress PIN typed to record \u201cBack at school\u201d on the round's next visit, where "
+                          "the alarm is. Their phone shows this visit as back too; it is not.",
+                     data={"signal": cover.SIGNAL_DURESS_PIN, "cover": EventKind.RETURNED, "alarm_on": visit.pk})
 
 
 def _refusal_on_phone(visit, kind, by) -> str:

@@ -8,11 +8,13 @@ import datetime
 
 import pytest
 
+from accounts import pins
 from homevisits.tests.rounds import local, round_of
 from notifications.models import Notification
 from safety.models import Escalation, EscalationLevel
 from safety.watchdog import check_in, look_again, scan
-from visits.models import EventKind, VisitState
+from visits import cover
+from visits.models import EventKind, RecordedHow, VisitStaff, VisitState
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,36 @@ def test_on_a_clock_change_day_the_return_points_are_the_wall_clock_times(world,
     assert open_alerts() == []
     scan(local(day, 15, 45))
     assert open_alerts() == [(afternoon.pk, EscalationLevel.LATE)]
+
+
+def test_the_office_recording_back_at_school_after_a_call_brings_the_person_back_from_the_morning(world):
+    _, first, second, _ = morning(world, JUNE)
+    check_in(second, EventKind.RETURNED, world.office, on_behalf_of=world.ta, how=RecordedHow.PHONE,
+             now=local(JUNE, 12, 20))
+    assert VisitStaff.objects.get(visit=first, user=world.ta).returned_at == local(JUNE, 12, 20)
+    assert VisitStaff.objects.get(visit=first, user=world.teacher).returned_at is None
+    back = first.events.get(kind=EventKind.RETURNED)
+    assert back.actor == world.office and back.on_behalf_of == world.ta and back.how == RecordedHow.PHONE
+
+
+def test_a_double_tapped_back_at_school_is_recorded_once_on_every_visit(world):
+    _, first, second, _ = morning(world, JUNE)
+    for _ in range(2):
+        check_in(second, EventKind.RETURNED, world.teacher, now=local(JUNE, 12, 20), idempotency_key="tap-1")
+    assert first.events.filter(kind=EventKind.RETURNED).count() == 1
+    assert second.events.filter(kind=EventKind.RETURNED).count() == 1
+
+
+def test_a_duress_pin_for_back_at_school_shows_the_whole_morning_back_on_the_phone_and_raises_one_alarm(world):
+    _, first, second, _ = morning(world, JUNE)
+    world.school.pin_to_end_visit = True
+    world.school.save()
+    pins.set_pins(world.teacher, "739146", "582073")
+    second.refresh_from_db()
+    check_in(second, EventKind.RETURNED, world.teacher, now=local(JUNE, 12, 20), pin="582073")
+    for visit in (first, second):
+        visit.refresh_from_db()
+        assert visit.state != VisitState.RETURNED  # nobody is really back: still out and watched
+        shown = cover.as_the_phone_shows(visit)
+        assert cover.back_on_phone(shown, world.teacher)
+    assert open_alerts() == [(second.pk, EscalationLevel.EMERGENCY)]
