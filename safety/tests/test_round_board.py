@@ -72,3 +72,11 @@ def test_after_lunch_the_board_shows_the_end_of_the_day(client, world, morning):
     assert "back by <strong>15:30</strong>" in row
     assert "Day's round, visit 3 · back at school 15:30 (end of the day)" in row
     assert "not yet back at school from" not in row
+
+
+def test_the_staff_home_page_offers_the_visit_they_are_on_not_the_one_they_went_on_from(client, world, morning):
+    _, second, _ = morning
+    client.force_login(world.teacher)
+    with time_machine.travel(local(JUNE, 11), tick=False):
+        response = client.get("/")
+    assert response.context["next_visit"].pk == second.pk
