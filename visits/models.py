@@ -346,8 +346,8 @@ class Round(models.Model):
 
     @property
     def is_waiting_for_approval(self) -> bool:
-        visits = [v for v in self.visits.all() if v.state != VisitState.CANCELLED]
-        return bool(visits) and all(v.state == VisitState.SUBMITTED for v in visits)
+        """A visit of it is waiting (all of them once submitted; one changed after approval, alone)."""
+        return any(v.state == VisitState.SUBMITTED for v in self.visits.all())
 
 
 # Which of its visits' states a round shows: out (anyone out), else waiting, else planning, then done.

@@ -88,6 +88,8 @@ def submit_round(day_round: Round, by, now=None) -> Round:
     now = now or timezone.now()
     with transaction.atomic():
         visits = [v for v in _locked_visits(day_round) if v.state != VisitState.CANCELLED]
+        if not day_round.is_editable:
+            raise ValidationError("This round has already been submitted.")
         _raise(plan_errors(day_round.date, day_round.lunch_return, day_round.end_return, day_round.lead, visits,
                            now, day_round.pk))
         _each(visits, lambda visit: services.submit(visit, by, now=now))
@@ -97,19 +99,20 @@ def submit_round(day_round: Round, by, now=None) -> Round:
 def approval_blockers(day_round: Round, approver, overrides: dict[int, dict[str, str]]) -> dict[int, list[str]]:
     """Why `approver` may not approve each visit of the round now (by visit pk; empty lists when they may)."""
     return {visit.pk: services.approval_blockers(visit, approver, overrides.get(visit.pk, {}))
-            for visit in day_round.in_order() if visit.state != VisitState.CANCELLED}
+            for visit in day_round.in_order() if visit.state == VisitState.SUBMITTED}
 
 
 def approve_round(day_round: Round, by, overrides: dict[int, dict[str, str]] | None = None, now=None) -> Round:
     """R-AUTH: the round approved as one plan, each visit through the one approve function, with its own
     gates' overrides (`overrides` by visit pk). Any visit that can't be approved (R-NOVISIT: a high
-    risk) leaves the whole round waiting."""
+    risk) leaves the whole round waiting. The visits waiting are approved: all of them once the round
+    is submitted, or one changed after its approval (sent back for approval alone)."""
     now = now or timezone.now()
     overrides = overrides or {}
     with transaction.atomic():
-        visits = [v for v in _locked_visits(day_round) if v.state != VisitState.CANCELLED]
-        if not visits or any(v.state != VisitState.SUBMITTED for v in visits):
-            raise ValidationError("Only a round whose visits are all waiting for approval can be approved.")
+        visits = [v for v in _locked_visits(day_round) if v.state == VisitState.SUBMITTED]
+        if not visits:
+            raise ValidationError("No visit of this round is waiting for approval.")
         _each(visits, lambda visit: services.approve(visit, by, overrides.get(visit.pk, {}), now=now))
     return day_round
 

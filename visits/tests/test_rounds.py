@@ -195,3 +195,23 @@ def test_changing_a_visit_on_the_round_keeps_its_return_point(teacher, ta, plann
     save_plan(visit, [teacher, ta], teacher, changed_fields=["planned_start", "expected_return"], now=NOW)
     visit.refresh_from_db()
     assert visit.expected_return == local(TOMORROW, 12, 30)
+
+
+def test_a_visit_changed_after_the_rounds_approval_is_approved_again_from_the_round(client, head, teacher, ta,
+                                                                                      submitted, drafts):
+    rounds.approve_round(submitted, head, now=NOW)
+    visit = Visit.objects.get(pk=drafts[1].pk)
+    visit.planned_start = local(TOMORROW, 11, 0)
+    save_plan(visit, [teacher, ta], teacher, changed_fields=["planned_start"], now=NOW)
+    assert Visit.objects.get(pk=visit.pk).state == VisitState.SUBMITTED
+    page = text(login(client, head).get(reverse("visits:round-decide", args=[submitted.pk])))
+    assert page.count("already decided") == 2
+    client.post(reverse("visits:round-decide", args=[submitted.pk]), {"action": "approve"})
+    assert set(Visit.objects.filter(day_round=submitted).values_list("state", flat=True)) == {VisitState.APPROVED}
+
+
+def test_a_rounds_visit_is_not_submitted_alone(client, teacher, planned, drafts):
+    make_ready(drafts[0])
+    response = login(client, teacher).post(reverse("visits:visit-submit", args=[drafts[0].pk]))
+    assert response.url == planned.get_absolute_url()
+    assert Visit.objects.get(pk=drafts[0].pk).state == VisitState.DRAFT

@@ -81,8 +81,8 @@ def round_submit(request, pk):
 def _decision(request, day_round, approve_forms, refuse_form, problems=None):
     overrides = {visit.pk: {g: "x" for g in visit.gates_required} for visit in day_round.in_order()}
     blockers = rounds.approval_blockers(day_round, request.user, overrides)
-    items = [{"visit": v, "ra": getattr(v, "risk_assessment", None), "form": approve_forms[v.pk],
-              "blockers": blockers.get(v.pk, [])}
+    items = [{"visit": v, "ra": getattr(v, "risk_assessment", None), "form": approve_forms.get(v.pk),
+              "blockers": blockers.get(v.pk, []), "waiting": v.state == VisitState.SUBMITTED}
              for v in day_round.in_order() if v.state != VisitState.CANCELLED]
     return render(request, "visits/round_decide.html", {
         "day_round": day_round, "items": items, "refuse_form": refuse_form, "problems": problems or [],
@@ -103,7 +103,7 @@ def round_decide(request, pk):
     approve_forms = {
         v.pk: ApproveForm(posted if action == "approve" else None, gates=v.gate_needs(), approver=request.user,
                           prefix=f"visit{v.pk}")
-        for v in day_round.in_order()}
+        for v in day_round.in_order() if v.state == VisitState.SUBMITTED}
     refuse_form = RefuseForm(posted if action == "refuse" else None)
     if action == "approve" and all(form.is_valid() for form in approve_forms.values()):
         try:
