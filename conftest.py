@@ -12,6 +12,7 @@ import time_machine
 
 from homevisits import factories
 from homevisits.celery import app
+from homevisits.tests.browser import chromium
 from safety.watchdog import check_in
 from visits.models import EventKind
 
@@ -228,3 +229,13 @@ def run_tasks(django_capture_on_commit_callbacks):
     app.conf.task_always_eager = True
     yield running
     app.conf.task_always_eager = eager
+
+
+# --- The browser ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (homevisits.tests.browser has the pages, sign-in and
+    screenshots); a test is skipped where Chromium is missing, unless REQUIRE_SERVICES says otherwise."""
+    with chromium() as launched:
+        yield launched

@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor
-from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, school_of
+from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, Trust, TrustMembership, school_of
 from .settings_forms import RosterTierForm
 
 log = logging.getLogger("homevisits.security")
@@ -110,7 +110,7 @@ class SchoolAdmin(SchoolScopedAdmin):
     list_display = ("name", "office_phone", "late_call_minutes", "office_chase_minutes", "lone_visits_allowed")
     search_fields = ("name",)
     fieldsets = (
-        (None, {"fields": ("name", "office_phone", "address")}),
+        (None, {"fields": ("name", "office_phone", "address", "trust")}),
         (
             "Safety policy",
             {
@@ -165,6 +165,10 @@ class SchoolAdmin(SchoolScopedAdmin):
                      "description": "The logo is uploaded on the school's Settings page (Letters)."}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Which trust a school is in is the superuser's to say (the trust's rules then bind it).
+        return () if _unrestricted(request) else ("trust",)
+
     def save_model(self, request, obj, form, change):
         # The stored settings before this save, for the audit page (accounts.school_settings).
         request._school_settings_before = school_settings.snapshot(obj.pk) if change else None
@@ -175,6 +179,24 @@ class SchoolAdmin(SchoolScopedAdmin):
         before = getattr(request, "_school_settings_before", None)
         if before is not None:
             school_settings.record(request.user, form.instance, "School in the Django admin", before)
+
+
+@admin.register(Trust)
+class TrustAdmin(admin.ModelAdmin):
+    """A superuser's: the trust's name and who its people are. Its rules for the schools' settings are
+    its trust admin's page (/trust/rules/), which brings every school within them and audits it."""
+
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug")
+
+
+@admin.register(TrustMembership)
+class TrustMembershipAdmin(admin.ModelAdmin):
+    """Which trust a trust safeguarding lead or trust admin works for (their role is a group)."""
+
+    list_display = ("user", "trust")
+    autocomplete_fields = ("user",)
 
 
 class StaffProfileInline(admin.StackedInline):

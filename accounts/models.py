@@ -11,10 +11,53 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from homevisits.append_only import AppendOnly
 
-from . import roles
+from . import roles, trust_rules
 from .backup_codes import code_matches
 from .phone import UKPhoneNumberField
 from .validators import DateWithin, normalise_registration, validate_letter_line, validate_registration
+
+
+class Trust(models.Model):
+    """A multi-academy trust above its schools (one install, many schools). Its trust safeguarding
+    leads and trust admins (TrustMembership) read every school's board, approvals and alerts, read-only
+    (trusts app); the trust admin sets the trust's rules for its schools' policy settings (the fields
+    below, accounts.trust_rules): each is the loosest value a school may choose (a school may tighten
+    it, never loosen it), the value a new school of the trust starts with, and, when locked, the only
+    value its schools may have. Empty: the trust sets no rule for that setting.
+
+    A trust groups schools; who works for which school stays on the staff profile, so staff who work
+    across a trust's schools can later belong to several without changing what a trust is."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    # R-LATE-15: a school's first alert comes at most this many minutes after the expected return.
+    late_call_minutes = models.PositiveSmallIntegerField(
+        "first alert: at most (minutes after the expected return)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(240)])
+    late_call_locked = models.BooleanField("schools can't change the first alert", default=False)
+    # R-RETURN-30: the office chase comes at most this many minutes after the expected return.
+    office_chase_minutes = models.PositiveSmallIntegerField(
+        "office must chase: at most (minutes after the expected return)", null=True, blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(480)])
+    office_chase_locked = models.BooleanField("schools can't change the office chase", default=False)
+    # R-CHECKIN: every visit checks in at least this often (a school may ask for more often, never less).
+    checkin_interval_minutes = models.PositiveSmallIntegerField(
+        "every visit: check in at least this often (minutes)", null=True, blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(480)])
+    checkin_interval_locked = models.BooleanField("schools can't change the check-in time", default=False)
+    # R-PAIR: No = no school of the trust may approve lone visits.
+    lone_visits_allowed = models.BooleanField("lone visits may be approved", null=True, blank=True)
+    lone_visits_locked = models.BooleanField("schools can't change lone visits", default=False)
+    # R-CODEWORD: Yes = every school of the trust asks for the PIN to end a visit.
+    pin_to_end_visit = models.BooleanField("ask for the PIN to end a visit", null=True, blank=True)
+    pin_to_end_visit_locked = models.BooleanField("schools can't change the PIN question", default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 class School(models.Model):
@@ -23,6 +66,8 @@ class School(models.Model):
     name = models.CharField(max_length=200, unique=True)
     office_phone = UKPhoneNumberField(region="GB", help_text="Printed on letters and slips; rung in an emergency.")
     address = models.TextField(blank=True, max_length=500)
+    # The school's trust, if it is in one (its policy settings then keep the trust's rules).
+    trust = models.ForeignKey(Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="schools")
 
     # R-LATE-15: expected return + this many minutes with no word -> the office is flagged.
     late_call_minutes = models.PositiveSmallIntegerField(
@@ -193,6 +238,9 @@ class School(models.Model):
             # R-CONTACT-STEPS: the police are the fourth step, after the office has chased.
             errors["police_prompt_minutes"] = "The prompt to call the police must come after the office chase."
         errors.update(self._risk_checkin_errors())
+        # The trust's rules (accounts.trust_rules): tighten, never loosen; a locked one stays as set.
+        for field, message in trust_rules.problems(self).items():
+            errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 
@@ -377,6 +425,18 @@ class StaffProfile(models.Model):
         self.save(update_fields=["calendar_token"])
 
 
+class TrustMembership(models.Model):
+    """Which trust a holder of a trust role (roles.TRUST_ROLES) works for: one trust each. Apart from
+    the staff profile, which says which school someone works for: a trust lead needs no school, and
+    one who also holds a school role has both (and the school pages of that school only)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trust_membership")
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="members")
+
+    def __str__(self):
+        return f"{self.user} at {self.trust}"
+
+
 def role_names(user) -> frozenset:
     """The role (group) names of a user, read once per request and cached on the user object."""
     if not getattr(user, "is_authenticated", False):
@@ -401,6 +461,15 @@ def school_of(user):
     """The user's school, or None (a superuser without a profile)."""
     profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
     return profile.school if profile else None
+
+
+def trust_of(user):
+    """The trust whose schools the user watches as a trust safeguarding lead or trust admin, or None
+    (no trust role, or no trust named for them). Nothing here gives a school page: school_of does."""
+    if not has_role(user, *roles.TRUST_ROLES):
+        return None
+    membership = getattr(user, "trust_membership", None)
+    return membership.trust if membership else None
 
 
 def primary_role(user) -> str:

@@ -23,7 +23,7 @@ Http404 for the pages of the first list and PermissionDenied (403) for the secon
 """
 
 from . import roles
-from .models import has_role, school_of
+from .models import has_role, school_of, trust_of
 
 # --- The sets of roles, each named once -----------------------------------------------------------
 
@@ -48,6 +48,11 @@ AUDITORS = (roles.HEAD, roles.SCHOOL_ADMIN)
 # Change the school's policy settings in the app (the ladder, roster, office hours, planning rules,
 # letters, retention): the school admin, as in the Django admin; the superuser for any school.
 SETTINGS_KEEPERS = (roles.SCHOOL_ADMIN,)
+# A trust's people, above its schools: they read every school of their trust's board, approvals and
+# alerts, read-only, on the trust pages (trusts app); a trust role alone opens no school page.
+TRUST_WATCHERS = roles.TRUST_ROLES
+# Set the trust's rules for its schools' policy settings (defaults a school may tighten, and locks).
+TRUST_RULE_KEEPERS = (roles.TRUST_ADMIN,)
 
 
 # --- Predicates -----------------------------------------------------------------------------------
@@ -136,3 +141,14 @@ def may_change_school_settings(user, school) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return of_school(user, school) and has_role(user, *SETTINGS_KEEPERS)
+
+
+def may_watch_trust(user) -> bool:
+    """R-CONFIDENTIAL: the trust pages are for the trust's safeguarding leads and admins, of one
+    trust each (TrustMembership); everyone else, a school's head included, is 404 there."""
+    return trust_of(user) is not None and has_role(user, *TRUST_WATCHERS)
+
+
+def may_set_trust_rules(user) -> bool:
+    """The trust admin sets the trust's rules for its schools' policy settings."""
+    return trust_of(user) is not None and has_role(user, *TRUST_RULE_KEEPERS)

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from . import roster
-from .models import OfficeHours, RosterTier, School, SchoolLogo, SchoolSettingChange, Weekday
+from . import roster, trust_rules
+from .models import OfficeHours, RosterTier, School, SchoolLogo, SchoolSettingChange, Trust, Weekday
 
 # Sent inside the saving transaction, after the settings are written. Arguments: school, now.
 settings_changed = Signal()
@@ -71,6 +71,14 @@ def snapshot(school_id) -> dict[str, tuple[str, str]]:
                                      + (f"; named: {names}" if names else ""))
     logo = SchoolLogo.objects.filter(school_id=school_id).only("width", "height", "digest").first()
     shown["logo"] = ("school logo", logo.description if logo else "(none)")
+    # The school's trust and its rules (the trust's own page changes them): on the school's audit page too.
+    trust = school.trust if school.trust_id else None
+    shown["trust"] = ("trust", trust.name if trust else "(none)")
+    for rule in trust_rules.RULES:
+        value = getattr(trust, rule.setting) if trust else None
+        words = trust_rules.shown(value) + (", locked" if trust and value is not None and getattr(trust, rule.locked)
+                                             else "")
+        shown[f"trust-{rule.setting}"] = (f"trust's rule: {Trust._meta.get_field(rule.setting).verbose_name}", words)
     return shown
 
 
@@ -127,3 +135,24 @@ def _save_logo(school, made, remove, now):
 
 def logo_of(school) -> SchoolLogo | None:
     return SchoolLogo.objects.filter(school=school).first()
+
+
+def save_trust_rules(trust, actor, form, now=None) -> list[SchoolSettingChange]:
+    """Save the trust's rules (a valid TrustRulesForm) and bring each of its schools within them, all
+    of it or nothing: each school whose rules or settings changed has the change on its audit page,
+    and its visits out follow it from the next scan (settings_changed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Trust.objects.select_for_update().filter(pk=trust.pk).first()  # one save of a trust at a time
+        schools = list(School.objects.select_for_update().filter(trust=trust).order_by("pk"))
+        before = {school.pk: snapshot(school.pk) for school in schools}
+        form.save()
+        changes = []
+        for school in schools:
+            tightened = trust_rules.tighten(school, form.instance)
+            if tightened:
+                school.save(update_fields=tightened)
+            change = record(actor, school, "The trust's rules", before[school.pk], now)
+            if change:
+                changes.append(change)
+        return changes

@@ -8,7 +8,7 @@ import dataclasses
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from . import logo, roster
+from . import logo, roster, trust_rules
 from .models import OfficeHours, RosterTier, School, Weekday
 
 
@@ -43,7 +43,16 @@ class RosterTierForm(forms.ModelForm):
 
 class SchoolSettingsForm(forms.ModelForm):
     """A page's School fields. School.clean checks across fields; an error it finds in a field of
-    another page (stored before a rule existed) is for that page, not a reason to refuse this one."""
+    another page (stored before a rule existed) is for that page, not a reason to refuse this one.
+    A setting the school's trust has locked is shown, not offered (accounts.trust_rules)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        trust = self.instance.trust if self.instance.trust_id else None
+        for name, words in trust_rules.locked_settings(trust).items():
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = words
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):

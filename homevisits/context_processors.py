@@ -1,5 +1,5 @@
 from accounts import permissions, roles
-from accounts.models import primary_role, role_names, school_of
+from accounts.models import primary_role, role_names, school_of, trust_of
 from misimport.access import import_school
 from safety.health import monitoring_is_down
 
@@ -22,6 +22,9 @@ def school_and_role(request):
         "is_watcher": bool(names & set(permissions.CALL_TAKERS)),
         "may_import": import_school(user) is not None,
         "may_change_settings": permissions.may_change_school_settings(user, school),
+        "current_trust": trust_of(user),
+        "may_watch_trust": permissions.may_watch_trust(user),
+        "may_set_trust_rules": permissions.may_set_trust_rules(user),
     }
 
 

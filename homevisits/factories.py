@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
+from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind, Trust, TrustMembership
 from visits.models import Child, Family, Purpose, Visit, VisitState
 
 
@@ -43,6 +43,24 @@ def make_staff(school, role=roles.VISITING_STAFF, *, mobile="07700 900123", user
     user = UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=role))
     StaffProfile.objects.create(user=user, school=school, mobile=mobile or "", **profile)
+    return user
+
+
+def make_trust(*schools, name=None, **rules):
+    """A trust (with the rules given for its schools' settings) and `schools` in it."""
+    count = Trust.objects.count() + 1
+    trust = Trust.objects.create(name=name or f"Trust {count}", slug=f"trust-{count}", **rules)
+    School.objects.filter(pk__in=[s.pk for s in schools]).update(trust=trust)
+    for school in schools:
+        school.trust = trust
+    return trust
+
+
+def make_trust_person(trust, role=roles.TRUST_SAFEGUARDING_LEAD, **fields):
+    """A user in a trust role at `trust`, with no school (no staff profile)."""
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    TrustMembership.objects.create(user=user, trust=trust)
     return user
 
 

@@ -21,7 +21,7 @@ from .redirects import own_site_path
 # the service worker (a browser checks it for updates whether or not a session is still open), and
 # the providers' callbacks: delivery receipts and text messages received (each checks its own credential).
 PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/health/", "/static/", "/calendar/", "/sw.js",
-                   "/notifications/receipts/", "/notifications/texts/")
+                   "/notifications/receipts/", "/notifications/texts/", "/manifest.webmanifest", "/offline/")
 
 # Where a signed-in user who still owes a second factor may go: the two-factor pages themselves,
 # signing out, and what needs no login anyway.

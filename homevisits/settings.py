@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "audit",
     "misimport",
     "governors",
+    "trusts",
 ]
 
 MIDDLEWARE = [
@@ -168,7 +169,8 @@ SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=90)
 # (accounts/roles.py names) must set it up before anything else, and so must superusers while the
 # list is not empty; anyone who has set it up must give a code at every sign-in.
 TWO_FACTOR_REQUIRED_ROLES = env.list(
-    "TWO_FACTOR_REQUIRED_ROLES", default=["Head of school", "DSL", "Office", "School admin"]
+    "TWO_FACTOR_REQUIRED_ROLES",
+    default=["Head of school", "DSL", "Office", "School admin", "Trust safeguarding lead", "Trust admin"],
 )
 OTP_TOTP_ISSUER = "Home Visits"
 # A first authenticator needs the one-time link emailed to the account's owner (accounts.tokens);

@@ -17,7 +17,10 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                          authentication_form=SignInForm), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    # The installable app (static/js/pwa.js, notifications/serviceworker.js): public, from our own origin.
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("offline/", views.offline, name="offline"),
     path("accounts/", include("accounts.urls")),
     path("", include("accounts.settings_urls")),
     path("admin/", admin.site.urls),
@@ -29,4 +32,5 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("misimport.urls")),
     path("", include("governors.urls")),
+    path("", include("trusts.urls")),
 ]

@@ -1,8 +1,11 @@
 import logging
 
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -62,4 +65,57 @@ def home(request):
         return render(request, "home_staff.html", staff_home(user, now) | hello)
     if has_role(user, roles.SCHOOL_ADMIN):
         return render(request, "home_admin.html", school_admin_home(user, now) | hello)
+    if permissions.may_watch_trust(user):
+        # A trust's people (with no school role) land on every school of their trust.
+        return redirect("trusts:overview")
     return render(request, "home.html", hello)
+
+
+# --- The installable app: its manifest, the page shown without signal, and signing out -------------
+
+# The header's blue (static/css/app.css) and the page's white.
+THEME_COLOUR = "#0b3b7e"
+BACKGROUND_COLOUR = "#ffffff"
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest, public (a browser fetches it without the session's cookie), from our own
+    origin, with the static files' hashed names. It opens on the staff member's visits of the day."""
+    icons = [{"src": static(f"img/app/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png",
+              "purpose": "any"} for size in (192, 512)]
+    icons.append({"src": static("img/app/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+                  "purpose": "maskable"})
+    response = JsonResponse({
+        "name": "Home Visits",
+        "short_name": "Home Visits",
+        "description": "Check in from home visits, and see today's visits, with or without signal.",
+        "id": "/",
+        "start_url": reverse("safety:my-visits"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "lang": "en-GB",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": icons,
+    }, content_type="application/manifest+json")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request):
+    """What the phone shows when there is no signal and the page asked for was never kept on it. Public
+    and the same for everyone (the service worker fetches it without the session), so nothing personal."""
+    return render(request, "offline.html")
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out also clears what this browser kept of the person's pages: the page after it tells
+    the service worker (static/js/pwa.js), and the response asks the browser to drop its cache."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache"'
+        return response

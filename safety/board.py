@@ -233,6 +233,7 @@ class BoardRow:
     last_event_ms: str = ""
     last_event_ago: str = dataclasses.field(default="", metadata=REDRAWN)  # board.js redraws it from last_event_ms
     last_event_by: str = ""
+    last_event_said: str = ""
     # R-LUNCH: a round's row: "Day's round, visit 2: back at school 12:30 (lunch), 15:30 (end of the day)",
     # and the round's visits already done that its staff are still out from.
     round_text: str = ""
@@ -435,6 +436,8 @@ class BoardVisit:
     last_event_by: int | None
     # How the visit's latest duress signal came (visits.cover: SOS, duress PIN, code word), if any.
     duress_signal: str | None = None
+    # When the last word was tapped, where the phone kept it without signal and sent it later.
+    last_event_said_at: datetime.datetime | None = None
     # R-LUNCH: its day's round, if on one: its place, whether its staff went on to the next visit
     # (safety.ladder.handed_on), and the round's return points.
     day_round_id: int | None = None
@@ -450,23 +453,23 @@ class BoardVisit:
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
                 "returned_at", "escalation_level", "heard_from_all_at", "last_contact_at", "gate_overrides",
-                "last_event_kind", "last_event_at", "last_event_by", "duress_signal", "day_round_id", "round_order",
-                "handed_on_at", "day_round__lunch_return", "day_round__end_return")
+                "last_event_kind", "last_event_at", "last_event_by", "duress_signal", "last_event_said_at",
+                "day_round_id", "round_order", "handed_on_at", "day_round__lunch_return", "day_round__end_return")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
     return local_day_bounds(timezone.localdate(now))
 
 
-def on_the_board(user, now):
-    """The visits out now (whenever they started) and today's schedule (R-SCHEDULE): on a busy day
-    they are mostly the same rows, so they are read together."""
+def on_the_board(visits, now):
+    """Of `visits` (already scoped), those out now (whenever they started) and today's schedule
+    (R-SCHEDULE): on a busy day they are mostly the same rows, so they are read together."""
     start, end = today_bounds(now)
-    return visible_visits(user).filter(
+    return visits.filter(
         Q(state__in=OUT_STATES) | Q(planned_start__gte=start, planned_start__lt=end, state__in=SCHEDULE_STATES))
 
 
-def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
+def board_visits(visits, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     start, end = today_bounds(now)
     # The staff's last word: a check-in of theirs (or given for them by phone), not the watchdog's
     # own events (escalated, alert repeated, acknowledged...), which say nothing of how they are.
@@ -476,10 +479,11 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     signals = (VisitEvent.objects.filter(visit=OuterRef("pk"), kind=EventKind.DURESS).order_by("-at", "-pk")
                .annotate(signal=KT("data__signal")))
     visits = [BoardVisit(*values) for values in (
-        on_the_board(user, now)
+        on_the_board(visits, now)
         .annotate(last_event_kind=Subquery(last.values("kind")[:1]), last_event_at=Subquery(last.values("at")[:1]),
                   last_event_by=Subquery(last.values("speaker")[:1]),
-                  duress_signal=Subquery(signals.values("signal")[:1]))
+                  duress_signal=Subquery(signals.values("signal")[:1]),
+                  last_event_said_at=Subquery(last.values("said_at")[:1]))
         .order_by("planned_start", "pk").values_list(*VISIT_FIELDS)
     )]
     out = [v for v in visits if v.state in OUT_STATES]
@@ -487,18 +491,18 @@ def board_visits(user, now) -> tuple[list[BoardVisit], list[BoardVisit]]:
     return out, schedule
 
 
-def watches(user, school, out) -> dict[int, Watch]:
+def watches(visits, school, out) -> dict[int, Watch]:
     """The watch of each visit out now (visits.watch), its risk assessment read for all of them at
     once (two queries whatever their number)."""
     risks = {ra.visit_id: ra.level for ra in RiskAssessment.objects.filter(
-        visit__in=visible_visits(user).out().values("pk")).prefetch_related("hazards")}
+        visit__in=visits.out().values("pk")).prefetch_related("hazards")}
     return {visit.pk: watch_for(school, risks.get(visit.pk), visit.gate_overrides) for visit in out}
 
 
-def open_escalations(user) -> dict[int, list[Escalation]]:
-    """The open alert of each visit out now (one per visit, at its highest level), by visit."""
+def open_escalations(visits) -> dict[int, list[Escalation]]:
+    """The open alert of each of `visits` out now (one per visit, at its highest level), by visit."""
     out: dict[int, list[Escalation]] = {}
-    for esc in Escalation.objects.open_alerts().filter(visit__in=visible_visits(user).out().values("pk")) \
+    for esc in Escalation.objects.open_alerts().filter(visit__in=visits.out().values("pk")) \
             .select_related("acknowledged_by"):
         out.setdefault(esc.visit_id, []).append(esc)
     return out
@@ -523,16 +527,22 @@ def failed_alerts(school, now) -> list[FailedAlert]:
 
 
 def live_board(user, now=None) -> LiveBoard:
-    """Everything the board shows, in a constant number of queries whatever the number of visits."""
+    """The board of the user's school, of the visits they may see (visits.scoping)."""
+    return school_board(school_of(user), visible_visits(user), now)
+
+
+def school_board(school, visits, now=None) -> LiveBoard:
+    """Everything the board of `school` shows of `visits` (already scoped: the office's visible visits,
+    or the trust pages' read-only view of the school), in a constant number of queries whatever the
+    number of visits."""
     now = now or timezone.now()
-    school = school_of(user)
     if school is None:
         return LiveBoard(now=now, rows=[], failed=[], schedule=[], monitoring_down=monitoring_is_down(now))
-    out, today = board_visits(user, now)
+    out, today = board_visits(visits, now)
     tz = timezone.get_current_timezone()
-    staff = staff_of(on_the_board(user, now))
+    staff = staff_of(on_the_board(visits, now))
     named = people(pk for pks in staff.values() for pk in pks)
-    escalations = open_escalations(user)
+    escalations = open_escalations(visits)
     urls = Urls()
 
     def staff_list(visit, out_only=False):
@@ -546,7 +556,7 @@ def live_board(user, now=None) -> LiveBoard:
 
     rows = []
     by_clock = clock_urgency(school)
-    watch_of_visit = watches(user, school, out)
+    watch_of_visit = watches(visits, school, out)
     # R-LUNCH: a round's visits its staff went on from are one row with the visit they are on now
     # (watched for the round), unless one of them still has an alert of its own.
     handed_on = {}
@@ -579,6 +589,10 @@ def live_board(user, now=None) -> LiveBoard:
             row.last_event_ago = "just now" if age < datetime.timedelta(minutes=1) else f"{duration_text(age)} ago"
             speaker = named.get(visit.last_event_by)
             row.last_event_by = speaker.name if speaker else ""
+            said = visit.last_event_said_at
+            if said is not None and visit.last_event_at - said >= datetime.timedelta(minutes=1):
+                # Kept on the phone without signal: both times ("said at 11:42, received 11:58").
+                row.last_event_said = hhmm(said, tz)
         rows.append(row)
     rows.sort(key=_sort_key)
 

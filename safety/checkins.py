@@ -8,6 +8,8 @@ afresh if staff are late again after giving a new time.
 """
 
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,7 +55,7 @@ def pin_asked(visit: Visit, kind: str, by, how: str = RecordedHow.SELF, on_behal
 
 def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expected_return=None,
              how: str = RecordedHow.SELF, on_behalf_of=None, idempotency_key: str | None = None,
-             pin: str | None = None, position: tuple | None = None) -> VisitEvent:
+             pin: str | None = None, position: tuple | None = None, tapped_at=None) -> VisitEvent:
     """Record one check-in event for a visit and move the watchdog with it.
 
     A retried or double-tapped submission carrying the same idempotency key records once and
@@ -61,6 +63,8 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
     the duress PIN records a duress signal in its place (_duress_pin), and the caller shows the phone
     what the check-in would have shown (visits.cover); a wrong one records nothing. `position`: the
     phone's (latitude, longitude, accuracy in metres), kept only as safety.location.to_keep allows.
+    `tapped_at`: when the phone says it was tapped, for a tap it kept without signal and sends now
+    (static/js/offline-taps.js); kept beside the received time when believable (said_at_of).
     """
     now = now or timezone.now()
     if new_expected_return is not None:
@@ -85,7 +89,7 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
     try:
         with transaction.atomic():
             return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key,
-                             data=extra)
+                             data=extra, tapped_at=tapped_at)
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -162,9 +166,42 @@ def _refusal_on_phone(visit, kind, by) -> str:
     return ""
 
 
-def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key, data=None):
+# How far ahead of the server's clock a phone's may run, and how old a kept tap may be.
+CLOCK_SKEW = datetime.timedelta(minutes=2)
+OLDEST_KEPT_TAP = datetime.timedelta(hours=24)
+
+
+def said_at_of(visit: Visit, tapped_at, now) -> datetime.datetime | None:
+    """When a tap the phone kept without signal was made, if believable: not ahead of the server's
+    clock by more than CLOCK_SKEW (a little ahead counts as now), not before the visit left (or, for
+    the departure itself, before it was planned), and not older than OLDEST_KEPT_TAP. Otherwise None:
+    the tap is still recorded, at the time it was received; a phone's clock never refuses a tap.
+    The server's clock alone moves the watchdog (R-LATE-15, R-CHECKIN)."""
+    if tapped_at is None:
+        return None
+    tapped_at = as_utc(tapped_at)
+    if tapped_at > now + CLOCK_SKEW or tapped_at < now - OLDEST_KEPT_TAP:
+        return None
+    floor = visit.departed_at or visit.created_at
+    if floor is not None and tapped_at < floor:
+        return None
+    return min(tapped_at, now)
+
+
+def _alert_since(visit, said_at):
+    """An alert open on the visit that was raised after the tap was made: the tap arrived late and
+    must not close it (R-LATE-15, R-RETURN-30, R-CHECKIN); the office decides."""
+    if said_at is None:
+        return None
+    return (Escalation.objects.filter(visit=visit, resolved_at__isnull=True, created_at__gt=said_at)
+            .order_by("-level").first())
+
+
+def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key, data=None,
+              tapped_at=None):
     # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
     visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
+    said_at = said_at_of(visit, tapped_at, now)
     # The one transition table (visits.lifecycle): what this check-in is accepted from.
     refused = lifecycle.refusal(kind, visit.state, visit.get_state_display().lower())
     if kind == EventKind.DEPARTED:
@@ -191,6 +228,10 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         raise ValidationError({"note": ["Say why the visit was abandoned."]})
 
     data = dict(data or {})
+    # A kept tap made before the alert now open (the alert was raised while it waited on the phone).
+    alert_since = _alert_since(visit, said_at) if kind not in (EventKind.DURESS, EventKind.UNSAFE) else None
+    if alert_since is not None:
+        data["tapped_before_alert"] = alert_since.pk
     if kind == EventKind.LATE:
         data.update({"previous_expected_return": visit.expected_return.isoformat(),
                      "new_expected_return": new_expected_return.isoformat()})
@@ -198,7 +239,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         # How the signal came (visits.cover): SOS on their own phone, HELP by text, or the code word said to the office.
         data.setdefault("signal", cover.signal_by(how))
     event = record_event(visit, kind, by, at=now, how=how, note=note, data=data,
-                         on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)
+                         on_behalf_of=on_behalf_of, idempotency_key=idempotency_key, said_at=said_at)
 
     if kind == EventKind.DEPARTED:
         visit.departed_at = now
@@ -213,14 +254,22 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     if kind == EventKind.LATE:
         visit.expected_return = new_expected_return
         # A new time answers a late return; a missed check-in only once everyone still out has given word.
-        if _checkin_answered(visit, now) or not _missed_checkin_open(visit):
+        # Not one tapped before the alert now open: that is for the office to decide.
+        if alert_since is not None:
+            pass
+        elif _checkin_answered(visit, now) or not _missed_checkin_open(visit):
             _start_new_round(visit, by, now, "New expected return given", reasons=(
                 EscalationReason.LATE_RETURN, EscalationReason.MISSED_CHECKIN))
     elif kind in (EventKind.OK, EventKind.ARRIVED, EventKind.LEFT, EventKind.NO_ONE_HOME):
         # Word from staff answers a missed periodic check-in (not a late return: that needs a new time).
-        _answer_missed_checkin(visit, by, now)
+        if alert_since is None:
+            _answer_missed_checkin(visit, by, now)
     elif kind == EventKind.RETURNED:
-        if _back(visit, link, links.values(), now):
+        if alert_since is not None:
+            # R-RETURN, R-RETURN-30: "back" tapped before the alert now open, received after it. They are
+            # recorded back, but the visit stays open with its alert until the office has decided.
+            _back(visit, link, links.values(), now)
+        elif _back(visit, link, links.values(), now):
             # R-RETURN: everyone is back: the visit is over and every open escalation closes.
             visit.state = VisitState.RETURNED
             visit.returned_at = now

@@ -19,7 +19,7 @@ from accounts import permissions
 from visits.events import record_event
 from visits.lifecycle import OUT_STATES, EventKind
 from visits.localtime import as_utc
-from visits.models import RecordedHow, Visit
+from visits.models import RecordedHow, Visit, VisitState
 from visits.scoping import visible_visits
 
 from . import ladder
@@ -257,14 +257,18 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
         Escalation.objects.filter(pk=escalation.pk).update(last_step_at=now, charge_reminders=0)
         record_event(visit, EventKind.CONTACT, by, at=now, note=note,
                      data={"step": step, "outcome": outcome, "level": escalation.level})
+        out = [link for link in visit.staff_links.select_related("user") if link.is_out]
         if safe:
-            if visit.state in OUT_STATES:
+            if visit.state in OUT_STATES and not out:
+                # R-RETURN: everyone said they were back, in taps made before this alert and received
+                # after it (safety.checkins._alert_since): the office has now reached them, so the visit is over.
+                visit.state, visit.returned_at = VisitState.RETURNED, now
+            elif visit.state in OUT_STATES:
                 if new_expected_return is None or new_expected_return <= now:
                     raise ValidationError({"new_expected_return": [
                         "They are still out: ask when they will be back and enter a time later than now."]})
                 # Recorded as their late notice, given by phone (R-LATE-15). The office has them
                 # safe: that is word for everyone still out (R-CHECKIN).
-                out = [link for link in visit.staff_links.select_related("user") if link.is_out]
                 speaker = next((link.user for link in out if link.user_id == visit.lead_id), None)
                 record_event(visit, EventKind.LATE, by, at=now, how=RecordedHow.PHONE,
                              on_behalf_of=speaker or (out[0].user if out else visit.lead),
@@ -278,8 +282,9 @@ def record_contact(escalation: Escalation, step: int, outcome: str, by, *, note:
                     outcome=alarm_outcome, outcome_note=note)
             visit.watch_round += 1
             refresh_next_check(visit)
-            visit.save(update_fields=["expected_return", "last_contact_at", "heard_from_all_at", "watch_round",
-                                      "next_check_at", "escalation_level", "updated_at"])
+            visit.save(update_fields=["state", "returned_at", "expected_return", "last_contact_at",
+                                      "heard_from_all_at", "watch_round", "next_check_at", "escalation_level",
+                                      "updated_at"])
         else:
             refresh_next_check(visit)  # the next reminder counts from this step
             visit.save(update_fields=["next_check_at", "escalation_level", "updated_at"])

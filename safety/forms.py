@@ -81,13 +81,17 @@ class CheckInForm(NewReturnTimeMixin, forms.Form):
     location_lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     location_lon = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
     location_accuracy = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0, max_value=100_000)
+    # When it was tapped, for a tap the phone kept without signal and sends later (static/js/offline-taps.js):
+    # an ISO 8601 time, believed only as safety.checkins.said_at_of allows.
+    tapped_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def uses_new_return(self, data):
         return data.get("kind") == EventKind.LATE
 
     def clean(self):
         # A location the phone sent wrong is dropped, never a reason to refuse a check-in.
-        for name in ("location_lat", "location_lon", "location_accuracy"):
+        # So is a tap time it could not make sense of: the tap is recorded at the time it was received.
+        for name in ("location_lat", "location_lon", "location_accuracy", "tapped_at"):
             if name in self.errors:
                 del self.errors[name]
                 self.cleaned_data[name] = None

@@ -205,7 +205,30 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         "signals": duress_signals(visit),
         # Where a phone last said they were, with a check-in, SOS or PIN (safety.location).
         "phone_location": location.last_known(visit),
+        # Taps their phone kept without signal and sent later, with both times; those made before an
+        # alert still open are for the office to decide (safety.checkins._alert_since).
+        "kept_taps": kept_taps(visit, {esc.pk for esc in open_escalations}),
     }
+
+
+def kept_taps(visit, open_ids) -> list[dict]:
+    """Check-ins tapped at least a minute before they reached the server (R-CHECKIN, R-RETURN-30),
+    oldest first: "said All OK at 11:42, received 11:58", and, where the tap came from before an alert
+    that is still open, what the office must weigh ("... before this alert, received ... after it")."""
+    taps = []
+    events = (visit.events.filter(kind__in=checkins.CHECKIN_KINDS, said_at__isnull=False)
+              .select_related("actor", "on_behalf_of"))
+    for event in events:
+        if not event.told_late:
+            continue
+        person = event.on_behalf_of or event.actor
+        label, said, received = event.get_kind_display(), hhmm(event.said_at), hhmm(event.at)
+        decide = event.data.get("tapped_before_alert") in open_ids
+        text = (f"{label} tapped {said} before this alert, received {received} after it: decide" if decide
+                else f"said {label} at {said}, received {received}")
+        taps.append({"text": text, "decide": decide,
+                     "who": (person.get_full_name() or person.get_username()) if person else ""})
+    return taps
 
 
 def duress_signals(visit) -> list[dict]:

@@ -738,6 +738,9 @@ class VisitEvent(AppendOnly, models.Model):
     data = models.JSONField(default=dict, blank=True)
     # A double-tapped or retried form carries the same key and is recorded once.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # When the member of staff tapped it on their phone, where the phone kept it without signal and
+    # sent it later (safety.checkins.said_at_of); `at` is when the server received it.
+    said_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisitEventQuerySet.as_manager()
     append_only_label = "Visit events"
@@ -747,6 +750,16 @@ class VisitEvent(AppendOnly, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {timezone.localtime(self.at):%H:%M}"
+
+    @property
+    def told_late(self) -> bool:
+        """Tapped on the phone at least a minute before it reached the server (kept without signal)."""
+        return self.said_at is not None and self.at - self.said_at >= datetime.timedelta(minutes=1)
+
+    @property
+    def tapped_before_alert(self) -> bool:
+        """Tapped before an alert that was open when it arrived: it did not close the alert (safety.checkins)."""
+        return bool(self.data.get("tapped_before_alert"))
 
     @property
     def by_phone(self) -> bool:

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.dispatch import Signal
 
-from accounts.models import AccountChange, SchoolSettingChange, school_of
+from accounts.models import AccountChange, School, SchoolSettingChange, school_of, trust_of
 from accounts.permissions import (  # noqa: F401 - the role predicates, asked through here by the visits pages
     may_approve,
     may_audit,
@@ -15,6 +15,7 @@ from accounts.permissions import (  # noqa: F401 - the role predicates, asked th
     may_plan_visits,
     may_see_code_word,
     may_share_families,
+    may_watch_trust,
     sees_all_visits,
 )
 
@@ -28,6 +29,11 @@ class AccessKind(models.TextChoices):
     FAMILY = "family", "Family record"
     CONCERN = "concern", "Safeguarding concern"
     EXPORT = "export", "Subject-access export"
+    # The trust's read-only pages about one school (trusts app): which page, by whom, when.
+    TRUST_OVERVIEW = "trust", "The trust's overview of the school"
+    TRUST_BOARD = "t-board", "The school's live board, from the trust"
+    TRUST_APPROVALS = "t-approve", "The school's approvals, from the trust"
+    TRUST_ALERTS = "t-alerts", "The school's alerts, from the trust"
 
 
 # R-CONFIDENTIAL: a confidential record was read. Sent by the page that showed it (note_read); the
@@ -83,6 +89,22 @@ def round_candidates(user):
     if not sees_all_visits(user):
         qs = qs.filter(lead=user)
     return qs
+
+
+def trust_schools(user):
+    """R-CONFIDENTIAL: the schools a trust safeguarding lead or trust admin watches, those of their own
+    trust; nobody else watches any (a school of another trust is "not found" on the trust pages)."""
+    if not may_watch_trust(user):
+        return School.objects.none()
+    return School.objects.filter(trust=trust_of(user))
+
+
+def trust_visits(user, school):
+    """Every visit of `school` for its trust's people (read-only pages), none for anyone else; the
+    school pages still go by visible_visits, which gives a trust role nothing."""
+    if not trust_schools(user).filter(pk=school.pk).exists():
+        return Visit.objects.none()
+    return Visit.objects.filter(school=school)
 
 
 def search_families(families, query: str):

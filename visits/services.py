@@ -374,6 +374,7 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
     red: blocked (high risk R-NOVISIT, animals R-ANIMALS, no or unreviewed assessment R-RISK);
     amber: needs a decision (gates to override, or the approver is one of the visitors: another
     must decide; a gate only the head may clear, R-COMMUTE / R-FSW, says so); green: ready to approve.
+    With no approver (the trust's read-only view), the school's own approvers' colour and words.
     Uses the prefetched staff and hazards, so the queue costs no query per row.
     """
     red, amber = [], []
@@ -391,9 +392,9 @@ def approval_status(visit: Visit, approver) -> tuple[str, str, list[str]]:
         return "red", "Blocked: high risk" if high else "Blocked", red
     needs = visit.gate_needs()
     amber += [str(need) for need in needs]
-    if any(u.pk == approver.pk for u in visit.staff.all()):
+    if approver is not None and any(u.pk == approver.pk for u in visit.staff.all()):
         amber.append("You are one of the visitors: another approver must decide")  # R-AUTH
-    if any(not need.may_be_cleared_by(approver) for need in needs):
+    if approver is not None and any(not need.may_be_cleared_by(approver) for need in needs):
         return "amber", "Needs the head of school", amber
     if amber:
         return "amber", "Needs a decision", amber

@@ -9,22 +9,10 @@ from django.test import Client
 
 from accounts import roles
 from homevisits.factories import SchoolFactory, make_staff
-from homevisits.testing import CHROMIUM, need_chromium
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 WIDTHS = {"phone": {"width": 360, "height": 740}, "desk": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture
-def browser():
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def sign_in(page, base, password="wrong-password-123"):

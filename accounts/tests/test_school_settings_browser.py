@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from accounts.models import RosterTier, TierKind
-from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot
-from homevisits.tests.test_tap_targets_browser import small_targets
+from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot, small_targets
 
 from .settings_helpers import url
 

@@ -5,8 +5,6 @@ import pytest
 
 from homevisits.tests.browser import DESK, PHONE, chromium, out_dir, page_for, shot
 
-from .test_governors_year import year_data  # noqa: F401 - fixture
-
 # The page is loaded by a real browser, so the clock moves; the year is chosen in the URL.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser,
               pytest.mark.usefixtures("clock_december_10am_gmt_ticking")]

@@ -10,58 +10,19 @@ from django.urls import reverse
 
 from accounts import roles
 from governors import figures
-from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, make_staff
+from homevisits.factories import SchoolFactory, make_staff
 from homevisits.testing import require_pdf
-from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
-from visits.models import OfferStatus, Outcome, Purpose, VisitReport, VisitState
+from safety.models import EscalationLevel
+
+from .year import UTC, visit_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_december_10am_gmt")]
-UTC = datetime.UTC
 
 
-def _visit(school, when, state=VisitState.RETURNED, purpose=Purpose.INDUCTION, **extra):
-    family = extra.pop("family", None) or FamilyFactory(school=school)
-    return VisitFactory(family=family, planned_start=when, state=state, purpose=purpose, **extra)
 
 
-def _alert(visit, level, deadline, ack_after=None, resolve_after=None, reason=EscalationReason.LATE_RETURN,
-           raised_to=None):
-    return Escalation.objects.create(
-        visit=visit, round=1, level=level, reason=reason, anchor=deadline, created_at=deadline,
-        acknowledged_at=deadline + datetime.timedelta(minutes=ack_after) if ack_after is not None else None,
-        resolved_at=deadline + datetime.timedelta(minutes=resolve_after or 60), raised_to=raised_to)
 
 
-@pytest.fixture
-def year_data(school, head):
-    # 2025/26 runs from 1 Sept 2025 00:00 London (31 Aug 23:00 UTC) to 1 Sept 2026 00:00 London.
-    first_minute = datetime.datetime(2025, 8, 31, 23, 0, tzinfo=UTC)
-    last_minute = datetime.datetime(2026, 8, 31, 22, 59, tzinfo=UTC)
-    made = [_visit(school, first_minute), _visit(school, last_minute, purpose=Purpose.ATTENDANCE),
-            _visit(school, datetime.datetime(2026, 3, 2, 10, tzinfo=UTC), purpose=Purpose.ATTENDANCE)]
-    _visit(school, datetime.datetime(2025, 8, 31, 22, 59, tzinfo=UTC))  # the year before, by a minute
-    _visit(school, datetime.datetime(2026, 1, 5, 10, tzinfo=UTC), state=VisitState.CANCELLED,
-           cancelled_for_safety=True)
-    _visit(school, datetime.datetime(2026, 1, 6, 10, tzinfo=UTC), state=VisitState.CANCELLED)
-    _visit(school, datetime.datetime(2026, 1, 7, 10, tzinfo=UTC), state=VisitState.REFUSED)
-    for visit, outcome in zip(made, [Outcome.COMPLETED, Outcome.COMPLETED, Outcome.NO_ONE_HOME], strict=True):
-        VisitReport.objects.create(visit=visit, outcome=outcome, filed_by=visit.lead)
-    # One visit late: level 1 raised to level 2 (one alert chain, counted at the top for times).
-    deadline = datetime.datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
-    top = _alert(made[2], EscalationLevel.CHASE, deadline, ack_after=4, resolve_after=20)
-    _alert(made[2], EscalationLevel.LATE, deadline - datetime.timedelta(minutes=15), raised_to=top)
-    _alert(made[0], EscalationLevel.EMERGENCY, first_minute + datetime.timedelta(hours=1), ack_after=2,
-           resolve_after=30, reason=EscalationReason.DURESS)
-    # Offers: two families answered this year, one the year before.
-    FamilyFactory(school=school, offer_status=OfferStatus.ACCEPTED, offer_status_date=datetime.date(2025, 9, 10))
-    FamilyFactory(school=school, offer_status=OfferStatus.DECLINED, offer_status_date=datetime.date(2026, 8, 31))
-    FamilyFactory(school=school, offer_status=OfferStatus.ACCEPTED, offer_status_date=datetime.date(2025, 8, 31))
-    # Concerns: one this year, about an anonymised family (it still counts).
-    gone = FamilyFactory(school=school, anonymised_at=datetime.datetime(2026, 9, 1, tzinfo=UTC))
-    SafeguardingConcern.objects.create(school=school, family=gone, details="Bruise on the arm", raised_by=head,
-                                       raised_at=datetime.datetime(2026, 2, 1, 9, tzinfo=UTC))
-    make_staff(school, training_date=datetime.date(2025, 10, 1))
-    return made
 
 
 def test_the_years_figures_count_within_its_bounds(school, year_data):
@@ -89,7 +50,7 @@ def test_training_coverage_counts_visiting_staff(school, year_data):
 
 def test_another_schools_visits_never_count(school, year_data):
     other = SchoolFactory(name="Heather Avenue Infants")
-    _visit(other, datetime.datetime(2026, 3, 2, 10, tzinfo=UTC))
+    visit_at(other, datetime.datetime(2026, 3, 2, 10, tzinfo=UTC))
     assert figures.year_figures(school, 2025).visits_made == 3
 
 

@@ -11,12 +11,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.settings_forms import PAGES
 from visits.models import Family, Visit
 
+from .routes import SKIP_NAMES
+
 pytestmark = pytest.mark.django_db
 
-# Not pages: sign-out, the JSON probe, the calendar feed, the htmx fragments and the list of a person's
-# push devices that push.js fetches into its panel.
-SKIP_NAMES = {"logout", "health", "visits:calendar-feed", "safety:board-body", "visits:visit-gates",
-              "safety:monitoring", "notifications:push_device_list"}
 
 
 class Page(HTMLParser):

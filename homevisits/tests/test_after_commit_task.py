@@ -17,7 +17,7 @@ from homevisits.celery import AfterCommitTask, app
 from notifications.tasks import deliver_notification
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ("accounts", "notifications", "visits", "safety", "audit", "governors", "misimport", "homevisits")
+APPS = ("accounts", "notifications", "visits", "safety", "audit", "governors", "misimport", "trusts", "homevisits")
 # Queuing a task by hand, or waiting for a commit by hand, anywhere in app code.
 BY_HAND = re.compile(r"transaction\.on_commit\(|\.apply_async\(|\.delay\(")
 

@@ -10,7 +10,7 @@ from django.urls import get_resolver, reverse
 
 from homevisits.factories import FamilyFactory
 from homevisits.tests.formposts import NOW
-from homevisits.tests.test_object_scoping import PARAM, walk
+from homevisits.tests.routes import PARAM, walk
 from safety.models import SafeguardingConcern
 from visits.assessments import ensure_risk_assessment
 from visits.models import VisitEvent, VisitState

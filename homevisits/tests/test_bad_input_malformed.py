@@ -23,7 +23,7 @@ from homevisits.tests.formposts import (
     risk_data,
     visit_data,
 )
-from homevisits.tests.test_object_scoping import OBJECT_ROUTES, fill
+from homevisits.tests.routes import OBJECT_ROUTES, fill
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
 from visits.models import EventKind, Family, Incident, Visit, VisitState

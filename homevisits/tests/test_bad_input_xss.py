@@ -37,7 +37,7 @@ from homevisits.tests.formposts import (
     risk_data,
     visit_data,
 )
-from homevisits.tests.test_object_scoping import OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
+from homevisits.tests.routes import OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 from safety.models import ContactAttempt, Escalation, SafeguardingConcern
 from safety.watchdog import scan
 from visits.models import Carer, Child, Family, FollowUpAction, Hazard, Incident, Visit, VisitEvent, VisitReport

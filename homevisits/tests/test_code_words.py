@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from homevisits.factories import ChildFactory, FamilyFactory, VisitFactory
-from homevisits.tests.test_object_scoping import KIND_BY_PREFIX, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
+from homevisits.tests.routes import KIND_BY_PREFIX, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 from notifications import sms
 from notifications.models import Notification
 from notifications.tasks import deliver_notification

@@ -14,7 +14,7 @@ from accounts import roles
 from accounts.checks import host_prefixed_cookies_keep_their_conditions
 from homevisits.factories import SchoolFactory, make_staff
 
-from .test_security_settings import production_settings
+from .settings_probe import production_settings
 
 PASSWORD = "correct-horse-battery"
 NAMES = ["SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",

@@ -3,13 +3,14 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Signing in, resetting a forgotten password, the service worker, and the providers' delivery callbacks
+# Signing in, resetting a forgotten password, the service worker, the app's manifest and its page for
+# no signal (the same for everyone: test_installable_app), and the providers' delivery callbacks
 # and received texts, each checked by its own credential (homevisits.middleware.PUBLIC_PREFIXES;
 # notifications and safety tests: a forged request is refused and changes nothing).
 PUBLIC = {"login", "health", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete", "notifications:service_worker", "notifications:notify_receipt",
           "notifications:twilio_status", "notifications:twilio_gather", "notifications:push_receipt",
-          "notifications:notify_received_text", "notifications:twilio_received_text"}
+          "notifications:notify_received_text", "notifications:twilio_received_text", "manifest", "offline"}
 
 
 def walk(patterns, prefix="", namespace=""):

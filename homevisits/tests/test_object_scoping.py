@@ -8,62 +8,41 @@ long as its id sits under a prefix we know (`/visits/<id>/...`, `/out/<id>/...`,
 
 For each page and object the test signs in as
   (a) a user of ANOTHER school in every role (and a signed-in user of no school, e.g. a superuser), and
-  (b) each role of the SAME school that must not see the object,
+  (b) each role of the SAME school that must not see the object, and the safeguarding lead and
+      admin of the school's own trust (a trust role opens no school page: the trust's are read-only),
 and GETs and POSTs it. Each must get exactly what a non-existent id gets: a 404 (405 where the page
 takes no such method for anyone) with the same body - not a 403 that confirms the object exists,
 not a redirect, not the data - and a POST must change nothing.
 """
 
-import datetime
 import re
 import uuid
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
-from homevisits.factories import ChildFactory, FamilyFactory, UserFactory, VisitFactory, make_staff
-from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
-from safety.watchdog import check_in, scan
-from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, Incident, Outcome, Round, Visit, VisitReport, VisitState
+from safety.models import SafeguardingConcern
+from visits.models import EventKind
+
+from .routes import MISSING_ID, OBJECT_ROUTES, PLAIN_ROUTES, fill, kind_of
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.UTC)  # a Tuesday, 11:00 in London
-
-# The object an id names, from the segments of the route before it (the longest prefix first: a
-# resolved alarm, an escalation, under /out/alarms/<id>/; a visit under /out/<id>/).
-KIND_BY_PREFIX = {"out/alarms": "alarm", "visits": "visit", "out": "visit", "families": "family",
-                  "concerns": "concern", "rounds": "round"}
-# Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested
-# elsewhere (test_bad_input_malformed.py, accounts/tests/test_two_factor_setup_attack.py,
-# visits/tests/test_visit_form_scales.py).
-NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-enrol", "visits:visit-form-part",
-                  # An upload's random name, bound to its uploader's session: misimport/tests/test_import_scoping.py
-                  "misimport:columns", "misimport:preview", "misimport:confirm", "misimport:cancel",
-                  # An academic year and a chart's name: governors/tests/test_governors_year.py
-                  "governors:year", "governors:csv", "governors:chart", "governors:pdf",
-                  # A push receipt's signed token, and a device that is its person's own, not the school's:
-                  # notifications/tests/test_delivery.py (refused receipts, removing only one's own device)
-                  "notifications:push_receipt", "notifications:push_unsubscribe",
-                  # A take-charge link's signed token, bound to its person and alert: safety/tests/test_take_charge.py
-                  # (another person's, another school's, forged: not found)
-                  "safety:take-charge",
-                  # A school's settings pages: its school admin's and any superuser's (a superuser of no
-                  # school may open them): accounts/tests/test_school_settings_access.py
-                  "school-settings"}
 
 # Same-school roles that must not see an object, beyond the defaults below (the page's own rule).
 # Keys are URL names; values are the people of the scene fixture.
+# The school's own trust's lead and admin: the trust pages only, never a school page.
+TRUST = ["trust lead", "trust admin"]
 DEFAULT_SAME_SCHOOL_DENIED = {
-    "family": ["stranger"],  # a visiting teacher with no visit to the family, not shared with them
-    "visit": ["stranger"],  # a visiting teacher not on the visit (and who did not plan it)
-    "round": ["stranger"],  # a visiting teacher not on the day's round (R-LUNCH)
-    "concern": ["teacher", "ta", "stranger", "office", "admin"],  # R-SAFEGUARD: the DSL and head only
+    "family": ["stranger", *TRUST],  # a visiting teacher with no visit to the family, not shared with them
+    "visit": ["stranger", *TRUST],  # a visiting teacher not on the visit (and who did not plan it)
+    "round": ["stranger", *TRUST],  # a visiting teacher not on the day's round (R-LUNCH)
+    "concern": ["teacher", "ta", "stranger", "office", "admin", *TRUST],  # R-SAFEGUARD: the DSL and head only
     # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
-    "alarm": ["teacher", "ta", "stranger", "admin"],
+    "alarm": ["teacher", "ta", "stranger", "admin", *TRUST],
+    # The trust's read-only pages about a school: its trust's people only, none of the school's own.
+    "school": ["teacher", "ta", "stranger", "office", "head", "dsl", "admin"],
 }
 EXTRA_SAME_SCHOOL_DENIED = {
     # The escalation panel and the police pack: office, head and DSL keep watch (accounts.permissions.KEEPERS).
@@ -78,44 +57,10 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "round": "head"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "school": "trust lead",
+           "round": "head"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
-MISSING_ID = 987654321
-
-
-def walk(patterns, prefix="", namespace=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), f"{namespace}{p.name or ''}"
-
-
-PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
-
-
-def id_routes():
-    """(route, url name) of every pattern with a parameter, outside the Django admin."""
-    found = sorted({(route, name) for route, name in walk(get_resolver().url_patterns)
-                    if PARAM.search(route) and not route.startswith("admin/")})
-    return found
-
-
-def kind_of(route: str) -> str | None:
-    """The kind of object a route's single id names, or None if we can't tell."""
-    params = PARAM.findall(route)
-    if len(params) != 1 or params[0][0] != "int":
-        return None
-    return next((kind for prefix, kind in KIND_BY_PREFIX.items() if route.startswith(f"{prefix}/<")), None)
-
-
-OBJECT_ROUTES = [(route, name) for route, name in id_routes() if name not in NOT_OBJECT_IDS]
-
-
-def fill(route: str, pk: int) -> str:
-    return "/" + PARAM.sub(str(pk), route)
 
 
 def test_it_knows_how_to_fill_every_id_taking_pattern():
@@ -129,80 +74,10 @@ def test_the_walk_found_the_pages():
     # The pages that exist today; a page may be added but these must still be walked.
     assert {"visits:visit-detail", "visits:family-detail", "visits:visit-letter", "safety:checkin",
             "safety:escalation", "safety:police-pack", "concerns:detail", "concerns:create",
-            "reports:report", "reports:parent-copy"} <= names
+            "reports:report", "reports:parent-copy", "trusts:board", "trusts:approvals", "trusts:alerts"} <= names
 
 
 # --- The world --------------------------------------------------------------------------------
-
-@pytest.fixture
-def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, head, dsl, school_admin, other_head,
-          other_admin, other_dsl):
-    """The root world's two schools and people, a teacher of the school on none of its visits (the
-    stranger), the other school's teacher and office, and each kind of object to be kept from them."""
-    home = school
-    people = {"teacher": teacher, "ta": ta, "stranger": make_staff(home, roles.VISITING_STAFF), "office": office,
-              "head": head, "dsl": dsl, "admin": school_admin}
-    people["admin"].is_staff = True
-    people["admin"].save()
-    family = FamilyFactory(school=home, display_name="Quillfeather family", address_line1="17 Zanzibar Mews",
-                           notes="Bruise on the arm noted by nursery")
-    child = ChildFactory(family=family, first_name="Perpetua", last_name="Quillfeather")
-    team = dict(family=family, school=home, lead=people["teacher"], created_by=people["teacher"],
-                staff=[people["teacher"], people["ta"]], code_word="marigold-secret")
-
-    planned = VisitFactory(state=VisitState.SUBMITTED, planned_start=NOW + datetime.timedelta(days=1),
-                           expected_return=NOW + datetime.timedelta(days=1, hours=1), **team)
-    ensure_risk_assessment(planned)
-    planned.children.add(child)
-    # The planned visit is on a day's round, waiting for approval with it (R-LUNCH).
-    day_round = Round.objects.create(school=home, lead=people["teacher"], created_by=people["teacher"],
-                                     date=(NOW + datetime.timedelta(days=1)).date(),
-                                     lunch_return=planned.expected_return,
-                                     end_return=planned.expected_return + datetime.timedelta(hours=4))
-    Visit.objects.filter(pk=planned.pk).update(day_round=day_round, round_order=1)
-
-    # Out since 08:00, due back at 09:30: escalated to level 2 by the time the clock reads 11:00.
-    out = VisitFactory(state=VisitState.APPROVED, planned_start=NOW - datetime.timedelta(hours=3),
-                       expected_return=NOW - datetime.timedelta(minutes=90), **team)
-    ensure_risk_assessment(out)
-    check_in(out, EventKind.DEPARTED, people["teacher"], now=NOW - datetime.timedelta(hours=3))
-    scan(NOW)
-    out.refresh_from_db()
-    assert out.escalations.exists()
-
-    done = VisitFactory(state=VisitState.RETURNED, planned_start=NOW - datetime.timedelta(days=1),
-                        expected_return=NOW - datetime.timedelta(days=1) + datetime.timedelta(hours=1),
-                        returned_at=NOW - datetime.timedelta(hours=23), **team)
-    ensure_risk_assessment(done)
-    VisitReport.objects.create(visit=done, outcome=Outcome.COMPLETED, summary="Talked about Perpetua's rabbit",
-                               internal_notes="Bruise on the arm", filed_by=people["teacher"])
-    Incident.objects.create(visit=done, occurred_at=NOW - datetime.timedelta(hours=23), what_happened="Dog barked",
-                            people_involved="Quillfeather carer", recorded_by=people["teacher"])
-    concern = SafeguardingConcern.objects.create(school=home, family=family, visit=done, details="Bruise on the arm",
-                                                 raised_by=people["teacher"])
-    # The done visit was late back: its alarm is resolved, and nobody has said yet what it was.
-    alarm = Escalation.objects.create(visit=done, round=1, level=EscalationLevel.LATE, reason=EscalationReason.LATE_RETURN,
-                                      anchor=done.expected_return, created_at=done.expected_return,
-                                      resolved_at=done.returned_at, resolution_note="Everyone is back")
-
-    other = other_school
-    theirs = {roles.VISITING_STAFF: make_staff(other, roles.VISITING_STAFF), roles.OFFICE: make_staff(other, roles.OFFICE),
-              roles.HEAD: other_head, roles.DSL: other_dsl, roles.SCHOOL_ADMIN: other_admin}
-    outsiders = {f"other school {role}": theirs[role] for role in roles.ALL_ROLES}
-    # Another school's school admin runs the Django admin there.
-    outsiders[f"other school {roles.SCHOOL_ADMIN}"].is_staff = True
-    outsiders[f"other school {roles.SCHOOL_ADMIN}"].save()
-    outsiders["signed-in user of no school"] = UserFactory()
-    outsiders["superuser of no school"] = UserFactory(is_superuser=True, is_staff=True)
-    # The other school has its own family and visits (so its people see pages full of their own data).
-    VisitFactory(family=FamilyFactory(school=other), school=other, lead=outsiders[f"other school {roles.VISITING_STAFF}"])
-
-    return {
-        "people": people,
-        "outsiders": outsiders,
-        "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm],
-                    "round": [day_round]},
-    }
 
 
 # --- The walk ---------------------------------------------------------------------------------
@@ -338,10 +213,6 @@ def test_a_concern_cannot_be_tied_to_a_visit_the_user_cannot_see(client, scene):
 
 
 # --- Pages without an id must not show another school's data either ---------------------------
-
-PLAIN_ROUTES = sorted({(route, name) for route, name in walk(get_resolver().url_patterns)
-                       if not PARAM.search(route) and not route.startswith("admin/")
-                       and name not in {"logout", "login"}})
 
 
 @pytest.mark.parametrize("route,name", PLAIN_ROUTES, ids=[name for _, name in PLAIN_ROUTES])

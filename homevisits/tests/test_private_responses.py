@@ -9,13 +9,13 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.settings_forms import PAGES
-from homevisits.tests import test_object_scoping as scoping
+from homevisits.tests import routes
+from homevisits.tests.routes import MISSING_ID
 
 pytestmark = pytest.mark.django_db
 
-# The scene of the scoping walk: a school with a person in each role, a family, visits in each
-# state (one escalated), a report, an incident and a concern.
-scene = scoping.scene
+# `scene` (homevisits/tests/conftest.py) is the scoping walk's: a school with a person in each role, a
+# family, visits in each state (one escalated), a report, an incident and a concern.
 
 
 def directives(response):
@@ -29,14 +29,14 @@ def is_private(response):
 
 def urls(scene):
     ids = {kind: scene["objects"][kind][0].pk for kind in ("family", "concern", "alarm")}
-    found = ["/" + route for route, _ in scoping.PLAIN_ROUTES]
-    for route, _name in scoping.OBJECT_ROUTES:
-        kind = scoping.kind_of(route)
+    found = ["/" + route for route, _ in routes.PLAIN_ROUTES]
+    for route, _name in routes.OBJECT_ROUTES:
+        kind = routes.kind_of(route)
         pks = [v.pk for v in scene["objects"]["visit"]] if kind == "visit" else [ids[kind]]
-        found += [scoping.fill(route, pk) for pk in pks]
+        found += [routes.fill(route, pk) for pk in pks]
     school = scene["people"]["admin"].profile.school
     found += [f"/schools/{school.pk}/settings/{page.key}/" for page in PAGES]  # not in the scoping walk
-    return found + ["/timetable/?week=2026-11-23", "/families/?q=Quillfeather", f"/visits/{scoping.MISSING_ID}/",
+    return found + ["/timetable/?week=2026-11-23", "/families/?q=Quillfeather", f"/visits/{MISSING_ID}/",
                     "/no-such-page/"]
 
 

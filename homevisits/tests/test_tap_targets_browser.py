@@ -8,28 +8,14 @@ from accounts import roles
 from accounts.tests.twofactor_helpers import with_two_factor
 from homevisits.factories import SchoolFactory, make_staff
 
-from .browser import PHONE, chromium, page_for, shot
+from .browser import MEASURE, MIN, PHONE, TARGETS, chromium, page_for, shot, small_targets
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-MIN = 44
-
-# Everything a finger can press, as seen on the page (hidden ones are left out below).
-TARGETS = "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], label.form-check-label"
-
-MEASURE = """(selector) => [...document.querySelectorAll(selector)].map((el) => {
-  const r = el.getBoundingClientRect();
-  const style = getComputedStyle(el);
-  const shown = r.width > 1 && r.height > 1 && style.visibility !== "hidden" && el.getClientRects().length > 0;
-  return {shown, height: r.height, width: r.width,
-          what: el.tagName.toLowerCase() + (el.name ? `[name=${el.name}]` : "") + " " +
-                (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 40)};
-})"""
 
 
-def small_targets(page):
-    return {f"{t['what']} ({t['height']:.0f} px)" for t in page.evaluate(MEASURE, TARGETS)
-            if t["shown"] and t["height"] < MIN - 0.5}
+
+
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ rows, the fixed file imported; on a phone every tap target is at least 44 px hig
 
 import pytest
 
-from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot
-from homevisits.tests.test_tap_targets_browser import small_targets
+from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot, small_targets
 from misimport import samples
 from visits.models import Child
 

@@ -25,16 +25,11 @@ from notifications.models import Channel, DeliveryStatus, Notification, PushSubs
 from notifications.providers import Delivery, Receipt, SendResult, push_receipts
 from notifications.signals import alert_heard
 from notifications.tasks import MAX_DELIVERY_ATTEMPTS, deliver_notification, queue_for
-from notifications.tests.test_twilio import listed, message_record
-from notifications.tests.test_webpush import Browser
+from notifications.tests.fakes import ACCOUNT, FROM, MESSAGES, TOKEN, Browser, listed, message_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site")]
 
 SITE = "https://homevisits.school.example"
-ACCOUNT = "AC" + "0123456789abcdef" * 2
-TOKEN = "f" * 32
-FROM = "+441234567890"
-MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 CALLS = f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
 STATUS_URL = "/notifications/receipts/twilio/status/"
 GATHER_URL = "/notifications/receipts/twilio/gather/"

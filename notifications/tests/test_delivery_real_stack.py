@@ -13,7 +13,7 @@ from homevisits.realstack import start_worker
 from homevisits.testing import need_postgres, need_redis
 from notifications import outbox
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
-from notifications.tests.test_webpush import Browser
+from notifications.tests.fakes import Browser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis,
               pytest.mark.postgres]

@@ -14,7 +14,7 @@ from homevisits.factories import UserFactory
 from notifications import devices, outbox
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.tasks import deliver_notification
-from notifications.tests.test_webpush import Browser
+from notifications.tests.fakes import Browser
 
 pytestmark = pytest.mark.django_db
 

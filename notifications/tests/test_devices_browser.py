@@ -12,10 +12,9 @@ import json
 
 import pytest
 
-from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot
-from homevisits.tests.test_tap_targets_browser import small_targets
+from homevisits.tests.browser import DESK, PHONE, chromium, page_for, shot, small_targets
 from notifications.models import PushSubscription
-from notifications.tests.test_webpush import Browser
+from notifications.tests.fakes import Browser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

@@ -30,7 +30,7 @@ from homevisits.testing import need_postgres, need_redis
 from notifications import outbox
 from notifications.models import Channel, DeliveryStatus, Notification
 from notifications.tasks import deliver_notification, queue_for
-from notifications.tests import drills, test_govuk_notify, test_twilio
+from notifications.tests import drills, fakes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis,
               pytest.mark.postgres]
@@ -124,15 +124,15 @@ class HeldProvider:
             httpserver.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(self.notify_send)
             httpserver.expect_request("/v2/notifications", method="GET").respond_with_handler(self.notify_list)
         else:
-            httpserver.expect_request(test_twilio.MESSAGES, method="POST").respond_with_handler(self.twilio_send)
-            httpserver.expect_request(test_twilio.MESSAGES, method="GET").respond_with_handler(self.twilio_list)
+            httpserver.expect_request(fakes.MESSAGES, method="POST").respond_with_handler(self.twilio_send)
+            httpserver.expect_request(fakes.MESSAGES, method="GET").respond_with_handler(self.twilio_list)
 
     def env(self, httpserver) -> dict:
         if self.kind == "notify":
-            return {"SMS_PROVIDER": "notify", "NOTIFY_API_KEY": test_govuk_notify.API_KEY,
-                    "NOTIFY_SMS_TEMPLATE_ID": test_govuk_notify.SMS_TEMPLATE, "NOTIFY_BASE_URL": httpserver.url_for("/")}
-        return {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": test_twilio.ACCOUNT,
-                "TWILIO_AUTH_TOKEN": test_twilio.TOKEN, "TWILIO_FROM_NUMBER": test_twilio.FROM,
+            return {"SMS_PROVIDER": "notify", "NOTIFY_API_KEY": fakes.API_KEY,
+                    "NOTIFY_SMS_TEMPLATE_ID": fakes.SMS_TEMPLATE, "NOTIFY_BASE_URL": httpserver.url_for("/")}
+        return {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": fakes.ACCOUNT,
+                "TWILIO_AUTH_TOKEN": fakes.TOKEN, "TWILIO_FROM_NUMBER": fakes.FROM,
                 "TWILIO_API_BASE_URL": httpserver.url_for("/")}
 
     def _hold(self, response):
@@ -156,7 +156,7 @@ class HeldProvider:
 
     def twilio_send(self, request):
         sent = parse_qs(request.get_data(as_text=True))
-        record = test_twilio.message_record("SM" + uuid.uuid4().hex, timezone.now(), body=sent["Body"][0],
+        record = fakes.message_record("SM" + uuid.uuid4().hex, timezone.now(), body=sent["Body"][0],
                                             to=sent["To"][0], status="queued")
         self.accepted.append(record)
         return self._hold(Response(json.dumps(record), status=201, content_type="application/json"))
@@ -165,12 +165,12 @@ class HeldProvider:
         """Move what it accepted back in time, with the drill's clock (Twilio compares creation times)."""
         for record in self.accepted:
             if self.kind == "twilio":
-                record["date_created"] = test_twilio.rfc2822(
+                record["date_created"] = fakes.rfc2822(
                     email.utils.parsedate_to_datetime(record["date_created"]) - by)
 
     def twilio_list(self, request):
         self.asked.append(request.args.to_dict())
-        return test_twilio.listed("messages", [r for r in reversed(self.accepted) if r["to"] == request.args.get("To")])
+        return fakes.listed("messages", [r for r in reversed(self.accepted) if r["to"] == request.args.get("To")])
 
 
 @pytest.mark.parametrize("kind", ["notify", "twilio"])

@@ -15,10 +15,8 @@ from werkzeug import Response
 from notifications.providers import CallbackRefused, Channel, Delivery, Message, ProviderError, get_provider
 from notifications.providers.govuk_notify import NotifyEmail, NotifySms, parse_receipt
 
-SERVICE_ID = str(uuid.uuid4())
-SECRET = str(uuid.uuid4())
-API_KEY = f"homevisits_live-{SERVICE_ID}-{SECRET}"
-SMS_TEMPLATE = str(uuid.uuid4())
+from .fakes import API_KEY, SECRET, SERVICE_ID, SMS_TEMPLATE
+
 EMAIL_TEMPLATE = str(uuid.uuid4())
 CALLBACK_TOKEN = "a-long-random-callback-token-the-school-chose"
 

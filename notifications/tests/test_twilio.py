@@ -5,9 +5,6 @@ status) and errors ({"code", "message", "more_info", "status"}); and Twilio's si
 
 import base64
 import datetime
-import email.utils
-import hashlib
-import hmac
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -19,10 +16,8 @@ from werkzeug import Response
 from notifications.providers import CallbackRefused, Channel, Delivery, Message, ProviderError, advance, get_provider
 from notifications.providers.twilio_provider import TwilioSms, TwilioVoice, gather_reply_twiml, parse_gather, parse_status
 
-ACCOUNT = "AC" + "0123456789abcdef" * 2
-TOKEN = "f" * 32
-FROM = "+441234567890"
-MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+from .fakes import ACCOUNT, FROM, MESSAGES, TOKEN, listed, message_record, rfc2822, signed
+
 CALLS = f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
 CALLBACK = "https://homevisits.school.example/notifications/twilio/status/n-41/"
 GATHER = "https://homevisits.school.example/notifications/twilio/gather/n-41/"
@@ -160,11 +155,6 @@ def test_region_and_edge_are_passed_to_the_library(twilio, settings):
 
 # --- Callbacks ----------------------------------------------------------------------------------
 
-def signed(url, params, token=TOKEN):
-    """X-Twilio-Signature as Twilio documents it: HMAC-SHA1 (auth token) of the full URL followed by
-    each POST parameter's name and value, sorted by name; base64."""
-    text = url + "".join(f"{name}{params[name]}" for name in sorted(params))
-    return base64.b64encode(hmac.new(token.encode(), text.encode(), hashlib.sha1).digest()).decode()
 
 
 def message_status(status, error_code=""):
@@ -283,25 +273,10 @@ def test_a_querydict_from_a_django_request_is_read_like_a_dict(twilio, rf):
 ATTEMPT = datetime.datetime(2026, 12, 2, 15, 40, 0, tzinfo=datetime.UTC)
 
 
-def rfc2822(moment):
-    return email.utils.format_datetime(moment.astimezone(datetime.UTC), usegmt=False).replace("-0000", "+0000")
 
 
-def listed(kind, records):
-    """Twilio's documented list answer: the records under their kind's name, and the paging fields."""
-    uri = f"/2010-04-01/Accounts/{ACCOUNT}/{kind.capitalize()}.json?PageSize=50&Page=0"
-    return Response(json.dumps({kind: records, "end": len(records) - 1, "first_page_uri": uri, "next_page_uri": None,
-                                "page": 0, "page_size": 50, "previous_page_uri": None, "start": 0, "uri": uri}),
-                    status=200, content_type="application/json")
 
 
-def message_record(sid, created, body="Alert: Sam Jones is late back.", to="+447700900123", from_=FROM,
-                   status="delivered", service=None):
-    return {"sid": sid, "account_sid": ACCOUNT, "api_version": "2010-04-01", "body": body, "to": to, "from": from_,
-            "messaging_service_sid": service, "status": status, "direction": "outbound-api",
-            "date_created": rfc2822(created), "date_updated": rfc2822(created), "date_sent": rfc2822(created),
-            "error_code": None, "error_message": None, "num_media": "0", "num_segments": "1", "price": None,
-            "price_unit": "GBP", "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json", "subresource_uris": {}}
 
 
 def call_record(sid, created, to="+447700900123", from_=FROM, status="in-progress"):

@@ -3,12 +3,8 @@ encrypted for the subscription (aes128gcm, RFC 8291; decrypted here with the sub
 TTL of at least an hour, Urgency: high and a VAPID Authorization (RFC 8292: a JWT signed ES256 by our
 key for the push service's origin). Push services answer 201; 404/410 mean the subscription is gone."""
 
-import base64
-import json
-import os
 import time
 
-import http_ece
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -19,29 +15,7 @@ from werkzeug import Response
 from notifications.providers import Channel, Delivery, Message, ProviderError, SubscriptionGone, get_provider, vapid
 from notifications.providers.webpush import WebPush, endpoint_allowed
 
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Browser:
-    """A subscriber's keys, as the browser makes them for PushManager.subscribe()."""
-
-    def __init__(self):
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-
-    def subscription(self, endpoint):
-        point = self.private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                           serialization.PublicFormat.UncompressedPoint)
-        return {"endpoint": endpoint, "expirationTime": None, "keys": {"p256dh": b64url(point), "auth": b64url(self.auth)}}
-
-    def decrypt(self, body: bytes) -> dict:
-        return json.loads(http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm"))
+from .fakes import Browser, b64url, unb64url
 
 
 @pytest.fixture

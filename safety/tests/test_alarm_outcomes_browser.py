@@ -8,10 +8,9 @@ import datetime
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.utils import timezone
 
-from homevisits.testing import CHROMIUM, need_chromium
+from homevisits.tests.browser import shot, signed_in
 from safety.models import AlarmOutcome, ContactAttempt, Escalation
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
@@ -30,41 +29,10 @@ TARGETS = """(scope) => Array.from(document.querySelectorAll(scope)).flatMap(roo
 
 
 @pytest.fixture
-def browser(live_server):
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
 def midday():
     noon = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
     with time_machine.travel(noon, tick=True):
         yield noon
-
-
-def signed_in(browser, live_server, user, width):
-    phone = width < 500
-    context = browser.new_context(viewport={"width": width, "height": 740 if phone else 900}, is_mobile=phone,
-                                  has_touch=phone, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
-
-
-def shot(page, name):
-    folder = django_settings.VAR_DIR / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"alarms-{name}.png"), full_page=True)
 
 
 def small(page, scope):
@@ -99,14 +67,14 @@ def test_saying_what_alarms_were_reads_and_taps_well(browser, live_server, midda
     if phone:
         assert not small(page, "[data-testid=board-unsaid]")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    shot(page, f"{width}-board")
+    shot(page, f"alarms-{width}-board")
 
     page.click("#say-alarms")
     page.get_by_test_id("unsaid-alarm").wait_for()
     if phone:
         assert not small(page, "main")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    shot(page, f"{width}-list")
+    shot(page, f"alarms-{width}-list")
     page.get_by_label("Forgot to check in").check()
     page.get_by_role("button", name="Save what it was").click()
     page.get_by_test_id("no-unsaid-alarms").wait_for()
@@ -126,10 +94,10 @@ def test_saying_what_alarms_were_reads_and_taps_well(browser, live_server, midda
     assert not ContactAttempt.objects.exists()
     if phone:
         assert not small(page, form)
-    shot(page, f"{width}-escalation-refused")
+    shot(page, f"alarms-{width}-escalation-refused")
     page.locator(form).get_by_label("Reached: they are safe").check()
     page.locator(form).get_by_label("Late but safe").check()
     page.get_by_role("button", name="Record this contact").click()
     page.get_by_text("Escalation resolved.").wait_for()
     assert Escalation.objects.get(visit=out, raised_to__isnull=True).outcome == AlarmOutcome.LATE_SAFE
-    shot(page, f"{width}-escalation-resolved")
+    shot(page, f"alarms-{width}-escalation-resolved")

@@ -185,3 +185,15 @@ def test_once_school_is_alerted_ok_by_text_is_not_recorded_and_asks_them_to_call
     twilio_text(client, "OK")
     assert out.events.count() == before and Escalation.objects.filter(pk=esc.pk, resolved_at__isnull=True).exists()
     assert "school has been alerted" in replies(world.teacher)[-1] and "Call school now:" in replies(world.teacher)[-1]
+
+
+def test_a_text_ok_is_on_the_office_board_at_its_next_poll(client, out, world):  # R-CHECKIN
+    client.force_login(world.office)
+    body = reverse("safety:board-body")
+    version = client.get(body)["ETag"]
+    twilio_text(client, "OK")
+    client.force_login(world.office)
+    polled = client.get(body, HTTP_IF_NONE_MATCH=version)
+    assert polled.status_code == 200  # the board changed: the poll that follows gets the new rows
+    words = " ".join(polled.content.decode().split())
+    assert f"last word: All OK 09:40 from {world.teacher.get_full_name()}" in words

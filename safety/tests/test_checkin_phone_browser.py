@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from homevisits.testing import CHROMIUM, need_chromium
+from homevisits.tests.browser import shot, signed_in, small_targets
+from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
 from .pages import World
@@ -68,3 +70,26 @@ def test_a_teacher_checks_in_from_a_phone(live_server, phone):
 
     kinds = list(visit.events.values_list("kind", flat=True))
     assert kinds[-3:] == [EventKind.DEPARTED, EventKind.ARRIVED, EventKind.NO_ONE_HOME]
+
+
+def test_an_overdue_teacher_sees_call_school_then_the_new_time_first(live_server, browser,
+                                                                   clock_tomorrow_afternoon_ticking):
+    # R-RETURN-30: 31 minutes late, the office and the head alerted, nobody has taken charge yet.
+    world = World()
+    now = timezone.now()
+    visit = world.visit(start=now - datetime.timedelta(hours=2), back=now - datetime.timedelta(minutes=31))
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=now - datetime.timedelta(hours=2))
+    scan(now)
+    page = signed_in(browser, live_server, world.teacher, 360)
+    page.goto(f"{live_server.url}/out/{visit.pk}/")
+    chasing = page.get_by_test_id("school-chasing")
+    form = page.get_by_test_id("late-form")
+    assert chasing.is_visible() and form.is_visible()
+    # First on the screen: the call, then the new time; "All OK" and the rest come after.
+    top = [chasing.bounding_box()["y"], form.bounding_box()["y"],
+           page.get_by_role("button", name="All OK").bounding_box()["y"]]
+    assert top == sorted(top)
+    assert chasing.bounding_box()["y"] < 740  # without scrolling
+    assert not small_targets(page)
+    assert no_sideways_scroll(page)
+    shot(page, "phone-overdue-360")

@@ -23,11 +23,11 @@ from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitEvent, VisitState
 
+from .duress import DURESS, SAFETY, end, on_site, same_apart_from_tokens, url
 from .pages import at
 
 pytestmark = pytest.mark.django_db
 
-SAFETY, DURESS = "739146", "582073"
 MINUTE = datetime.timedelta(minutes=1)
 
 
@@ -40,8 +40,6 @@ def asking(world):
     return world
 
 
-def url(visit):
-    return reverse("safety:checkin", args=[visit.pk])
 
 
 def keys_of(page: str) -> dict:
@@ -50,30 +48,14 @@ def keys_of(page: str) -> dict:
                            page))
 
 
-def end(client, visit, kind, pin, key=None):
-    return client.post(url(visit), {"kind": kind, "idempotency_key": key or str(uuid.uuid4()), "pin": pin})
 
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def same_apart_from_tokens(html: str) -> str:
-    """A page with what differs on every drawing taken out: security tokens and idempotency keys."""
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="-"', html)
-    html = re.sub(r'name="csrf-token" content="[^"]+"', 'name="csrf-token" content="-"', html)
-    html = re.sub(r'nonce="[^"]+"', 'nonce="-"', html)
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "-", html)
 
 
-def on_site(world, clock):
-    """Out and arrived at 10:15; the TA (no PINs of their own) is back already at 11:00."""
-    visit = world.visit()
-    check_in(visit, EventKind.DEPARTED, world.teacher, now=at(10, 2))
-    check_in(visit, EventKind.ARRIVED, world.teacher, now=at(10, 15))
-    check_in(visit, EventKind.RETURNED, world.ta, now=at(11, 0))
-    clock.move_to(at(11, 5))
-    return visit
 
 
 PHONE_PAGES = ("checkin", "my-visits", "visit", "home")

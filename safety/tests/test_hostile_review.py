@@ -17,8 +17,8 @@ from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
+from .duress import DURESS, SAFETY, end, on_site, same_apart_from_tokens, url
 from .pages import at
-from .test_duress_pin import DURESS, SAFETY, end, on_site, same_apart_from_tokens, url
 from .texting import _providers, notify_text, replies, twilio_text  # noqa: F401 (_providers: a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_providers")]

@@ -10,10 +10,9 @@ R-DEPART, R-LATE-15, R-CONTACT-STEPS, R-RETURN, R-REPORT, R-SAFEGUARD, R-CONFIDE
 import datetime
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 
-from homevisits.testing import CHROMIUM, need_chromium
+from homevisits.tests.browser import shot
 from safety.models import ContactAttempt, Escalation, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
@@ -26,23 +25,12 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def browser(live_server, clock_tomorrow_afternoon_ticking):
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+def browser(browser, live_server, clock_tomorrow_afternoon_ticking):
+    """Chromium, with the server up and the clock ticking from tomorrow afternoon."""
+    return browser
 
 
 CONSOLE_ERRORS: list[str] = []
-
-
-def shot(page, name):
-    folder = django_settings.VAR_DIR / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"journey-{name}.png"), full_page=True)
 
 
 def sign_in(browser, live_server, user, width, next_url="/"):
@@ -86,7 +74,7 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     phone.get_by_role("button", name="Leaving now").tap()
     phone.get_by_role("alert").filter(has_text="On your way: left at").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    shot(phone, "1-teacher-signed-out-360")
+    shot(phone, "journey-1-teacher-signed-out-360")
 
     # The watchdog's tick: the colleague is 20 minutes late (R-LATE-15).
     scan(timezone.now())
@@ -98,7 +86,7 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     assert office.locator("[data-testid=board-row]").first.get_attribute("data-level") == "1"
     assert office.locator("[data-testid=board-row]").count() == 2
     assert "Level 1" in office.locator("[data-testid=board-row]").first.inner_text()  # words beside the colour
-    shot(office, "2-board-shows-the-late-visit")
+    shot(office, "journey-2-board-shows-the-late-visit")
 
     # The office works step 1 and acknowledges.
     office.goto(f"{live_server.url}/out/{late.pk}/escalation/")
@@ -107,7 +95,7 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     office.get_by_role("button", name="I'm taking charge").click()
     office.get_by_test_id("acknowledged").wait_for()
     assert ContactAttempt.objects.filter(escalation=escalation, step=1).exists()
-    shot(office, "3-step-1-recorded-and-acknowledged")
+    shot(office, "journey-3-step-1-recorded-and-acknowledged")
 
     # The colleague walks in and signs back in from their phone; the DSL who went with them is still
     # out, so the alert stays open and names her (R-RETURN).
@@ -116,7 +104,7 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     colleague.get_by_role("alert").filter(has_text=f"Still out: {world.dsl.get_full_name()}").wait_for()
     escalation.refresh_from_db()
     assert escalation.resolved_at is None
-    shot(colleague, "4a-one-back-the-other-still-out-360")
+    shot(colleague, "journey-4a-one-back-the-other-still-out-360")
 
     # The DSL rings the office from the car park: the office records her back, and the alert closes.
     office.goto(f"{live_server.url}/out/{late.pk}/phone/")
@@ -144,14 +132,14 @@ def test_a_day_of_visits_from_sign_out_to_the_alert_closing(browser, live_server
     colleague.get_by_label("Details").fill("Child said they were hungry every morning.")
     colleague.get_by_role("button", name="Send to the DSL").tap()
     colleague.get_by_role("alert").filter(has_text="gone to the DSL").wait_for()
-    shot(colleague, "4-report-filed-and-concern-raised-360")
+    shot(colleague, "journey-4-report-filed-and-concern-raised-360")
     concern = SafeguardingConcern.objects.get(visit=late)
 
     # The DSL reads it; the colleague who raised it cannot open it again (R-CONFIDENTIAL).
     dsl = sign_in(browser, live_server, world.dsl, 1280, next_url="/concerns/")
     dsl.get_by_role("link", name=str(late.family)).first.click()
     dsl.get_by_test_id("concern-details").filter(has_text="hungry every morning").wait_for()
-    shot(dsl, "5-dsl-reads-the-concern")
+    shot(dsl, "journey-5-dsl-reads-the-concern")
     assert not CONSOLE_ERRORS, CONSOLE_ERRORS  # every page so far, before the deliberate 404 below
     response = colleague.goto(f"{live_server.url}/concerns/{concern.pk}/")
     assert response.status == 404

@@ -10,10 +10,9 @@ import datetime
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.utils import timezone
 
-from homevisits.testing import CHROMIUM, need_chromium
+from homevisits.tests.browser import shot, signed_in
 from safety.links import token_for
 from safety.models import Escalation
 from safety.watchdog import check_in, scan
@@ -33,36 +32,6 @@ TARGETS = """() => Array.from(document.querySelectorAll(
   .map(el => { const r = el.getBoundingClientRect();
                return {h: r.height, w: r.width, what: el.outerHTML.slice(0, 120)}; })
   .filter(t => t.w > 0)"""
-
-
-@pytest.fixture
-def browser(live_server):
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def signed_in(browser, live_server, user, width):
-    context = browser.new_context(viewport={"width": width, "height": 740 if width < 500 else 900},
-                                  is_mobile=width < 500, has_touch=width < 500, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
-
-
-def shot(page, name):
-    folder = django_settings.VAR_DIR / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"phone-{name}.png"), full_page=True)
 
 
 # A radio button or tick box is hit through its whole row (the label is part of it): measure the row.
@@ -106,7 +75,7 @@ def test_every_tap_target_on_the_phone_pages_is_at_least_44_px(browser, live_ser
         problems[name] = too_small(page, f"{live_server.url}{path}")
         if "sign out" in page.locator("main").inner_text().lower():
             problems[name].append('says "sign out" for leaving on a visit')
-        shot(page, name)
+        shot(page, f"phone-{name}")
 
     measure(phone, checkin, "1-approved-360")
     departure_shown = phone.get_by_role("button", name=visit.departure_label).is_visible()
@@ -148,7 +117,7 @@ def test_the_alert_pages_opened_from_a_phone_are_as_easy_to_hit(browser, live_se
 
     def measure(path, name):
         problems[name] = too_small(head, f"{live_server.url}{path}")
-        shot(head, name)
+        shot(head, f"phone-{name}")
 
     link = f"/out/take-charge/{token_for(esc, world.head)}/"
     measure(link, "11-take-charge-360")

@@ -20,9 +20,10 @@ from safety import ladder
 from safety.board import live_board
 from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
-from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, Gate, Hazard, HazardKind, RiskLevel
+from visits.models import EventKind, Gate, RiskLevel
 from visits.watch import watch_for, watch_of
+
+from .risk import assess
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +32,6 @@ START = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)  # Tuesday, 0
 RULE_ID = re.compile(r"(?<![A-Za-z0-9_-])R-[A-Z]{2,}")
 
 
-def assess(visit, risk):
-    """Give `visit` a risk assessment at `risk` (the lone-working matrix's rows are all low to start)."""
-    ra = ensure_risk_assessment(visit)
-    if risk == RiskLevel.MEDIUM:
-        Hazard.objects.filter(assessment=ra, kind=HazardKind.ANIMALS).update(severity=2, likelihood=2)  # 4: medium
-    elif risk == RiskLevel.HIGH:
-        Hazard.objects.filter(assessment=ra, kind=HazardKind.AGGRESSION).update(severity=3, likelihood=2)  # 6: high
-    assert ra.level == risk
-    return ra
 
 
 def out(world, risk=None, *, start=START, back_after=180, overrides=None):

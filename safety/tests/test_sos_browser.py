@@ -12,28 +12,22 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from accounts import pins
-from homevisits.testing import CHROMIUM, need_chromium
 from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in
 from visits.models import EventKind
 
+from .duress import DURESS, SAFETY
 from .pages import World
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PASSWORD = "correct-horse-battery"
-SAFETY, DURESS = "739146", "582073"
 
 
 @pytest.fixture
-def browser(live_server, clock_tomorrow_afternoon_ticking):
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser(browser, live_server, clock_tomorrow_afternoon_ticking):
+    """Chromium, with the server up and the clock ticking from tomorrow afternoon."""
+    return browser
 
 
 def phone_of(browser, width=360, touch=True):

@@ -4,11 +4,11 @@ pressing 1 on the call takes charge too; the staff's own phone page says school 
 after a code word)."""
 
 import datetime
-import re
 from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Channel, Notification
 from notifications.signals import alert_heard
@@ -18,10 +18,11 @@ from safety.models import Escalation
 from safety.watchdog import check_in, scan
 from visits.models import EventKind
 
+from .alert_links import LINK, link_in_alert
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_broker")]
 
 MINUTE = datetime.timedelta(minutes=1)
-LINK = re.compile(r"/out/take-charge/([^/\s]+)/")
 
 
 @pytest.fixture
@@ -39,9 +40,6 @@ def overdue(out_visit, clock_tuesday_gmt):
     return visit, Escalation.objects.get(visit=visit, resolved_at__isnull=True)
 
 
-def link_in_alert(person, escalation):
-    note = Notification.objects.filter(recipient=person, escalation=escalation, dedupe_key__startswith="esc:").first()
-    return LINK.search(note.body).group(0)
 
 
 def test_each_person_s_alert_carries_their_own_link(overdue, world):  # R-RETURN-30
@@ -148,6 +146,25 @@ def test_the_staff_phone_says_school_has_seen_it(client, overdue, world):
     text = client.get(page).content.decode()
     assert f"School has seen your alert: {world.office.get_full_name()} is dealing with it" in text
     assert 'data-testid="school-chasing"' not in text
+
+
+def test_when_late_the_new_time_form_comes_next_then_the_rest(client, overdue, world):  # R-LATE-15, R-RETURN-30
+    visit, _ = overdue
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    chasing, form, ok = (page.index('data-testid="school-chasing"'), page.index('data-testid="late-form"'),
+                         page.index(">All OK</button>"))
+    assert chasing < form < ok
+    assert page.count('data-testid="late-form"') == 1 and "Your new time" in page
+
+
+def test_on_time_the_new_time_form_waits_below_the_check_ins(client, world, clock_tuesday_gmt):
+    visit = world.visit(start=timezone.now())
+    check_in(visit, EventKind.DEPARTED, world.teacher, now=timezone.now())
+    client.force_login(world.teacher)
+    page = client.get(reverse("safety:checkin", args=[visit.pk])).content.decode()
+    assert page.index(">All OK</button>") < page.index('data-testid="late-form"')
+    assert "Running late?" in page and "Your new time" not in page
 
 
 def test_a_partner_already_back_is_not_told_school_is_chasing_them(client, overdue, world):

@@ -14,13 +14,13 @@ from homevisits import factories
 from notifications.models import Channel, DeliveryStatus, Notification, PushSubscription
 from notifications.outbox import reached_nobody
 from notifications.signals import alert_heard
-from notifications.tests.test_twilio import signed
+from notifications.tests.fakes import signed
 from safety.escalations import acknowledge, record_contact
 from safety.models import AlarmOutcome, ContactOutcome, ContactStep, Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.models import EventKind, VisitState
 
-from .test_take_charge import link_in_alert
+from .alert_links import link_in_alert
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_broker")]
 

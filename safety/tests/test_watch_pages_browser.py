@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from homevisits.tests.browser import shot, signed_in
 from safety.watchdog import check_in
 from visits.models import EventKind, Gate, RiskLevel
 
 from .pages import World
-from .test_phone_pages_browser import browser, shot, signed_in  # noqa: F401 - the fixture and helpers
-from .test_risk_sets_the_watch import assess
+from .risk import assess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -46,7 +46,7 @@ def test_the_visit_and_phone_pages_say_the_watch_at_1280_and_360_px(browser, liv
         assert "Medium risk: check in every 30 minutes." in watch.inner_text()
         assert "the head of school is alerted at the first alert" in watch.inner_text()
         assert not office.evaluate(WIDER_THAN_THE_SCREEN), f"visit page wider than {width} px"
-        shot(office, f"watch-visit-page-{width}")
+        shot(office, f"phone-watch-visit-page-{width}")
 
         phone = signed_in(browser, live_server, world.teacher, width)
         phone.goto(f"{live_server.url}/out/{visit.pk}/")
@@ -54,4 +54,4 @@ def test_the_visit_and_phone_pages_say_the_watch_at_1280_and_360_px(browser, liv
         assert watch.is_visible() and "Medium risk: check in every 30 minutes." in watch.inner_text()
         assert f"Your next check-in is due by {due}" in phone.get_by_test_id("next-checkin").inner_text()
         assert not phone.evaluate(WIDER_THAN_THE_SCREEN), f"phone page wider than {width} px"
-        shot(phone, f"watch-phone-page-{width}")
+        shot(phone, f"phone-watch-phone-page-{width}")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -15,8 +15,10 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import pins
+from accounts.models import school_of
 from accounts.permissions import may_record_calls
 from homevisits.forms import add_service_errors
+from homevisits.offline import keep_offline
 from notifications import outbox
 from visits import cover
 from visits.lifecycle import OUT_STATES, EventKind
@@ -87,6 +89,8 @@ class _CheckInBase(View):
         if not self.by_phone and not _on_staff(request.user, visit):
             return redirect("safety:record-call", pk=visit.pk)
         form = self.make_form(visit, now, data=request.POST)
+        # A tap the phone kept without signal, sent now by static/js/offline-taps.js: answered in JSON.
+        kept = not self.by_phone and request.headers.get("X-Kept-Tap") == "1"
         if form.is_valid():
             data = form.cleaned_data
             key = str(data["idempotency_key"])
@@ -100,6 +104,7 @@ class _CheckInBase(View):
                     how=RecordedHow.PHONE if self.by_phone else RecordedHow.SELF,
                     on_behalf_of=data.get("on_behalf_of"), idempotency_key=key, pin=data.get("pin"),
                     position=(data.get("location_lat"), data.get("location_lon"), data.get("location_accuracy")),
+                    tapped_at=None if self.by_phone else data.get("tapped_at"),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -109,12 +114,14 @@ class _CheckInBase(View):
                 visit.refresh_from_db()
                 # R-CODEWORD: a duress PIN is answered with what its check-in would have said (visits.cover).
                 stand_in = cover.stand_in(event) if not self.by_phone else None
-                if stand_in is not None:
-                    messages.success(request, confirmation(stand_in, cover.as_the_phone_shows(visit),
-                                                           duplicate=duplicate))
-                    return redirect(request.path)
                 shown = visit if self.by_phone else cover.as_the_phone_shows(visit)
-                messages.success(request, confirmation(event, shown, duplicate=duplicate))
+                said = confirmation(stand_in or event, shown, duplicate=duplicate)
+                if kept:
+                    return JsonResponse({"recorded": True, "message": said})
+                if stand_in is not None:
+                    messages.success(request, said)
+                    return redirect(request.path)
+                messages.success(request, said)
                 if outbox.broker_failures() > failures_before:
                     # Saved, but the alerts could not be handed over yet: say so (they go out when it is back).
                     messages.warning(request, "Saved. The alert service is not reachable right now, so the office "
@@ -124,6 +131,10 @@ class _CheckInBase(View):
         if any(name in form.errors for name in ("kind", "idempotency_key")):
             # Hidden fields: say something the person can act on.
             form.add_error(None, "This page is out of date: reload it and tap again.")
+        if kept:
+            # Nothing was recorded: the phone stops sending it and says so, with the reasons.
+            reasons = [str(error) for errors in form.errors.values() for error in errors]
+            return JsonResponse({"recorded": False, "errors": reasons}, status=409)
         return self.render_page(request, visit, now, failed=form)
 
 
@@ -164,6 +175,8 @@ class CheckInView(_CheckInBase):
             "school_has_seen": school_has_seen(real) if visit.is_out else None,
             # Late, and nobody at school has taken charge yet: the first thing on the page is to call.
             "school_chasing": visit.is_out and (mine is None or mine.is_out) and school_is_chasing(real),
+            # Past their time (R-LATE-15): the new-time form comes next, before everything else.
+            "late_first": EventKind.LATE in forms and visit.expected_return < now,
             # What watch applies while out and why (by the visit's risk), and their own next check-in.
             "watch": phone_watch(visit, mine),
             # R-CODEWORD: the PIN to end a visit, where the school asks for it.
@@ -185,7 +198,8 @@ class CheckInView(_CheckInBase):
         response = render(request, self.template_name, context)
         # The one page that may ask for the phone's location (everywhere else it is switched off).
         response["Permissions-Policy"] = settings.PERMISSIONS_POLICY_CHECK_IN
-        return response
+        # Their own check-in page, kept on their phone to open without signal (never a refused post's page).
+        return keep_offline(response) if failed is None else response
 
 
 class RecordCallView(_CheckInBase):
@@ -233,4 +247,6 @@ class MyVisitsView(View):
         )
         # R-CODEWORD: a visit their phone shows as over is gone from the list, as it would be.
         visits = [visit for visit in visits if not visit.is_returned]
-        return render(request, "safety/my_visits.html", {"visits": visits, "today": today})
+        # Kept on their phone, with the school's number, to open without signal (the app's start page).
+        return keep_offline(render(request, "safety/my_visits.html",
+                                   {"visits": visits, "today": today, "school": school_of(request.user)}))

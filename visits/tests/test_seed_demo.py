@@ -12,6 +12,7 @@ from django.core.management import call_command
 from accounts.models import RosterTier, School, StaffProfile, TierKind
 from notifications.models import Notification
 from safety import ladder
+from safety.management.commands.seed_demo import SCHOOL_NAME, SECOND_SCHOOL_NAME
 from safety.models import Escalation, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.assessments import complete_checklist, ensure_risk_assessment, mark_reviewed
@@ -27,6 +28,7 @@ from visits.models import (
     VisitReport,
     VisitState,
 )
+from visits.scoping import trust_schools
 from visits.services import submit
 
 from .planning import make_ready, plan_data
@@ -82,7 +84,20 @@ def test_seed_demo_twice_gives_the_same_counts():
     first = counts()
     seed()
     assert counts() == first
-    assert first[2] == 12
+    assert first[2] == 12 + 3  # the demo school's families and the trust's second school's
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_trust_lead_sees_two_schools_with_people_out_at_both():
+    seed()
+    lead = get_user_model().objects.get(username="trustlead")
+    schools = list(trust_schools(lead).order_by("name"))
+    assert [s.name for s in schools] == [SECOND_SCHOOL_NAME, SCHOOL_NAME]
+    assert all(Visit.objects.filter(school=s).out().exists() for s in schools)
+    # A school someone took out of the trust stays out at the next start.
+    School.objects.filter(name=SECOND_SCHOOL_NAME).update(trust=None)
+    seed()
+    assert trust_schools(lead).get().name == SCHOOL_NAME
 
 
 @time_machine.travel(NOW, tick=False)
@@ -264,7 +279,7 @@ def test_the_demo_overdue_visit_in_office_hours_alerts_the_office():
 @time_machine.travel(NOW, tick=False)
 def test_office_hours_and_a_roster_someone_removed_stay_removed():
     seed()
-    school = School.objects.get()
+    school = School.objects.get(name=SCHOOL_NAME)
     assert school.office_hours.count() == 5
     assert list(RosterTier.objects.filter(school=school).values_list("kind", flat=True)) == [
         TierKind.OFFICE, TierKind.HEAD, TierKind.DSL, TierKind.OUT_OF_HOURS]

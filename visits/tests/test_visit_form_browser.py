@@ -9,22 +9,10 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from homevisits.factories import ChildFactory, FamilyFactory
-from homevisits.testing import CHROMIUM, need_chromium
 from visits.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def browser():
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name):

@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView
 from accounts import roles
 from accounts.models import has_role
 from homevisits.forms import add_service_errors
+from homevisits.offline import keep_offline
 
 from .. import cover, services
 from ..assessments import assessment_saved, complete_checklist, ensure_risk_assessment
@@ -84,6 +85,10 @@ class VisitDetailView(DetailView):
     template_name = "visits/visit_detail.html"
     context_object_name = "visit"
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return keep_offline(response) if context.get("keep_offline") else response
+
     def get_queryset(self):
         return visible_visits(self.request.user).select_related(
             "family", "lead", "office_contact", "school", "decided_by", "vehicle_owner__profile")
@@ -108,6 +113,9 @@ class VisitDetailView(DetailView):
         # after an override): said until the visit is over.
         ctx["watch"] = None if visit.is_finished else watch_of(visit)
         ctx["children"] = visit.children.all()
+        # Their own visit of today (or one they are out on), kept on their phone to open without signal.
+        ctx["keep_offline"] = is_visitor and (visit.is_out or (
+            timezone.localdate(visit.planned_start) == timezone.localdate() and not visit.is_finished))
         ctx["family_visible"] = visible_families(user).filter(pk=visit.family_id).exists()
         ctx["may_plan"] = may_plan_visits(user) and visit.is_editable
         ctx["may_plan_again"] = may_plan_visits(user)

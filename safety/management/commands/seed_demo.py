@@ -24,7 +24,7 @@ from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind
+from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind, Trust, TrustMembership
 from notifications.models import Notification
 from safety.escalations import refresh_next_check
 from safety.models import AlarmOutcome, Escalation, EscalationReason
@@ -110,6 +110,30 @@ FAMILIES = [
      [("Rhiannon Evans", "Mother", "07700 900212", True), ("Gareth Evans", "Father", "07700 900232", True)]),
 ]
 
+# A trust above the demo school and a second, smaller school: its safeguarding lead sees both boards at once.
+TRUST_NAME, TRUST_SLUG = "Nene Valley Learning Trust (demo)", "nene-valley-demo"
+SECOND_SCHOOL_NAME = "Brookside Primary School (demo)"
+SECOND_USERS = [
+    ("head2", "Hannah", "Cole", roles.HEAD, "Head of school", "07700 900301", None, TRAINED),
+    ("office2", "Owen", "Reid", roles.OFFICE, "Office manager", "07700 900303", None, TRAINED),
+    ("teacher3", "Ben", "Carter", roles.VISITING_STAFF, "Reception class teacher", "07700 900311",
+     ("Honda", "Jazz", "JK18 RST", "Grey"), TRAINED),
+    ("ta2", "Maya", "Green", roles.VISITING_STAFF, "Teaching assistant", "07700 900312", None, TRAINED),
+]
+# The trust's people: no school, so no staff profile; TrustMembership says which trust.
+TRUST_USERS = [
+    ("trustlead", "Tara", "Lewis", roles.TRUST_SAFEGUARDING_LEAD),
+    ("trustadmin", "Theo", "Grant", roles.TRUST_ADMIN),
+]
+SECOND_FAMILIES = [
+    ("Patel family", "8 Brook Street", "NN3 2AB", "07700 900401", [("Ravi", "Patel", "2021-02-10", "Reception")], "",
+     [("Nisha Patel", "Mother", "07700 900401", True)]),
+    ("Taylor family", "52 Weston Way", "NN3 5CD", "07700 900402", [("Ruby", "Taylor", "2020-10-01", "Year 1")], "",
+     [("Kim Taylor", "Mother", "07700 900402", True)]),
+    ("Hussain family", "17 Cherry Walk", "NN3 8EF", "07700 900403",
+     [("Zain", "Hussain", "2021-06-15", "Reception")], "", [("Sana Hussain", "Mother", "07700 900403", True)]),
+]
+
 # Every event the demo writes carries this mark, so the next run can tell its own visits apart.
 DEMO = {"demo": True}
 # Rows the watchdog writes by itself on a demo visit that is out (no person involved).
@@ -172,12 +196,39 @@ class Command(BaseCommand):
         school, _ = School.objects.get_or_create(
             name=SCHOOL_NAME, defaults={"office_phone": "01604 496000", "address": "1 School Lane, NN4 9ZZ"}
         )
+        users, new = self._people(school, USERS, "oakfield.example")
+
+        if OUT_OF_HOURS_CONTACT in new:
+            self._roster(school, users[OUT_OF_HOURS_CONTACT])
+
+        families = self._families(school, FAMILIES, now)
+
+        demo_visits = Visit.objects.filter(events__kind=EventKind.CREATED, events__data__demo=True).distinct()
+        untouched = [visit.pk for visit in demo_visits if untouched_by_people(visit)]
+        kept = demo_visits.count() - len(untouched)
+        Visit.objects.filter(pk__in=untouched).delete()
+        # A round whose visits were all demo visits nobody touched has nothing left on it (R-LUNCH).
+        Round.objects.filter(school=school, visits__isnull=True).delete()
+        self._visits(school, families, users, now)
+        self._trust(school, now)
+
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {school.name}, {Family.objects.filter(school=school).count()} families, "
+            f"{Visit.objects.filter(school=school).count()} visits; {SECOND_SCHOOL_NAME} and {TRUST_NAME}."))
+        if kept:
+            self.stdout.write(f"Kept {kept} demo visit{'s' if kept != 1 else ''} that someone changed.")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, first, last, role, *_ in USERS + SECOND_USERS + TRUST_USERS:
+            self.stdout.write(f"  {username:<10} {first} {last} - {role}")
+
+    def _people(self, school, rows, domain):
+        """The demo staff of `school`, made when missing (what someone changed on them stays)."""
         users, new = {}, set()
         User = get_user_model()
-        for username, first, last, role, job, mobile, car, trained in USERS:
+        for username, first, last, role, job, mobile, car, trained in rows:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last,
-                                             "email": f"{username}@oakfield.example",
+                                             "email": f"{username}@{domain}",
                                              "is_staff": role == roles.SCHOOL_ADMIN}
             )
             if created:
@@ -190,12 +241,11 @@ class Command(BaseCommand):
                 school=school, job_title=job, mobile=mobile, vehicle_make=make, vehicle_model=model,
                 vehicle_registration=reg, vehicle_colour=colour, training_date=trained))
             users[username] = user
+        return users, new
 
-        if OUT_OF_HOURS_CONTACT in new:
-            self._roster(school, users[OUT_OF_HOURS_CONTACT])
-
+    def _families(self, school, rows, now):
         families = []
-        for name, line1, postcode, phone, children, animals, carers in FAMILIES:
+        for name, line1, postcode, phone, children, animals, carers in rows:
             family, created = Family.objects.get_or_create(school=school, display_name=name, defaults=dict(
                 address_line1=line1, town="Northampton", postcode=postcode, phone=phone,
                 offer_status=OfferStatus.ACCEPTED, offer_status_date=timezone.localdate(now) - datetime.timedelta(days=20),
@@ -210,23 +260,36 @@ class Command(BaseCommand):
                     Carer.objects.create(family=family, name=carer_name, relationship=relationship,
                                          phone=carer_phone, parental_responsibility=responsibility)
             families.append(family)
+        return families
 
-        demo_visits = Visit.objects.filter(events__kind=EventKind.CREATED, events__data__demo=True).distinct()
-        untouched = [visit.pk for visit in demo_visits if untouched_by_people(visit)]
-        kept = demo_visits.count() - len(untouched)
-        Visit.objects.filter(pk__in=untouched).delete()
-        # A round whose visits were all demo visits nobody touched has nothing left on it (R-LUNCH).
-        Round.objects.filter(school=school, visits__isnull=True).delete()
-        self._visits(school, families, users, now)
-
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {school.name}, {Family.objects.filter(school=school).count()} families, "
-            f"{Visit.objects.filter(school=school).count()} visits."))
-        if kept:
-            self.stdout.write(f"Kept {kept} demo visit{'s' if kept != 1 else ''} that someone changed.")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, first, last, role, *_ in USERS:
-            self.stdout.write(f"  {username:<9} {first} {last} - {role}")
+    def _trust(self, school, now):
+        """The demo trust, its second school (its people, families and today's visits: one on site, one
+        on the way back, one waiting for approval) and the trust's lead and admin. The trust is made
+        once, and the demo school joins it then: a school someone took out of the trust stays out."""
+        second, _ = School.objects.get_or_create(
+            name=SECOND_SCHOOL_NAME, defaults={"office_phone": "01604 496100", "address": "2 Brook Street, NN3 2AA"})
+        trust, created = Trust.objects.get_or_create(slug=TRUST_SLUG, defaults={
+            "name": TRUST_NAME, "late_call_minutes": 15, "office_chase_minutes": 30, "lone_visits_allowed": False})
+        if created:
+            School.objects.filter(pk__in=[school.pk, second.pk], trust__isnull=True).update(trust=trust)
+        users, _ = self._people(second, SECOND_USERS, "brookside.example")
+        families = self._families(second, SECOND_FAMILIES, now)
+        make = self._maker(second, users | {"office": users["office2"], "head": users["head2"]})
+        minutes = datetime.timedelta(minutes=1)
+        make(families[1], VisitState.ON_SITE, now - 30 * minutes, [users["teacher3"], users["ta2"]],
+             purpose=Purpose.ATTENDANCE)
+        make(families[0], VisitState.LEFT, now - 55 * minutes, [users["head2"], users["office2"]],
+             purpose=Purpose.WELFARE, back_after=65)
+        make(families[2], VisitState.SUBMITTED, now + datetime.timedelta(days=1), [users["teacher3"], users["ta2"]])
+        User = get_user_model()
+        for username, first, last, role in TRUST_USERS:
+            user, made = User.objects.get_or_create(username=username, defaults={
+                "first_name": first, "last_name": last, "email": f"{username}@nenevalley.example"})
+            if made:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                user.groups.set([Group.objects.get(name=role)])
+                TrustMembership.objects.get_or_create(user=user, defaults={"trust": trust})
 
     def _roster(self, school, contact):
         """Office hours and the alert roster, added once, with the out-of-hours contact (a school that
@@ -241,10 +304,9 @@ class Command(BaseCommand):
                 if kind == TierKind.OUT_OF_HOURS:
                     tier.people.set([contact])
 
-    def _visits(self, school, families, u, now):
-        def at(days=0, hours=0, minutes=0):
-            return now + datetime.timedelta(days=days, hours=hours, minutes=minutes)
-
+    def _maker(self, school, u):
+        """`make(family, state, start, staff, ...)`: one demo visit of `school` in `state` (u: the
+        school's demo people by username; its "office" and "head" are the office contact and approver)."""
         def make(family, state, start, staff, *, purpose=Purpose.INDUCTION, duration=45, back_after=75,
                  all_ok_after=None, **extra):
             visit = Visit.objects.create(
@@ -322,6 +384,13 @@ class Command(BaseCommand):
             visit.staff_links.update(last_word_at=last_word, returned_at=visit.returned_at)
             return visit
 
+        return make
+
+    def _visits(self, school, families, u, now):
+        def at(days=0, hours=0, minutes=0):
+            return now + datetime.timedelta(days=days, hours=hours, minutes=minutes)
+
+        make = self._maker(school, u)
         f = families
         # Back already today.
         make(f[0], VisitState.RETURNED, at(hours=-4), [u["teacher"], u["ta"]])

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0014_school_settings_in_the_app'),
-        ('visits', '0013_checked_in_by_text'),
+        ('visits', '0014_tap_time_kept_offline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
