@@ -58,7 +58,9 @@ def staff_home(user, now) -> dict:
     # A visit the user is already back from (the others still out) is not their next step (R-RETURN),
     # nor one their phone shows them back from (visits.cover, R-CODEWORD).
     next_visit = next((visit for visit in cover.visits_on_phone(
-        mine.filter(Q(state__in=OUT_STATES, staff_links__user=user, staff_links__returned_at__isnull=True)
+        # R-LUNCH: nor a round's visit they have gone on from (the one they are on is the next step).
+        mine.filter(Q(state__in=OUT_STATES, staff_links__user=user, staff_links__returned_at__isnull=True,
+                      handed_on_at__isnull=True)
                     | Q(state=VisitState.APPROVED, planned_start__gte=today_start, planned_start__lt=today_end))
         .order_by("planned_start", "pk")[:5], user) if not getattr(visit, "me_back", False)), None)
     week_start, week_end = week_bounds(now)

@@ -234,6 +234,10 @@ class BoardRow:
     last_event_ago: str = dataclasses.field(default="", metadata=REDRAWN)  # board.js redraws it from last_event_ms
     last_event_by: str = ""
     last_event_said: str = ""
+    # R-LUNCH: a round's row: "Day's round, visit 2: back at school 12:30 (lunch), 15:30 (end of the day)",
+    # and the round's visits already done that its staff are still out from.
+    round_text: str = ""
+    round_done: str = ""
 
     @property
     def alert_ids(self) -> str:
@@ -289,6 +293,7 @@ class ScheduleRow:
     tick: str = "○"
     state_text: str = ""
     state_class: str = "text-secondary"
+    round_text: str = ""  # R-LUNCH: "Round, visit 2 · back at school 12:30"
 
     def __post_init__(self):
         visit = self.visit
@@ -302,10 +307,22 @@ class ScheduleRow:
             self.state_text = STATE_LABELS.get(visit.state, "")
 
 
+def round_words(visit, now, tz) -> str:
+    """R-LUNCH: a round's visit in words, with the round's next return point as the time it is due
+    back: "Day's round, visit 2 · back at school 12:30 (lunch), then 15:30 (end of the day)"."""
+    if visit.day_round_id is None:
+        return ""
+    lunch, end = visit.round_lunch_return, visit.round_end_return
+    points = f"back at school {hhmm(lunch, tz)} (lunch), then {hhmm(end, tz)} (end of the day)"
+    if now >= lunch:
+        points = f"back at school {hhmm(end, tz)} (end of the day)"
+    return f"Day's round, visit {visit.round_order} · {points}"
+
+
 def schedule_row(visit, staff_names, urls, now, tz) -> ScheduleRow:
     row = ScheduleRow(visit=visit, staff_names=staff_names, url=urls.for_visit(visit.pk)["detail"],
                       times=f"{hhmm(visit.planned_start, tz)}–{hhmm(visit.expected_return, tz)}",
-                      returned_at=hhmm(visit.returned_at, tz))
+                      returned_at=hhmm(visit.returned_at, tz), round_text=round_words(visit, now, tz))
     if visit.state == VisitState.APPROVED and visit.planned_start < now:
         # R-DEPART: its time has come and nobody has left for it.
         row.state_text, row.state_class = "Not left yet", "text-danger"
@@ -421,6 +438,13 @@ class BoardVisit:
     duress_signal: str | None = None
     # When the last word was tapped, where the phone kept it without signal and sent it later.
     last_event_said_at: datetime.datetime | None = None
+    # R-LUNCH: its day's round, if on one: its place, whether its staff went on to the next visit
+    # (safety.ladder.handed_on), and the round's return points.
+    day_round_id: int | None = None
+    round_order: int | None = None
+    handed_on_at: datetime.datetime | None = None
+    round_lunch_return: datetime.datetime | None = None
+    round_end_return: datetime.datetime | None = None
 
     @property
     def is_out(self) -> bool:
@@ -429,7 +453,8 @@ class BoardVisit:
 
 VISIT_FIELDS = ("pk", "family__display_name", "address", "state", "planned_start", "expected_return", "departed_at",
                 "returned_at", "escalation_level", "heard_from_all_at", "last_contact_at", "gate_overrides",
-                "last_event_kind", "last_event_at", "last_event_by", "duress_signal", "last_event_said_at")
+                "last_event_kind", "last_event_at", "last_event_by", "duress_signal", "last_event_said_at",
+                "day_round_id", "round_order", "handed_on_at", "day_round__lunch_return", "day_round__end_return")
 
 
 def today_bounds(now) -> tuple[datetime.datetime, datetime.datetime]:
@@ -532,7 +557,15 @@ def school_board(school, visits, now=None) -> LiveBoard:
     rows = []
     by_clock = clock_urgency(school)
     watch_of_visit = watches(visits, school, out)
+    # R-LUNCH: a round's visits its staff went on from are one row with the visit they are on now
+    # (watched for the round), unless one of them still has an alert of its own.
+    handed_on = {}
     for visit in out:
+        if ladder.handed_on(visit):
+            handed_on.setdefault(visit.day_round_id, []).append(visit)
+    for visit in out:
+        if ladder.handed_on(visit) and not escalations.get(visit.pk):
+            continue
         bar = progress(visit, now, school, watch_of_visit[visit.pk])
         level = visit.escalation_level
         tone, status = URGENCY[min(level, EscalationLevel.EMERGENCY)] if level else by_clock[_clock_key(bar)]
@@ -541,7 +574,11 @@ def school_board(school, visits, now=None) -> LiveBoard:
                        progress=bar, tone=tone, status=status,
                        open_escalations=mine, top=mine[0] if mine else None, urls=urls.for_visit(visit.pk),
                        key=str(visit.pk), level=str(level), state_label=STATE_LABELS.get(visit.state, ""),
-                       left_at=hhmm(visit.departed_at, tz) or "?", back_by=hhmm(visit.expected_return, tz))
+                       left_at=hhmm(visit.departed_at, tz) or "?", back_by=hhmm(visit.expected_return, tz),
+                       round_text=round_words(visit, now, tz))
+        if visit.day_round_id is not None and not ladder.handed_on(visit):
+            row.round_done = ", ".join(f"{earlier.family_name} ({hhmm(earlier.planned_start, tz)})"
+                                       for earlier in handed_on.get(visit.day_round_id, []))
         if visit.last_event_at:
             kind = visit.last_event_kind
             row.last_event_label = EVENT_LABELS.get(kind, "")

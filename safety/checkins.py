@@ -128,6 +128,8 @@ def _duress_pin(visit, kind, by, now, idempotency_key, refusal, extra=None) -> V
                               None if refused else idempotency_key,
                               data={"signal": cover.SIGNAL_DURESS_PIN, "cover": "" if refused else kind,
                                     **(extra or {})})
+            if not refused and kind == EventKind.RETURNED and locked.day_round_id is not None:
+                _cover_round(locked, by, now)
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -136,6 +138,19 @@ def _duress_pin(visit, kind, by, now, idempotency_key, refusal, extra=None) -> V
     if refused:
         raise ValidationError({"pin": [refused]} if refusal else refused)
     return event
+
+
+def _cover_round(visit, by, now):
+    """R-CODEWORD, R-LUNCH: "Back at school" would have brought them back from the round's earlier
+    visits too, so each of those the phone shows as though it had (visits.cover), and none is: they
+    stay out. The alarm is the one of the visit it was typed on (one alert for the round)."""
+    for earlier in _others_out_in_round(visit):
+        if earlier.handed_on_at is None or not earlier.staff_links.filter(user=by, returned_at__isnull=True).exists():
+            continue
+        record_event(earlier, EventKind.DURESS, by, at=now,
+                     note="Duress PIN typed to record \u201cBack at school\u201d on the round's next visit, where "
+                          "the alarm is. Their phone shows this visit as back too; it is not.",
+                     data={"signal": cover.SIGNAL_DURESS_PIN, "cover": EventKind.RETURNED, "alarm_on": visit.pk})
 
 
 def _refusal_on_phone(visit, kind, by) -> str:
@@ -272,7 +287,46 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
 
     refresh_next_check(visit)
     visit.save(update_fields=CHECK_IN_FIELDS)
+    if visit.day_round_id is not None:
+        if kind == EventKind.DEPARTED:
+            _hand_on(visit, by, now, how, on_behalf_of)
+        elif kind == EventKind.RETURNED:
+            _back_from_round(visit, by, now, how, on_behalf_of, link.user)
     return event
+
+
+def _others_out_in_round(visit):
+    """The round's other visits still out (R-LUNCH), locked
+    after `visit` (the lock order: the visit that is checked in first)."""
+    return list(Visit.objects.select_for_update().select_related("school")
+                .filter(day_round_id=visit.day_round_id, state__in=OUT_STATES)
+                .exclude(pk=visit.pk).order_by("round_order", "planned_start", "pk"))
+
+
+def _hand_on(visit, by, now, how, on_behalf_of):
+    """R-LUNCH: the round's staff left for its next visit: the visits of the round they were still out
+    on are handed on to it. They stay out (until they are back at school) but raise nothing new, so
+    one overdue round is one alert, from the visit they are on (safety.ladder.handed_on)."""
+    for earlier in _others_out_in_round(visit):
+        if earlier.handed_on_at is not None:
+            continue
+        earlier.handed_on_at = now
+        record_event(earlier, EventKind.HANDED_ON, by, at=now, how=how, on_behalf_of=on_behalf_of,
+                     data={"to_visit": visit.pk})
+        refresh_next_check(earlier)
+        earlier.save(update_fields=["handed_on_at", "next_check_at", "escalation_level", "updated_at"])
+
+
+def _back_from_round(visit, by, now, how, on_behalf_of, person):
+    """R-LUNCH, R-RETURN: back at school from a round's visit is back from the round's earlier visits
+    handed on to it too (the morning's visits at lunch), for the same person: each through the same
+    check-in, so each closes, and gives its all clear, as any visit does."""
+    for earlier in _others_out_in_round(visit):
+        link = earlier.staff_links.filter(user=person, returned_at__isnull=True).first()
+        if earlier.handed_on_at is None or link is None:
+            continue
+        _check_in(earlier, EventKind.RETURNED, by, now, "", None, how,
+                  on_behalf_of if on_behalf_of is not None and on_behalf_of.pk != by.pk else None, None)
 
 
 # What a check-in may change on the visit row.

@@ -6,7 +6,10 @@ data attributes) and by every sentence that names a minute count (`rule_words`),
 set 20 and 40 minutes reads 20 and 40 everywhere.
 
   anchor = the expected return, or the periodic check-in due time if that comes first (R-CHECKIN; how
-           often, if at all, is the visit's watch: visits.watch.watch_of, from its risk level)
+           often, if at all, is the visit's watch: visits.watch.watch_of, from its risk level). A visit
+           of a day's round is due back at the round's next return point (its expected return: lunch
+           or the end of the day, R-LUNCH); once its staff go on to the round's next visit it raises
+           nothing new (`handed_on`): the next visit carries the watch, so a round is one alert
   level 1 at anchor + late_call_minutes     office flagged (R-LATE-15); a visit approved with an
                                             override has every tier up to the head's (visits.watch)
   level 2 at anchor + office_chase_minutes  office must contact now, head of school alerted (R-RETURN-30)
@@ -96,10 +99,26 @@ def anchor(visit, watch: Watch | None = None) -> tuple[datetime.datetime, str]:
     return expected, EscalationReason.LATE_RETURN
 
 
+# A rung that never falls due: the staff of a round's visit went on to its next visit (R-LUNCH).
+NEVER = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
+def handed_on(visit) -> bool:
+    """R-LUNCH: the round's staff went on from this visit to the round's next one, which is watched
+    instead, anchored on the same return point: one overdue round is one alert, not one per visit.
+    The visit stays out until they are back at school; an alert it already had keeps its own clock."""
+    return visit.handed_on_at is not None
+
+
 def deadlines(visit, watch: Watch | None = None, school=None) -> Deadlines:
     """The ladder of a visit that is out, from its anchor (the scan's view, and the board's: it hands
-    over the watch and school it read for many visits at once)."""
-    return counted_from(*anchor(visit, watch), school or visit.school)
+    over the watch and school it read for many visits at once). A visit of a round anchors on its
+    round's return point, its expected return (visits.rounds keeps the two in step, R-LUNCH); one
+    handed on to the round's next visit raises no new rung."""
+    due = counted_from(*anchor(visit, watch), school or visit.school)
+    if handed_on(visit):
+        return dataclasses.replace(due, late_at=NEVER, chase_at=NEVER)
+    return due
 
 
 def ladder_level(round_escalations: list[Escalation]) -> int | None:
@@ -197,7 +216,7 @@ def next_check(visit, round_escalations: list[Escalation],
     due = deadlines(visit)
     times = []
     level = next_rung(round_escalations, alert)
-    if level is not None:
+    if level is not None and not handed_on(visit):
         times.append(due.due_at(level))
     if repeats(alert):
         times.append(due.repeat_at(alert))
@@ -249,7 +268,7 @@ def staff_reminders(visit, round_escalations: list[Escalation],
     """The reminder and nudge not yet sent for the visit's current expected return (a new time means
     new ones). None once an escalation has started, this round or an alert still open from another
     (level 1 and up are then the word; after a code word the phone must show nothing, R-CODEWORD)."""
-    if visit.state not in OUT_STATES or round_escalations or alert is not None:
+    if visit.state not in OUT_STATES or round_escalations or alert is not None or handed_on(visit):
         return []
     expected = as_utc(visit.expected_return)
     out = []

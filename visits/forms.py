@@ -8,6 +8,7 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms import inlineformset_factory
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from accounts.validators import DateWithin
 
 from .localtime import combine_local
 from .models import Carer, Child, Family, Hazard, RiskAssessment, SafetyChecklist, Transport, Visit
-from .scoping import may_see_code_word, search_families, visible_families
+from .scoping import may_see_code_word, round_candidates, search_families, visible_families
 from .validators import normalise_postcode
 
 User = get_user_model()
@@ -476,6 +477,52 @@ def changed_plan_fields(before: dict, visit: Visit, staff: list, form: VisitForm
     if before and "lead" in form.changed_data:
         changed.add("lead")
     return changed
+
+
+class RoundVisitsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, visit):
+        start = timezone.localtime(visit.planned_start)
+        return f"{start:%a %d %b, %H:%M}\u2013{timezone.localtime(visit.planned_end):%H:%M} \u00b7 {visit.family}"
+
+
+class RoundForm(forms.Form):
+    """A day's round (R-LUNCH): its day, its two return points (local times) and its visits, chosen from
+    the plans not yet submitted that the user may put on it (visits.scoping.round_candidates). The
+    rules of a round are checked by visits.rounds.save_round, whose messages go beside the fields."""
+
+    date = forms.DateField(widget=DateInput(), validators=[VISIT_DATE])
+    lunch_time = forms.TimeField(label="Back at school for lunch", widget=TimeInput(),
+                                 help_text="The visits before lunch are due back at this time.")
+    end_time = forms.TimeField(label="Back at school at the end of the day", widget=TimeInput(),
+                               help_text="The visits after lunch are due back at this time.")
+    visits = RoundVisitsField(queryset=Visit.objects.none(), widget=forms.CheckboxSelectMultiple,
+                              label="Visits on the round",
+                              help_text="Plans not yet submitted, led by the same person, with the same staff. "
+                                        "They are made in time order.")
+
+    def __init__(self, *args, user, day_round=None, **kwargs):
+        if day_round is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "date": day_round.date, "lunch_time": timezone.localtime(day_round.lunch_return).time(),
+                "end_time": timezone.localtime(day_round.end_return).time(),
+                "visits": [v.pk for v in day_round.visits.all()]}
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        candidates = round_candidates(user).filter(planned_start__date__gte=today)
+        mine = Q(day_round__isnull=True) | (Q(day_round=day_round) if day_round is not None else Q())
+        candidates = candidates.filter(mine)
+        self.fields["visits"].queryset = candidates.select_related("family").order_by("planned_start", "pk")
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        for field, point in (("lunch_time", "lunch_return"), ("end_time", "end_return")):
+            if day and data.get(field):
+                try:
+                    data[point] = combine_local(day, data[field])
+                except ValidationError as exc:
+                    self.add_error(field, exc)
+        return data
 
 
 class CancelForm(forms.Form):

@@ -62,6 +62,7 @@ class EventKind(models.TextChoices):
     LEFT = "left", "Left the property"
     ABANDONED = "abandoned", "Visit abandoned"
     RETURNED = "returned", "Back at school"
+    HANDED_ON = "handed_on", "Went on to the round's next visit"
     DURESS = "duress", "CODE WORD / duress"
     ESCALATED = "escalated", "Escalated by the watchdog"
     ALERT_REPEATED = "alert_repeated", "Alert repeated"

@@ -278,6 +278,93 @@ class Decision:
         return not self.approved
 
 
+class Round(models.Model):
+    """A day's round (R-LUNCH): several visits in a row by the same staff, with return points: back at
+    school at lunchtime and at the end of the day (policy 000). The visits before lunch share the
+    lunch return as their expected return, those after it the end-of-day return (visits.rounds keeps
+    them in step), so the watchdog's anchor is the round's next return point. Its state is its visits'."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="rounds")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_rounds")
+    date = models.DateField(validators=[DateWithin(back=2, ahead=2)])
+    lunch_return = models.DateTimeField("back at school for lunch")
+    end_return = models.DateTimeField("back at school at the end of the day")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[SchoolStampedHistory])
+
+    class Meta:
+        ordering = ["date", "lunch_return", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_return__gt=models.F("lunch_return")),
+                                   name="round_end_after_lunch"),
+        ]
+
+    def __str__(self):
+        return f"Round on {self.date:%a %d %b}"
+
+    def get_absolute_url(self):
+        return reverse("visits:round-detail", args=[self.pk])
+
+    def in_order(self) -> list["Visit"]:
+        """Its visits in the order they are made (prefetched `visits` are used as they are)."""
+        return sorted(self.visits.all(), key=lambda v: (v.round_order or 0, v.planned_start, v.pk))
+
+    def before_lunch(self, visit) -> bool:
+        """R-LUNCH: a visit that ends by the lunch return comes back at lunch; the rest at the day's end."""
+        return visit.planned_end <= as_utc(self.lunch_return)
+
+    def return_point_of(self, visit) -> datetime.datetime:
+        return self.lunch_return if self.before_lunch(visit) else self.end_return
+
+    def next_return_point(self, now) -> datetime.datetime | None:
+        """The return point staff are next due back at, as of `now` (None: the day is over)."""
+        for point in (self.lunch_return, self.end_return):
+            if as_utc(point) > now:
+                return point
+        return None
+
+    @property
+    def state(self) -> str:
+        return round_state(self.visits.all())
+
+    def get_state_display(self) -> str:
+        return VisitState(self.state).label
+
+    @property
+    def state_badge(self) -> str:
+        return STATE_BADGES[self.state]
+
+    @property
+    def is_editable(self) -> bool:
+        return all(v.state in SUBMITTABLE_STATES for v in self.visits.all())
+
+    @property
+    def is_submittable(self) -> bool:
+        return self.is_editable and self.visits.exists()
+
+    @property
+    def is_waiting_for_approval(self) -> bool:
+        """A visit of it is waiting (all of them once submitted; one changed after approval, alone)."""
+        return any(v.state == VisitState.SUBMITTED for v in self.visits.all())
+
+
+# Which of its visits' states a round shows: out (anyone out), else waiting, else planning, then done.
+ROUND_STATE_ORDER = (VisitState.DEPARTED, VisitState.ON_SITE, VisitState.LEFT, VisitState.DRAFT,
+                     VisitState.REFUSED, VisitState.SUBMITTED, VisitState.APPROVED, VisitState.RETURNED)
+
+
+def round_state(visits) -> str:
+    """A round's state, from its visits (as the reader's page shows them: visits.cover): out while anyone
+    is out, else the least advanced of those still going ahead."""
+    states = [v.state for v in visits if v.state != VisitState.CANCELLED]
+    for state in ROUND_STATE_ORDER:
+        if state in states:
+            return state
+    return VisitState.CANCELLED
+
+
 class VisitQuerySet(models.QuerySet):
     def out(self):
         return self.filter(state__in=OUT_STATES)
@@ -358,6 +445,13 @@ class Visit(models.Model):
     # each goes once per expected return, so a new time ("running late") means a new reminder.
     staff_reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
     staff_nudged_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # R-LUNCH: one of a day's round of visits, made in `round_order`; `handed_on_at`: when its staff
+    # went on from it to the round's next visit, which is watched from then on instead (safety.ladder:
+    # one alert for one overdue round, never one per visit). It stays out until they are back.
+    day_round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
+    round_order = models.PositiveSmallIntegerField(null=True, blank=True)
+    handed_on_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     planned_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_again"

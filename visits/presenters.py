@@ -41,6 +41,21 @@ def letter_context(visit) -> dict:
             "warnings": visit.letter_warnings()}
 
 
+def day_entries(visits) -> list[dict]:
+    """A day's visits as the timetable lists them: each visit alone, or a day's round (R-LUNCH) with its
+    visits grouped under it, at the place of its first visit (`{"round": r, "visits": [...]}`)."""
+    entries, rounds = [], {}
+    for visit in visits:
+        if visit.day_round_id is None:
+            entries.append({"round": None, "visits": [visit]})
+        elif visit.day_round_id in rounds:
+            rounds[visit.day_round_id]["visits"].append(visit)
+        else:
+            rounds[visit.day_round_id] = {"round": visit.day_round, "visits": [visit]}
+            entries.append(rounds[visit.day_round_id])
+    return entries
+
+
 def week_days(monday: datetime.date, visits) -> list[dict]:
     """The timetable's days (R-SCHEDULE): Monday to Friday always, the weekend only when it has a visit."""
     days = []
@@ -48,7 +63,8 @@ def week_days(monday: datetime.date, visits) -> list[dict]:
         date = monday + datetime.timedelta(days=offset)
         todays = [v for v in visits if timezone.localdate(v.planned_start) == date]
         if offset < 5 or todays:
-            days.append({"date": date, "visits": todays, "is_today": date == timezone.localdate()})
+            days.append({"date": date, "visits": todays, "entries": day_entries(todays),
+                         "is_today": date == timezone.localdate()})
     return days
 
 

@@ -19,7 +19,8 @@ from accounts.permissions import (  # noqa: F401 - the role predicates, asked th
     sees_all_visits,
 )
 
-from .models import Family, Visit
+from .lifecycle import SUBMITTABLE_STATES
+from .models import Family, Round, Visit
 
 
 class AccessKind(models.TextChoices):
@@ -67,6 +68,27 @@ def visible_visits(user):
     if sees_all_visits(user):
         return qs
     return qs.filter(Q(staff=user) | Q(created_by=user)).distinct()
+
+
+def visible_rounds(user):
+    """A day's round (R-LUNCH), as its visits are seen: school-wide for office, head, DSL and school
+    admin; otherwise the rounds a user leads, goes on or made."""
+    school = school_of(user)
+    if school is None:
+        return Round.objects.none()
+    qs = Round.objects.filter(school=school)
+    if sees_all_visits(user):
+        return qs
+    return qs.filter(Q(lead=user) | Q(visits__staff=user) | Q(created_by=user)).distinct()
+
+
+def round_candidates(user):
+    """The plans a user may put on a round: their school's plans not yet submitted, from today on;
+    visiting staff only the visits they lead (nobody adds someone else's visit to their round)."""
+    qs = visible_visits(user).filter(state__in=SUBMITTABLE_STATES)
+    if not sees_all_visits(user):
+        qs = qs.filter(lead=user)
+    return qs
 
 
 def trust_schools(user):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import roster
 from accounts.permissions import may_approve, may_share_families, of_school, sees_all_visits
 
+from . import round_rules
 from .alerts import notify_cancelled, notify_decision, notify_submitted_soon
 from .assessments import ensure_risk_assessment
 from .events import record_event
@@ -72,6 +73,8 @@ def plan_errors(visit: Visit, staff: list, now: datetime.datetime) -> dict[str, 
                                  expected_return__gt=visit.planned_start)
             .exclude(state__in=NOT_BOOKING_STATES)
             .exclude(pk=visit.pk)
+            # R-LUNCH: a round's visits share their return point, one after another: no clash.
+            .exclude(day_round__isnull=False, day_round=visit.day_round_id)
             .select_related("family")
             .first()
         )
@@ -303,7 +306,11 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, childr
     creating = visit.pk is None
     if not creating and not visit.is_editable:
         raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
+    # R-LUNCH: a visit on a round comes back at the round's return point, and must still fit it.
+    round_errors = round_rules.keep_in_step(visit) if visit.day_round_id is not None else {}
     errors = plan_errors(visit, staff, now)
+    for field, messages in round_errors.items():
+        errors.setdefault(field, []).extend(messages)
     _raise(errors)
     with transaction.atomic():
         reopened = False

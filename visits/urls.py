@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import approvals, exports, families, letters, plans, timetable
+from .views import approvals, exports, families, letters, plans, rounds, timetable
 
 app_name = "visits"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("visits/<int:pk>/submit/", plans.visit_submit, name="visit-submit"),
     path("visits/<int:pk>/risk-assessment/", plans.risk_assessment, name="risk-assessment"),
     path("visits/<int:pk>/checklist/", plans.checklist, name="checklist"),
+    path("rounds/new/", rounds.round_form, name="round-create"),
+    path("rounds/<int:pk>/", rounds.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/edit/", rounds.round_form, name="round-edit"),
+    path("rounds/<int:pk>/submit/", rounds.round_submit, name="round-submit"),
+    path("rounds/<int:pk>/decide/", rounds.round_decide, name="round-decide"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("visits/<int:pk>/approve/", approvals.visit_approve, name="visit-approve"),
     path("visits/<int:pk>/refuse/", approvals.visit_refuse, name="visit-refuse"),

@@ -18,7 +18,7 @@ from homevisits.factories import (
 from safety.models import Escalation, EscalationLevel, EscalationReason, SafeguardingConcern
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
-from visits.models import EventKind, Incident, Outcome, VisitReport, VisitState
+from visits.models import EventKind, Incident, Outcome, Round, Visit, VisitReport, VisitState
 
 from .routes import NOW
 
@@ -47,6 +47,12 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
                            expected_return=NOW + datetime.timedelta(days=1, hours=1), **team)
     ensure_risk_assessment(planned)
     planned.children.add(child)
+    # The planned visit is on a day's round, waiting for approval with it (R-LUNCH).
+    day_round = Round.objects.create(school=home, lead=planned.lead, created_by=planned.lead,
+                                     date=(NOW + datetime.timedelta(days=1)).date(),
+                                     lunch_return=planned.expected_return,
+                                     end_return=planned.expected_return + datetime.timedelta(hours=4))
+    Visit.objects.filter(pk=planned.pk).update(day_round=day_round, round_order=1)
 
     # Out since 08:00, due back at 09:30: escalated to level 2 by the time the clock reads 11:00.
     out = VisitFactory(state=VisitState.APPROVED, planned_start=NOW - datetime.timedelta(hours=3),
@@ -91,5 +97,5 @@ def scene(clock_tuesday_11am_gmt, school, other_school, teacher, ta, office, hea
         "people": people,
         "outsiders": outsiders,
         "objects": {"family": [family], "visit": [planned, out, done], "concern": [concern], "alarm": [alarm],
-                    "school": [home]},
+                    "school": [home], "round": [day_round]},
     }

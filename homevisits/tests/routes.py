@@ -15,7 +15,7 @@ SKIP_NAMES = {"logout", "health", "visits:calendar-feed", "safety:board-body", "
 # The object an id names, from the segments of the route before it (the longest prefix first: a
 # resolved alarm, an escalation, under /out/alarms/<id>/; a visit under /out/<id>/).
 KIND_BY_PREFIX = {"out/alarms": "alarm", "visits": "visit", "out": "visit", "families": "family",
-                  "concerns": "concern", "trust/schools": "school"}
+                  "concerns": "concern", "trust/schools": "school", "rounds": "round"}
 
 
 # Route parameters that are not object ids (secret tokens, the name of a part of the plan form): tested

@@ -37,6 +37,7 @@ TRUST = ["trust lead", "trust admin"]
 DEFAULT_SAME_SCHOOL_DENIED = {
     "family": ["stranger", *TRUST],  # a visiting teacher with no visit to the family, not shared with them
     "visit": ["stranger", *TRUST],  # a visiting teacher not on the visit (and who did not plan it)
+    "round": ["stranger", *TRUST],  # a visiting teacher not on the day's round (R-LUNCH)
     "concern": ["teacher", "ta", "stranger", "office", "admin", *TRUST],  # R-SAFEGUARD: the DSL and head only
     # What a resolved alarm was: the office, the head and the DSL say it (R-REVIEW).
     "alarm": ["teacher", "ta", "stranger", "admin", *TRUST],
@@ -56,7 +57,8 @@ EXTRA_SAME_SCHOOL_DENIED = {
     "audit:subject-access-json": ["teacher", "ta", "office", "admin"],
 }
 # Who may open the page (a control: the 404s above must come from scoping, not from a broken fixture).
-ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "school": "trust lead"}
+ALLOWED = {"family": "head", "visit": "head", "concern": "dsl", "alarm": "office", "school": "trust lead",
+           "round": "head"}
 
 SECRET_WORDS = ("Quillfeather", "Zanzibar Mews", "Perpetua", "marigold-secret", "Bruise on the arm")
 

@@ -16,7 +16,18 @@ from safety.management.commands.seed_demo import SCHOOL_NAME, SECOND_SCHOOL_NAME
 from safety.models import Escalation, EscalationReason
 from safety.watchdog import check_in, scan
 from visits.assessments import complete_checklist, ensure_risk_assessment, mark_reviewed
-from visits.models import Carer, Child, EventKind, Family, SafetyChecklist, Visit, VisitEvent, VisitReport, VisitState
+from visits.models import (
+    Carer,
+    Child,
+    EventKind,
+    Family,
+    Round,
+    SafetyChecklist,
+    Visit,
+    VisitEvent,
+    VisitReport,
+    VisitState,
+)
 from visits.scoping import trust_schools
 from visits.services import submit
 
@@ -277,3 +288,17 @@ def test_office_hours_and_a_roster_someone_removed_stay_removed():
     seed()
     assert school.office_hours.count() == 4
     assert RosterTier.objects.filter(school=school).count() == 3
+
+
+def test_the_demo_has_one_days_round_and_a_second_run_replaces_it():
+    """R-LUNCH: the demo's round, two visits before lunch and one after, approved; run again, still one."""
+    with time_machine.travel(NOW, tick=False):
+        seed()
+    day_round = Round.objects.get()
+    visits = list(day_round.visits.order_by("round_order"))
+    assert [v.state for v in visits] == [VisitState.APPROVED] * 3
+    assert [v.expected_return for v in visits] == [day_round.lunch_return] * 2 + [day_round.end_return]
+    assert day_round.lunch_return == datetime.datetime(2026, 11, 26, 12, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(LATER, tick=False):
+        seed()
+    assert Round.objects.count() == 1 and Round.objects.get().visits.count() == 3

@@ -8,7 +8,7 @@ from homevisits.forms import add_service_errors
 
 from .. import services, watch
 from ..forms import ApproveForm, RefuseForm
-from ..models import Visit, VisitState
+from ..models import Round, Visit, VisitState
 from ..presenters import approval_rows
 from ..scoping import may_approve
 from .common import own_school, visible_visit
@@ -25,7 +25,9 @@ def approvals(request):
         .prefetch_related("staff", "risk_assessment__hazards")
         .order_by("planned_start", "pk")
     )
-    return render(request, "visits/approvals.html", {"rows": approval_rows(visits, user)})
+    rounds = [r for r in Round.objects.filter(school=school, visits__state=VisitState.SUBMITTED).distinct()
+              .select_related("lead").prefetch_related("visits__family") if r.is_waiting_for_approval]
+    return render(request, "visits/approvals.html", {"rows": approval_rows(visits, user), "rounds": rounds})
 
 
 def _decision_page(request, visit, approve_form, refuse_form, blockers=None):
@@ -50,6 +52,9 @@ def _decidable(request, pk):
 
 def visit_approve(request, pk):
     visit = _decidable(request, pk)
+    if visit.day_round_id is not None:
+        # R-LUNCH: a round is decided as one plan, with each visit's risk assessment beside the others.
+        return redirect("visits:round-decide", visit.day_round_id)
     if visit.state != VisitState.SUBMITTED:
         messages.info(request, f"This visit is {visit.get_state_display().lower()}.")
         return redirect(visit)

@@ -261,6 +261,10 @@ def visit_submit(request, pk):
     visit = visible_visit(request, pk)
     if not may_plan_visits(request.user):
         raise PermissionDenied("Your role can't submit visits.")
+    if visit.day_round_id is not None:
+        # R-LUNCH, R-AUTH: a round's visits go for approval together, as one plan.
+        messages.info(request, "This visit is on a day's round: submit the round, with all its visits.")
+        return redirect("visits:round-detail", visit.day_round_id)
     errors = []
     if request.method == "POST":
         try:

@@ -18,7 +18,7 @@ from ..forms import asked_week, week_start
 from ..localtime import combine_local
 from ..models import Visit, VisitState
 from ..presenters import week_days
-from ..scoping import may_export_csv, sees_all_visits, visible_families, visible_visits
+from ..scoping import may_export_csv, may_plan_visits, sees_all_visits, visible_families, visible_visits
 from .common import own_school
 
 
@@ -31,7 +31,7 @@ def timetable(request):
     # R-CODEWORD: a visit they are on reads as their phone shows it (visits.cover).
     visits = cover.as_seen_by(
         visible_visits(user).filter(planned_start__gte=start, planned_start__lt=end)
-        .select_related("family", "lead").prefetch_related("staff").order_by("planned_start", "pk"), user
+        .select_related("family", "lead", "day_round").prefetch_related("staff").order_by("planned_start", "pk"), user
     )
     may_see = set(visible_families(user).filter(pk__in={v.family_id for v in visits}).values_list("pk", flat=True))
     profile = StaffProfile.objects.filter(user=user).first()
@@ -41,7 +41,7 @@ def timetable(request):
         "days": week_days(monday, visits), "monday": monday, "may_see": may_see,
         "previous": monday - datetime.timedelta(days=7), "next": monday + datetime.timedelta(days=7),
         "this_week": week_start(timezone.localdate()), "sees_all": sees_all_visits(user), "feed_url": feed_url,
-        "may_export_csv": may_export_csv(user),
+        "may_export_csv": may_export_csv(user), "may_plan": may_plan_visits(user),
     })
 
 

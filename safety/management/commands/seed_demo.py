@@ -30,6 +30,7 @@ from safety.escalations import refresh_next_check
 from safety.models import AlarmOutcome, Escalation, EscalationReason
 from visits.assessments import ensure_risk_assessment
 from visits.events import record_event
+from visits.localtime import combine_local
 from visits.models import (
     Carer,
     Child,
@@ -39,6 +40,7 @@ from visits.models import (
     Outcome,
     Purpose,
     RecordedHow,
+    Round,
     SafetyChecklist,
     Visit,
     VisitEvent,
@@ -205,6 +207,8 @@ class Command(BaseCommand):
         untouched = [visit.pk for visit in demo_visits if untouched_by_people(visit)]
         kept = demo_visits.count() - len(untouched)
         Visit.objects.filter(pk__in=untouched).delete()
+        # A round whose visits were all demo visits nobody touched has nothing left on it (R-LUNCH).
+        Round.objects.filter(school=school, visits__isnull=True).delete()
         self._visits(school, families, users, now)
         self._trust(school, now)
 
@@ -410,7 +414,24 @@ class Command(BaseCommand):
         make(f[9], VisitState.CANCELLED, at(days=1, hours=3), [u["teacher"], u["senco"]], purpose=Purpose.MEDICAL)
         make(f[10], VisitState.APPROVED, at(days=4), [u["teacher2"], u["senco"]], purpose=Purpose.ATTENDANCE)
         make(f[11], VisitState.APPROVED, at(days=1, hours=-1), [u["teacher"], u["ta"]])
+        self._round(school, families, u, now, make)
         self._history(school, families, u, now, make)
+
+    def _round(self, school, families, u, now, make):
+        """A day's round the day after tomorrow (R-LUNCH), approved: the teacher and the TA make two visits
+        before lunch and one after, back at school at 12:30 and at 15:30."""
+        day = timezone.localdate(now) + datetime.timedelta(days=2)
+        teacher = u["teacher"]
+        day_round = Round.objects.create(school=school, lead=teacher, date=day, created_by=teacher,
+                                         lunch_return=combine_local(day, datetime.time(12, 30)),
+                                         end_return=combine_local(day, datetime.time(15, 30)))
+        for order, (family, hour, minute) in enumerate(((families[1], 9, 30), (families[3], 10, 45),
+                                                        (families[6], 13, 30)), start=1):
+            start = combine_local(day, datetime.time(hour, minute))
+            back = day_round.lunch_return if order < 3 else day_round.end_return
+            visit = make(family, VisitState.APPROVED, start, [teacher, u["ta"]],
+                         back_after=int((back - start).total_seconds() // 60))
+            Visit.objects.filter(pk=visit.pk).update(day_round=day_round, round_order=order)
 
     def _history(self, school, families, u, now, make):
         """The last eleven weeks, so the head's chart and the year's figures have something to show:
