@@ -13,7 +13,7 @@ from visits.scoping import trust_schools
 
 # The per-school table's headings for the alert levels (the full names are in the figures below it).
 LEVEL_HEADINGS = {EscalationLevel.LATE.label: "Office flagged",
-                  EscalationLevel.CHASE.label: "Office to contact, head alerted",
+                  EscalationLevel.CHASE.label: "Head alerted",
                   EscalationLevel.EMERGENCY.label: "Emergency"}
 
 ALL_SCHOOLS = "All schools"
