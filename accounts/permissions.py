@@ -49,7 +49,8 @@ AUDITORS = (roles.HEAD, roles.SCHOOL_ADMIN)
 # letters, retention): the school admin, as in the Django admin; the superuser for any school.
 SETTINGS_KEEPERS = (roles.SCHOOL_ADMIN,)
 # A trust's people, above its schools: they read every school of their trust's board, approvals and
-# alerts, read-only, on the trust pages (trusts app); a trust role alone opens no school page.
+# alerts, and the trust's year (R-REVIEW: its schools' figures pooled, and school by school),
+# read-only, on the trust pages (trusts app); a trust role alone opens no school page.
 TRUST_WATCHERS = roles.TRUST_ROLES
 # Set the trust's rules for its schools' policy settings (defaults a school may tighten, and locks).
 TRUST_RULE_KEEPERS = (roles.TRUST_ADMIN,)

@@ -2,7 +2,10 @@
 31 August, school time), beside the year before.
 
 Counts only: a safeguarding concern is counted, never read; anonymised families count like any
-other (retention keeps the rows and blanks the words). Every query is confined to one school.
+other (retention keeps the rows and blanks the words). Every query is confined to the schools asked
+for: one school (the governors' report) or the schools of a trust (trusts app), pooled: counts are
+summed and the medians and 90th percentiles are taken over all the schools' alerts together, never
+averaged school by school.
 """
 
 import datetime
@@ -18,10 +21,23 @@ from safety.models import AlarmOutcome, Escalation, EscalationLevel, EscalationR
 from visits.localtime import combine_local
 from visits.models import Family, OfferStatus, Outcome, Purpose, Visit, VisitReport, VisitState
 
+FIRST_YEAR = 2000  # the first academic year a report may be asked for
+
 
 def academic_year_of(day: datetime.date) -> int:
     """The calendar year in which the academic year holding `day` began."""
     return day.year if day.month >= 9 else day.year - 1
+
+
+def known_year(start_year: int, today: datetime.date) -> bool:
+    """A year that has begun (the current one so far, or one before it, from FIRST_YEAR)."""
+    return FIRST_YEAR <= start_year <= academic_year_of(today)
+
+
+def recent_years(today: datetime.date, count: int = 7) -> list[tuple[int, str]]:
+    """The current academic year and those before it, newest first, for the pages' year links."""
+    now_year = academic_year_of(today)
+    return [(y, year_label(y)) for y in range(now_year, max(FIRST_YEAR, now_year - count + 1) - 1, -1)]
 
 
 def year_label(start_year: int) -> str:
@@ -95,9 +111,17 @@ def _minutes(start, end) -> float:
 
 
 def year_figures(school, start_year: int) -> YearFigures:
+    """One school's figures for the academic year beginning in September of `start_year`."""
+    return schools_year_figures([school], start_year)
+
+
+def schools_year_figures(schools, start_year: int) -> YearFigures:
+    """The figures of `schools` (a list or queryset) pooled for the year: counts summed, response times'
+    median and 90th percentile over every alert of every school together (R-REVIEW)."""
     start, end = year_bounds(start_year)
     fig = YearFigures(start_year)
-    visits = Visit.objects.filter(school=school, planned_start__gte=start, planned_start__lt=end)
+    schools = list(schools)
+    visits = Visit.objects.filter(school__in=schools, planned_start__gte=start, planned_start__lt=end)
 
     made = dict(visits.filter(state=VisitState.RETURNED).values_list("purpose").annotate(n=Count("pk")))
     fig.by_purpose = {label: made.get(value, 0) for value, label in Purpose.choices}
@@ -111,14 +135,14 @@ def year_figures(school, start_year: int) -> YearFigures:
     fig.refused, fig.cancelled, fig.cancelled_for_safety = states["refused"], states["cancelled"], states["safety"]
 
     # R-OFFER: the families whose answer (or offer) was recorded this year.
-    offers = Family.objects.filter(school=school, offer_status_date__gte=datetime.date(start_year, 9, 1),
+    offers = Family.objects.filter(school__in=schools, offer_status_date__gte=datetime.date(start_year, 9, 1),
                                    offer_status_date__lt=datetime.date(start_year + 1, 9, 1)).aggregate(
         offered=Count("pk", filter=~Q(offer_status=OfferStatus.NOT_OFFERED)),
         accepted=Count("pk", filter=Q(offer_status=OfferStatus.ACCEPTED)),
         declined=Count("pk", filter=Q(offer_status=OfferStatus.DECLINED)))
     fig.offered, fig.accepted, fig.declined = offers["offered"], offers["accepted"], offers["declined"]
 
-    alerts = Escalation.objects.filter(visit__school=school, created_at__gte=start, created_at__lt=end)
+    alerts = Escalation.objects.filter(visit__school__in=schools, created_at__gte=start, created_at__lt=end)
     fig.late_returns = (alerts.filter(reason=EscalationReason.LATE_RETURN).values("visit").distinct().count())
     by_level = dict(alerts.values_list("level").annotate(n=Count("pk")))
     fig.escalations_by_level = {label: by_level.get(value, 0) for value, label in EscalationLevel.choices}
@@ -138,9 +162,9 @@ def year_figures(school, start_year: int) -> YearFigures:
             to_resolve.append(_minutes(deadline, resolved))
     fig.to_acknowledged, fig.to_resolved = Spread.of(to_ack), Spread.of(to_resolve)
 
-    fig.concerns_raised = SafeguardingConcern.objects.filter(school=school, raised_at__gte=start,
+    fig.concerns_raised = SafeguardingConcern.objects.filter(school__in=schools, raised_at__gte=start,
                                                              raised_at__lt=end).count()
-    staff = StaffProfile.objects.filter(school=school, user__is_active=True,
+    staff = StaffProfile.objects.filter(school__in=schools, user__is_active=True,
                                         user__groups__name=roles.VISITING_STAFF).distinct()
     fig.visiting_staff = staff.count()
     last_day = min(datetime.date(start_year + 1, 8, 31), timezone.localdate())
@@ -150,6 +174,11 @@ def year_figures(school, start_year: int) -> YearFigures:
 
 def compared(school, start_year: int) -> tuple[YearFigures, YearFigures]:
     return year_figures(school, start_year), year_figures(school, start_year - 1)
+
+
+def schools_compared(schools, start_year: int) -> tuple[YearFigures, YearFigures]:
+    schools = list(schools)
+    return schools_year_figures(schools, start_year), schools_year_figures(schools, start_year - 1)
 
 
 def rows(this: YearFigures, last: YearFigures) -> list[tuple[str, str, object, object]]:
@@ -179,4 +208,14 @@ def rows(this: YearFigures, last: YearFigures) -> list[tuple[str, str, object, o
             ("Training", "Visiting staff", this.visiting_staff, last.visiting_staff),
             ("Training", "With safe-working training on record", this.visiting_staff_trained,
              last.visiting_staff_trained)]
+    return out
+
+
+def sections(this: YearFigures, last: YearFigures) -> list[tuple[str, list[tuple[str, object, object]]]]:
+    """rows() grouped by section, in order: [(section, [(measure, this year, last year), ...]), ...]."""
+    out = []
+    for section, measure, a, b in rows(this, last):
+        if not out or out[-1][0] != section:
+            out.append((section, []))
+        out[-1][1].append((measure, a, b))
     return out

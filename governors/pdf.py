@@ -43,6 +43,7 @@ def stylesheets():
     return sheets
 
 
-def render(context) -> bytes:
-    html = render_to_string("governors/year_pdf.html", context)
+def render(context, template="governors/year_pdf.html") -> bytes:
+    """The PDF of `template` (the governors' report, or the trust's: trusts app) with the report's stylesheets."""
+    html = render_to_string(template, context)
     return weasyprint.HTML(string=html, url_fetcher=url_fetcher()).write_pdf(stylesheets=stylesheets())

@@ -14,8 +14,6 @@ from visits.csv_export import csv_response
 from . import charts, figures, pdf
 from .access import report_school
 
-FIRST_YEAR = 2000
-
 
 def _school(request):
     school = report_school(request.user)
@@ -25,7 +23,7 @@ def _school(request):
 
 
 def _year(year: int) -> int:
-    if not FIRST_YEAR <= year <= figures.academic_year_of(timezone.localdate()):
+    if not figures.known_year(year, timezone.localdate()):
         raise Http404("No such year.")
     return year
 
@@ -37,15 +35,11 @@ def current(request):
 
 def _context(school, year, *, inline_charts=False):
     this, last = figures.compared(school, year)
-    sections = []
-    for section, measure, a, b in figures.rows(this, last):
-        if not sections or sections[-1][0] != section:
-            sections.append((section, []))
-        sections[-1][1].append((measure, a, b))
+    sections = figures.sections(this, last)
     now_year = figures.academic_year_of(timezone.localdate())
     return {
         "school": school, "this": this, "last": last, "sections": sections,
-        "years": [(y, figures.year_label(y)) for y in range(now_year, max(FIRST_YEAR, now_year - 6) - 1, -1)],
+        "years": figures.recent_years(timezone.localdate()),
         "start": datetime.date(year, 9, 1), "end": datetime.date(year + 1, 8, 31),
         "generated": timezone.localtime(), "in_progress": year == now_year,
         "chart_src": {name: pdf.data_url(draw(this, last)) if inline_charts else

@@ -4,11 +4,14 @@ as for a school that does not exist (visits.scoping.trust_schools). Every page s
 the access log of the school it is about: who, which school, which page, when. A poll that finds
 nothing new (304, no body) shows nothing, so it is not a read."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, quote_etag
 from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
@@ -18,11 +21,14 @@ from accounts import school_settings, trust_rules
 from accounts.models import School, trust_of
 from accounts.permissions import may_set_trust_rules
 from audit.models import log_access
+from governors import charts, figures, pdf
 from safety.board_version import board_version
+from visits.csv_export import csv_response
 from visits.scoping import AccessKind, may_watch_trust, trust_schools
 
 from . import presenters
 from .forms import TrustRulesForm
+from .year import csv_rows, trust_year
 
 
 def _trust(request):
@@ -141,3 +147,67 @@ def rules(request):
         "trust": trust, "form": form, "schools": schools,
         "settings": [(rule, School._meta.get_field(rule.setting).verbose_name,
                       [trust_rules.shown(getattr(s, rule.setting)) for s in schools]) for rule in trust_rules.RULES]})
+
+
+# --- The trust's year (R-REVIEW) ---------------------------------------------------------------------
+# The governors' figures of every school of the trust, pooled and school by school; the page (prints on
+# A4), its PDF and its CSV. Each is a read of every school's figures, so each is in every school's access log.
+
+def _year(request, year):
+    _trust(request)
+    if not figures.known_year(year, timezone.localdate()):
+        raise Http404("No such year.")
+    return year
+
+
+def _year_context(request, year):
+    report = trust_year(request.user, year)
+    # The charts are drawn on the server and sent in the page as SVG images (data: URLs, no script runs in
+    # an image), so the page, its print and its PDF are the one read that is logged.
+    return {
+        "trust": trust_of(request.user), "report": report, "this": report.this, "last": report.last,
+        "sections": figures.sections(report.this, report.last), "years": figures.recent_years(timezone.localdate()),
+        "start": datetime.date(year, 9, 1), "end": datetime.date(year + 1, 8, 31), "generated": timezone.localtime(),
+        "in_progress": year == figures.academic_year_of(timezone.localdate()),
+        "chart_src": {name: pdf.data_url(draw(report.this, report.last)) for name, draw in charts.CHARTS.items()},
+        "pdf_available": pdf.available(),
+    }
+
+
+def _file_name(context, ext):
+    return f"trust-year-{context['this'].label.replace('/', '-')}.{ext}"
+
+
+@require_GET
+def year_current(request):
+    _trust(request)
+    return redirect("trusts:year", year=figures.academic_year_of(timezone.localdate()))
+
+
+@require_GET
+def year(request, year):
+    """The trust's year: its figures beside the year before, the charts, and each school's main figures."""
+    context = _year_context(request, _year(request, year))
+    _logged(request, AccessKind.TRUST_YEAR, [s.school for s in context["report"].schools])
+    return render(request, "trusts/year.html", context)
+
+
+@require_GET
+def year_pdf(request, year):
+    year = _year(request, year)
+    if not pdf.available():
+        raise Http404("No PDF on this server.")
+    context = _year_context(request, year)
+    _logged(request, AccessKind.TRUST_YEAR, [s.school for s in context["report"].schools])
+    response = HttpResponse(pdf.render(context, "trusts/year_pdf.html"), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(context, "pdf")}"'
+    return response
+
+
+@require_GET
+def year_csv(request, year):
+    year = _year(request, year)
+    report = trust_year(request.user, year)
+    _logged(request, AccessKind.TRUST_YEAR, [s.school for s in report.schools])
+    return csv_response(f"trust-year-{report.this.label.replace('/', '-')}.csv",
+                        ["School", "Section", "Measure", report.this.label, report.last.label], csv_rows(report))

@@ -34,6 +34,7 @@ class AccessKind(models.TextChoices):
     TRUST_BOARD = "t-board", "The school's live board, from the trust"
     TRUST_APPROVALS = "t-approve", "The school's approvals, from the trust"
     TRUST_ALERTS = "t-alerts", "The school's alerts, from the trust"
+    TRUST_YEAR = "t-year", "The school's year figures, in the trust's report"
 
 
 # R-CONFIDENTIAL: a confidential record was read. Sent by the page that showed it (note_read); the

@@ -26,6 +26,8 @@ NOT_OBJECT_IDS = {"visits:calendar-feed", "password_reset_confirm", "two-factor-
                   "misimport:columns", "misimport:preview", "misimport:confirm", "misimport:cancel",
                   # An academic year and a chart's name: governors/tests/test_governors_year.py
                   "governors:year", "governors:csv", "governors:chart", "governors:pdf",
+                  # An academic year of the trust's report: trusts/tests/test_trust_year.py
+                  "trusts:year", "trusts:year-csv", "trusts:year-pdf",
                   # A push receipt's signed token, and a device that is its person's own, not the school's:
                   # notifications/tests/test_delivery.py (refused receipts, removing only one's own device)
                   "notifications:push_receipt", "notifications:push_unsubscribe",
