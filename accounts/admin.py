@@ -23,7 +23,17 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor
-from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, Trust, TrustMembership, school_of
+from .models import (
+    AccountChangeKind,
+    OfficeHours,
+    RosterTier,
+    School,
+    SchoolMembership,
+    StaffProfile,
+    Trust,
+    TrustMembership,
+    school_of,
+)
 from .settings_forms import RosterTierForm
 
 log = logging.getLogger("homevisits.security")
@@ -218,6 +228,22 @@ class StaffProfileInline(admin.StackedInline):
         return () if _unrestricted(request) else ("school",)
 
 
+class SchoolMembershipInline(admin.TabularInline):
+    """The other schools of the trust a member of staff works for (a superuser's: a school admin sees
+    and changes only their own school's staff, and never this)."""
+
+    model = SchoolMembership
+    fk_name = "user"
+    extra = 0
+    verbose_name_plural = ("other schools they work for (schools of the same trust as their home school; they "
+                           "choose which one they are working for, and keep the same roles at each)")
+
+    def has_view_permission(self, request, obj=None):
+        return _unrestricted(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(SchoolScopedAdmin):
     list_display = ("display_name", "school", "job_title", "mobile", "vehicle_registration", "training_date")
@@ -321,6 +347,9 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
     inlines = (StaffProfileInline,)
+
+    def get_inlines(self, request, obj):
+        return (StaffProfileInline, SchoolMembershipInline) if _unrestricted(request) else (StaffProfileInline,)
     list_display = ("username", "first_name", "last_name", "email", "is_active")
     list_filter = ("is_active", "groups")
     # A school admin helps their own staff (the queryset below is scoped to their school).
