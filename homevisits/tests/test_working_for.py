@@ -241,8 +241,8 @@ def test_the_trusts_other_schools_staff_who_work_here_can_be_picked_for_its_visi
 def test_an_office_member_of_two_schools_is_on_the_home_schools_alerts_only(two):
     """Decided conservatively: a school's alerts (the office, head and DSL tiers) reach the people
     whose home school it is. An office member of two schools is on their home school's roster; the
-    other school's roster is its own people (it can name others on a named tier). A family support
-    worker with the visiting staff role is on no roster anywhere."""
+    other school's roster is its own people. A family support worker with the visiting staff role is
+    on no roster anywhere."""
     assert two["both_office"] in school_people(two["a"], roles.OFFICE)
     assert two["both_office"] not in school_people(two["b"], roles.OFFICE)
     assert two["b_office"] in school_people(two["b"], roles.OFFICE)
