@@ -22,7 +22,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor
+from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor, working_for
 from .models import (
     AccountChangeKind,
     OfficeHours,
@@ -228,11 +228,24 @@ class StaffProfileInline(admin.StackedInline):
         return () if _unrestricted(request) else ("school",)
 
 
+class SchoolMembershipForm(forms.ModelForm):
+    class Meta:
+        model = SchoolMembership
+        fields = ("school",)
+
+    def clean_school(self):
+        school = self.cleaned_data["school"]
+        if self.instance.user_id and working_for.works_for_one_school_only(self.instance.user):
+            raise forms.ValidationError("A head of school, DSL or school admin works for their own school only.")
+        return school
+
+
 class SchoolMembershipInline(admin.TabularInline):
     """The other schools of the trust a member of staff works for (a superuser's: a school admin sees
     and changes only their own school's staff, and never this)."""
 
     model = SchoolMembership
+    form = SchoolMembershipForm
     fk_name = "user"
     extra = 0
     verbose_name_plural = ("other schools they work for (schools of the same trust as their home school; they "

@@ -499,7 +499,7 @@ WORKING_FOR_SESSION_KEY = "hv_working_for"
 
 def school_of(user):
     """The school the user is working for: their home school (the staff profile's), or the other
-    school they chose this session (`choose_working_for`, set on the user by
+    school they chose this session (accounts.working_for.choose, set on the user by
     homevisits.middleware.WorkingForMiddleware from the session), or None (a superuser without a
     profile). Every school scoping path asks this, so scoping stays exact: working for one school,
     another school's record is "not found", their home school's included."""
@@ -518,19 +518,6 @@ def home_school_of(user):
     return profile.school if profile else None
 
 
-def schools_of(user) -> list:
-    """Every school the user may work for: the home school first, then the other schools of its
-    trust they are a member of (a membership of a school that has since left the trust counts for
-    nothing). Empty without a profile."""
-    home = home_school_of(user)
-    if home is None:
-        return []
-    if home.trust_id is None:
-        return [home]
-    others = School.objects.filter(members_from_other_schools__user=user, trust_id=home.trust_id).exclude(pk=home.pk)
-    return [home, *others.order_by("name")]
-
-
 def works_at(school) -> models.Q:
     """A filter of users: the staff of `school`, those whose home school it is and the members of
     other schools of its trust who also work for it (to be picked for its visits). Use .distinct()."""
@@ -538,23 +525,6 @@ def works_at(school) -> models.Q:
     if school is None or school.trust_id is None:
         return here
     return here | models.Q(school_memberships__school=school, profile__school__trust_id=school.trust_id)
-
-
-def choose_working_for(user, school_id):
-    """Set on `user` (for this request) the school they are working for, from the id kept in their
-    session; None or a school they are not (or no longer) a member of: their home school. Returns
-    the school chosen, or None when it is the home school. One query, only for a session that
-    holds a choice."""
-    user._homevisits_working_for = None
-    home = home_school_of(user)
-    if not isinstance(school_id, int) or isinstance(school_id, bool):
-        return None
-    if home is None or home is None or home.trust_id is None or school_id == home.pk:
-        return None
-    chosen = School.objects.filter(pk=school_id, trust_id=home.trust_id,
-                                   members_from_other_schools__user=user).first()
-    user._homevisits_working_for = chosen
-    return chosen
 
 
 def trust_of(user):

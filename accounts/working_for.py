@@ -1,8 +1,47 @@
-"""Which school a member of staff of several schools is working for (accounts.models.school_of):
-the one state change, `switch`, called by the header's switcher (homevisits.views.working_for)."""
+"""Which school a member of staff of several schools is working for (accounts.models.school_of reads
+it): the schools they may work for, the choice read from the session at every request
+(`choose`, by homevisits.middleware.WorkingForMiddleware), and the one state change, `switch`, made
+by the header's switcher (homevisits.views.change_working_for)."""
 
-from . import account_audit
-from .models import WORKING_FOR_SESSION_KEY, AccountChangeKind, home_school_of, school_of, schools_of
+from . import account_audit, permissions
+from .models import WORKING_FOR_SESSION_KEY, AccountChangeKind, School, has_role, home_school_of, school_of
+
+
+def works_for_one_school_only(user) -> bool:
+    """The head, the DSL and the school admin lead or run one school: their role is not another
+    school's to borrow (roles are the person's, the same at every school), so whatever memberships
+    they hold they work for their home school only."""
+    return has_role(user, *permissions.ONE_SCHOOL_ONLY)
+
+
+def schools_of(user) -> list:
+    """Every school the user may work for: the home school first, then the other schools of its
+    trust they are a member of (a membership of a school that has since left the trust counts for
+    nothing). Empty without a profile."""
+    home = home_school_of(user)
+    if home is None:
+        return []
+    if home.trust_id is None or works_for_one_school_only(user):
+        return [home]
+    others = School.objects.filter(members_from_other_schools__user=user, trust_id=home.trust_id).exclude(pk=home.pk)
+    return [home, *others.order_by("name")]
+
+
+def choose(user, school_id):
+    """Set on `user` (for this request) the school they are working for, from the id kept in their
+    session: a school they are not (or no longer) a member of, or anything else, leaves them at their
+    home school. Returns the school chosen, or None for the home school. Queries only for a session
+    that holds a choice."""
+    user._homevisits_working_for = None
+    if not isinstance(school_id, int) or isinstance(school_id, bool):
+        return None
+    home = home_school_of(user)
+    if home is None or home.trust_id is None or school_id == home.pk or works_for_one_school_only(user):
+        return None
+    chosen = School.objects.filter(pk=school_id, trust_id=home.trust_id,
+                                   members_from_other_schools__user=user).first()
+    user._homevisits_working_for = chosen
+    return chosen
 
 
 def switch(user, session, school_id):

@@ -1,5 +1,5 @@
-from accounts import permissions, roles
-from accounts.models import primary_role, role_names, school_of, schools_of, trust_of
+from accounts import permissions, roles, working_for
+from accounts.models import primary_role, role_names, school_of, trust_of
 from misimport.access import import_school
 from safety.health import monitoring_is_down
 
@@ -13,7 +13,7 @@ def school_and_role(request):
     return {
         "current_school": school,
         # More than one: the header's "Working for" switcher (homevisits.views.change_working_for).
-        "working_for_choices": schools if len(schools := schools_of(user)) > 1 else (),
+        "working_for_choices": schools if len(schools := working_for.schools_of(user)) > 1 else (),
         "current_role": primary_role(user),
         "is_visiting_staff": roles.VISITING_STAFF in names,
         "is_office": roles.OFFICE in names,

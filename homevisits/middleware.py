@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from accounts.models import WORKING_FOR_SESSION_KEY, choose_working_for
+from accounts import working_for
+from accounts.models import WORKING_FOR_SESSION_KEY
 from accounts.signals import LOGIN_AT_SESSION_KEY
 from accounts.twofactor import has_two_factor, two_factor_required
 from visits.models import OUT_STATES, VisitStaff
@@ -136,7 +137,7 @@ class WorkingForMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             wanted = request.session.get(WORKING_FOR_SESSION_KEY)
-            if wanted is not None and choose_working_for(user, wanted) is None:
+            if wanted is not None and working_for.choose(user, wanted) is None:
                 request.session.pop(WORKING_FOR_SESSION_KEY, None)
         return self.get_response(request)
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions, roles, working_for
-from accounts.models import has_role, schools_of
+from accounts.models import has_role
 from safety.health import health_report
 
 from .home import chart_geometry, greeting, head_home, school_admin_home, staff_home
@@ -82,12 +82,12 @@ def change_working_for(request):
         school_id = int(request.POST.get("school", ""))
     except ValueError:
         raise Http404("Not found.") from None
-    if school_id not in {school.pk for school in schools_of(request.user)}:
+    if school_id not in {school.pk for school in working_for.schools_of(request.user)}:
         raise Http404("Not found.")
     out_for = schools_out_on_a_visit(request.user)
     if out_for and school_id not in out_for:
         # Out on a visit: only that visit's school (its check-in pages are that school's).
-        names = ", ".join(sorted(s.name for s in schools_of(request.user) if s.pk in out_for))
+        names = ", ".join(sorted(s.name for s in working_for.schools_of(request.user) if s.pk in out_for))
         messages.error(request, f"You are out on a visit for {names}. Tell school you are back before you work "
                                 "for another school.")
         return redirect("home")

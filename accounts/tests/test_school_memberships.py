@@ -107,3 +107,11 @@ def test_a_school_admin_is_offered_no_other_schools_and_a_forged_one_is_refused(
     b_admin.save()
     client.force_login(b_admin)
     assert client.get(f"{USERS}{fsw.pk}/change/").status_code == 404
+
+
+def test_a_head_dsl_or_school_admin_gets_the_message_beside_the_field(client, root, trust_schools, head):
+    _, b, _ = trust_schools
+    response = client.post(f"{USERS}{head.pk}/change/", adding(client, head, b))
+    assert response.status_code == 200
+    assert "works for their own school only" in response.content.decode()
+    assert not SchoolMembership.objects.filter(user=head).exists()

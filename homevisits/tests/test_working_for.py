@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
@@ -254,3 +255,14 @@ def test_an_office_member_of_two_schools_is_on_the_home_schools_alerts_only(two)
     # The fsw is told about nothing as a roster member (only their own visits' notices to them).
     assert not Notification.objects.filter(recipient=two["fsw"]).exclude(
         visit__in=[two["a_visit"], two["b_visit"]]).exists()
+
+
+def test_a_member_who_becomes_head_works_for_the_home_school_only(client, two, head):
+    """The head, DSL and school admin lead one school: a membership (made before the role, say)
+    gives them no other school to work for, and a choice already made falls back."""
+    as_user(client, two["fsw"])
+    switch(client, two["b"])
+    two["fsw"].groups.add(Group.objects.get(name=roles.DSL))
+    assert client.get(f"/visits/{two['b_visit'].pk}/").status_code == 404
+    assert 'data-testid="working-for"' not in client.get("/visits/").content.decode()
+    assert switch(client, two["b"]).status_code == 404

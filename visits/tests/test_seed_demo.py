@@ -9,7 +9,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.models import RosterTier, School, SchoolMembership, StaffProfile, TierKind, schools_of
+from accounts.models import RosterTier, School, SchoolMembership, StaffProfile, TierKind
+from accounts.working_for import schools_of
 from notifications.models import Notification
 from safety import ladder
 from safety.management.commands.seed_demo import SCHOOL_NAME, SECOND_SCHOOL_NAME
