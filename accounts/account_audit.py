@@ -4,7 +4,7 @@ The audit page (audit app) reads these rows for the head and the school admin of
 
 from django.contrib.auth import get_user_model
 
-from .models import AccountChange, AccountChangeKind, StaffProfile
+from .models import AccountChange, AccountChangeKind, SchoolMembership, StaffProfile
 
 # The fields of a snapshot, and what each is called on the audit page.
 SNAPSHOT_KINDS = {
@@ -18,6 +18,7 @@ SNAPSHOT_KINDS = {
     "permissions": AccountChangeKind.PERMISSIONS,
     "username": AccountChangeKind.USERNAME,
     "password": AccountChangeKind.PASSWORD_SET,
+    "other_schools": AccountChangeKind.OTHER_SCHOOLS,
 }
 
 
@@ -25,6 +26,7 @@ def snapshot(user) -> dict:
     """The account as stored now (read from the database, never from a form's half-saved object)."""
     fresh = get_user_model().objects.get(pk=user.pk)
     profile = StaffProfile.objects.filter(user_id=user.pk).select_related("school").first()
+    memberships = dict(SchoolMembership.objects.filter(user_id=user.pk).values_list("school_id", "school__name"))
     return {
         "username": fresh.get_username(),
         "is_superuser": fresh.is_superuser,
@@ -38,6 +40,9 @@ def snapshot(user) -> dict:
         "school": profile.school_id if profile else None,
         "school_name": profile.school.name if profile else "",
         "mobile": str(profile.mobile) if profile and profile.mobile else "",
+        # The other schools they work for (SchoolMembership), by id, and their names for the audit page.
+        "other_schools": frozenset(memberships),
+        "other_school_names": memberships,
     }
 
 
@@ -57,6 +62,8 @@ def record(actor, account, kind, *, old="", new="", school=None) -> AccountChang
 def _shown(key, value, snap):
     if key == "school":
         return snap["school_name"] or "(none)"
+    if key == "other_schools":
+        return ", ".join(sorted(snap["other_school_names"][pk] for pk in value)) or "(none)"
     if key in ("roles", "permissions"):
         return ", ".join(sorted(value)) or "(none)"
     if isinstance(value, bool):
@@ -72,14 +79,17 @@ def record_differences(actor, account, before, after) -> list[AccountChange]:
     if before is None:
         rows.append(record(actor, account, AccountChangeKind.CREATED, new=after["username"], school=after["school"]))
         # What a new account was given beyond the ordinary.
-        before = {**after, "roles": frozenset(), "permissions": frozenset(), "is_superuser": False, "is_staff": False}
+        before = {**after, "roles": frozenset(), "permissions": frozenset(), "is_superuser": False, "is_staff": False,
+                  "other_schools": frozenset()}
     for key, kind in SNAPSHOT_KINDS.items():
         if before[key] == after[key]:
             continue
         old, new = _shown(key, before[key], before), _shown(key, after[key], after)
-        if key == "school":
-            # Both schools' audit pages show a move.
-            for school in {before["school"], after["school"]} - {None}:
+        if key in ("school", "other_schools"):
+            # Both schools' audit pages show a move; the home school's and each school given or taken
+            # away show a change to the other schools someone works for.
+            concerned = {before["school"], after["school"]} | (before[key] ^ after[key] if key == "other_schools" else set())
+            for school in sorted(concerned - {None}):
                 rows.append(record(actor, account, kind, old=old, new=new, school=school))
             continue
         rows.append(record(actor, account, kind, old=old, new=new, school=after["school"]))

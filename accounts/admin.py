@@ -22,8 +22,18 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor
-from .models import AccountChangeKind, OfficeHours, RosterTier, School, StaffProfile, Trust, TrustMembership, school_of
+from . import account_audit, remit, roster, school_settings, tasks, throttle, twofactor, working_for
+from .models import (
+    AccountChangeKind,
+    OfficeHours,
+    RosterTier,
+    School,
+    SchoolMembership,
+    StaffProfile,
+    Trust,
+    TrustMembership,
+    school_of,
+)
 from .settings_forms import RosterTierForm
 
 log = logging.getLogger("homevisits.security")
@@ -218,6 +228,35 @@ class StaffProfileInline(admin.StackedInline):
         return () if _unrestricted(request) else ("school",)
 
 
+class SchoolMembershipForm(forms.ModelForm):
+    class Meta:
+        model = SchoolMembership
+        fields = ("school",)
+
+    def clean_school(self):
+        school = self.cleaned_data["school"]
+        if self.instance.user_id and working_for.works_for_one_school_only(self.instance.user):
+            raise forms.ValidationError("A head of school, DSL or school admin works for their own school only.")
+        return school
+
+
+class SchoolMembershipInline(admin.TabularInline):
+    """The other schools of the trust a member of staff works for (a superuser's: a school admin sees
+    and changes only their own school's staff, and never this)."""
+
+    model = SchoolMembership
+    form = SchoolMembershipForm
+    fk_name = "user"
+    extra = 0
+    verbose_name_plural = ("other schools they work for (schools of the same trust as their home school; they "
+                           "choose which one they are working for, and keep the same roles at each)")
+
+    def has_view_permission(self, request, obj=None):
+        return _unrestricted(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(SchoolScopedAdmin):
     list_display = ("display_name", "school", "job_title", "mobile", "vehicle_registration", "training_date")
@@ -321,6 +360,9 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
     inlines = (StaffProfileInline,)
+
+    def get_inlines(self, request, obj):
+        return (StaffProfileInline, SchoolMembershipInline) if _unrestricted(request) else (StaffProfileInline,)
     list_display = ("username", "first_name", "last_name", "email", "is_active")
     list_filter = ("is_active", "groups")
     # A school admin helps their own staff (the queryset below is scoped to their school).

@@ -437,6 +437,42 @@ class TrustMembership(models.Model):
         return f"{self.user} at {self.trust}"
 
 
+class SchoolMembership(models.Model):
+    """Another school a member of staff works for, beside their home school (the staff profile's):
+    a family support worker or a trust attendance officer who works across the schools of one trust.
+    Only schools of the home school's trust (validated here, beside the field). Given and taken away
+    by a superuser in the Django admin (accounts.admin), each change on the account change log of
+    every school it concerns. The person chooses which school they are working for (`school_of`);
+    their roles are their own, the same at every school they work for."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="school_memberships")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="members_from_other_schools",
+                               help_text="Another school of the same trust as their home school.")
+
+    class Meta:
+        ordering = ["school__name"]
+        verbose_name = "other school they work for"
+        verbose_name_plural = "other schools they work for"
+        constraints = [models.UniqueConstraint(fields=["user", "school"], name="one_membership_per_school")]
+
+    def __str__(self):
+        return f"{self.user} also at {self.school}"
+
+    def clean(self):
+        if self.user_id is None:
+            raise ValidationError({"school": "Save the account with its home school first, then add other schools."})
+        if self.school_id is None:
+            return
+        home = StaffProfile.objects.filter(user_id=self.user_id).select_related("school").first()
+        if home is None:
+            raise ValidationError({"school": "Give them a home school (their staff profile) and save first."})
+        if home.school_id == self.school_id:
+            raise ValidationError({"school": "This is already their home school."})
+        if home.school.trust_id is None or self.school.trust_id != home.school.trust_id:
+            raise ValidationError({"school": f"Only a school of the same trust as their home school, "
+                                             f"{home.school.name}, can be added."})
+
+
 def role_names(user) -> frozenset:
     """The role (group) names of a user, read once per request and cached on the user object."""
     if not getattr(user, "is_authenticated", False):
@@ -457,10 +493,38 @@ def has_role(user, *names) -> bool:
     return bool(role_names(user) & set(names))
 
 
+# The school a member of staff of several schools is working for (its id), in their session.
+WORKING_FOR_SESSION_KEY = "hv_working_for"
+
+
 def school_of(user):
-    """The user's school, or None (a superuser without a profile)."""
+    """The school the user is working for: their home school (the staff profile's), or the other
+    school they chose this session (accounts.working_for.choose, set on the user by
+    homevisits.middleware.WorkingForMiddleware from the session), or None (a superuser without a
+    profile). Every school scoping path asks this, so scoping stays exact: working for one school,
+    another school's record is "not found", their home school's included."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    chosen = getattr(user, "_homevisits_working_for", None)
+    if chosen is not None:
+        return chosen
+    profile = getattr(user, "profile", None)
+    return profile.school if profile else None
+
+
+def home_school_of(user):
+    """The school of the user's staff profile, whichever they are working for now (or None)."""
     profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
     return profile.school if profile else None
+
+
+def works_at(school) -> models.Q:
+    """A filter of users: the staff of `school`, those whose home school it is and the members of
+    other schools of its trust who also work for it (to be picked for its visits). Use .distinct()."""
+    here = models.Q(profile__school=school)
+    if school is None or school.trust_id is None:
+        return here
+    return here | models.Q(school_memberships__school=school, profile__school__trust_id=school.trust_id)
 
 
 def trust_of(user):
@@ -503,6 +567,8 @@ class AccountChangeKind(models.TextChoices):
     BACKUP_CODES = "backup_codes", "New backup codes made"
     TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
     SAFETY_PINS = "safety_pins", "Safety and duress PINs set"
+    OTHER_SCHOOLS = "other_schools", "Other schools they work for"
+    WORKING_FOR = "working_for", "Working for (school)"
 
 
 class AccountChange(AppendOnly, models.Model):

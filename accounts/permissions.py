@@ -54,6 +54,9 @@ SETTINGS_KEEPERS = (roles.SCHOOL_ADMIN,)
 TRUST_WATCHERS = roles.TRUST_ROLES
 # Set the trust's rules for its schools' policy settings (defaults a school may tighten, and locks).
 TRUST_RULE_KEEPERS = (roles.TRUST_ADMIN,)
+# Lead or run one school: whatever other schools they are a member of, they work for their home
+# school only (accounts.working_for; the roles are a person's, the same at every school).
+ONE_SCHOOL_ONLY = (roles.HEAD, roles.DSL, roles.SCHOOL_ADMIN)
 
 
 # --- Predicates -----------------------------------------------------------------------------------

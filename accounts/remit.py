@@ -68,6 +68,8 @@ def refusals(actor, target, before, after) -> list[str]:
     base = before or {"is_superuser": False, "is_staff": False, "permissions": frozenset(), "roles": frozenset(),
                       "username": after["username"], "password": after["password"], "email": after["email"],
                       "is_active": after["is_active"]}
+    if after.get("other_schools", frozenset()) != (before or {}).get("other_schools", frozenset()):
+        problems.append("Only a superuser can change which other schools someone works for.")
     if after["is_superuser"] != base["is_superuser"]:
         problems.append("Only a superuser can grant or remove superuser status.")
     if after["is_staff"] != base["is_staff"]:

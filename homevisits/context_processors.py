@@ -1,4 +1,4 @@
-from accounts import permissions, roles
+from accounts import permissions, roles, working_for
 from accounts.models import primary_role, role_names, school_of, trust_of
 from misimport.access import import_school
 from safety.health import monitoring_is_down
@@ -12,6 +12,8 @@ def school_and_role(request):
     school = school_of(user)
     return {
         "current_school": school,
+        # More than one: the header's "Working for" switcher (homevisits.views.change_working_for).
+        "working_for_choices": schools if len(schools := working_for.schools_of(user)) > 1 else (),
         "current_role": primary_role(user),
         "is_visiting_staff": roles.VISITING_STAFF in names,
         "is_office": roles.OFFICE in names,

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from accounts import working_for
+from accounts.models import WORKING_FOR_SESSION_KEY
 from accounts.signals import LOGIN_AT_SESSION_KEY
 from accounts.twofactor import has_two_factor, two_factor_required
 from visits.models import OUT_STATES, VisitStaff
@@ -103,16 +105,41 @@ class SessionLimitsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and request.session.get(LOGIN_AT_SESSION_KEY) is not None:
             started = request.session[LOGIN_AT_SESSION_KEY]
-            if _out_on_a_visit(user):
+            if out_on_a_visit(user):
                 request.session.set_expiry(max(60, int(settings.SESSION_ABSOLUTE_SECONDS - (now - started))))
             elif request.session.get("_session_expiry") is not None:
                 request.session.set_expiry(None)  # back to the idle limit
         return response
 
 
-def _out_on_a_visit(user) -> bool:
+def out_on_a_visit(user) -> bool:
     """On a visit that is out and not back yet themselves (R-RETURN), whatever their role."""
     return VisitStaff.objects.filter(user=user, returned_at__isnull=True, visit__state__in=OUT_STATES).exists()
+
+
+def schools_out_on_a_visit(user) -> set[int]:
+    """The schools (ids) of the visits they are out on and not back from themselves."""
+    return set(VisitStaff.objects.filter(user=user, returned_at__isnull=True, visit__state__in=OUT_STATES)
+               .values_list("visit__school_id", flat=True))
+
+
+class WorkingForMiddleware:
+    """A member of staff of several schools works for the school chosen in their session (the
+    header's switcher, accounts.working_for): set on request.user here, at every request, for
+    accounts.models.school_of to read. The choice is checked against their memberships each time, so
+    a membership taken away falls back to the home school at their next request (and the session
+    forgets it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            wanted = request.session.get(WORKING_FOR_SESSION_KEY)
+            if wanted is not None and working_for.choose(user, wanted) is None:
+                request.session.pop(WORKING_FOR_SESSION_KEY, None)
+        return self.get_response(request)
 
 
 class TwoFactorMiddleware:

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Which school a member of staff of several schools is working for (accounts.models.school_of).
+    "homevisits.middleware.WorkingForMiddleware",
     # Every response to a signed-in user: Cache-Control no-store, private (wraps everything below).
     "homevisits.middleware.PrivateResponsesMiddleware",
     # Who made a change, for the change history (django-simple-history; audit page).

@@ -21,6 +21,7 @@ urlpatterns = [
     # The installable app (static/js/pwa.js, notifications/serviceworker.js): public, from our own origin.
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("offline/", views.offline, name="offline"),
+    path("accounts/working-for/", views.change_working_for, name="working-for"),
     path("accounts/", include("accounts.urls")),
     path("", include("accounts.settings_urls")),
     path("admin/", admin.site.urls),

@@ -1,20 +1,22 @@
 import logging
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import permissions, roles
+from accounts import permissions, roles, working_for
 from accounts.models import has_role
 from safety.health import health_report
 
 from .home import chart_geometry, greeting, head_home, school_admin_home, staff_home
+from .middleware import schools_out_on_a_visit
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,29 @@ def home(request):
         # A trust's people (with no school role) land on every school of their trust.
         return redirect("trusts:overview")
     return render(request, "home.html", hello)
+
+
+@require_POST
+def change_working_for(request):
+    """The header's switcher: work for another of one's schools. A school that is not theirs (or no
+    school) is 404 and changes nothing. While they are out on a visit, only to that visit's school:
+    its check-in pages are that school's (R-CHECKIN, R-RETURN)."""
+    try:
+        school_id = int(request.POST.get("school", ""))
+    except ValueError:
+        raise Http404("Not found.") from None
+    if school_id not in {school.pk for school in working_for.schools_of(request.user)}:
+        raise Http404("Not found.")
+    out_for = schools_out_on_a_visit(request.user)
+    if out_for and school_id not in out_for:
+        # Out on a visit: only that visit's school (its check-in pages are that school's).
+        names = ", ".join(sorted(s.name for s in working_for.schools_of(request.user) if s.pk in out_for))
+        messages.error(request, f"You are out on a visit for {names}. Tell school you are back before you work "
+                                "for another school.")
+        return redirect("home")
+    school = working_for.switch(request.user, request.session, school_id)
+    messages.success(request, f"You are working for {school.name} now.")
+    return redirect("home")
 
 
 # --- The installable app: its manifest, the page shown without signal, and signing out -------------

@@ -29,7 +29,12 @@ logger = logging.getLogger(__name__)
 def school_people(school, *role_names, named=(), named_roles=()):
     """The active staff of `school` holding any of `role_names`, and those of `named` (user ids) who
     hold any of `named_roles` (the people named on a roster), in a stable order, each with
-    `has_push_device` read in the same query (reachable asks it of every person)."""
+    `has_push_device` read in the same query (reachable asks it of every person).
+
+    By home school (the staff profile's): someone who also works for other schools of the trust
+    (accounts.models.SchoolMembership) is on their home school's alerts only. Their roles are the
+    same everywhere, and a school's roster is the school's own people: an office member of two
+    schools is not on the other school's office tier, whichever school they are working for now."""
     User = get_user_model()
     who = Q(groups__name__in=role_names)
     if named:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from accounts.models import works_at
 from accounts.phone import validate_uk_phone
 from accounts.validators import DateWithin
 
@@ -227,15 +228,17 @@ class VisitForm(forms.ModelForm):
                     "the head of school must", "the head of school or the DSL must")
         families = visible_families(user)
         self.fields["family"].queryset = families
-        people = (User.objects.filter(is_active=True, profile__school=school)
-                  .select_related("profile").order_by("first_name", "last_name"))
+        # Their own staff and those of the trust's other schools who also work for this one.
+        people = (User.objects.filter(works_at(school), is_active=True)
+                  .select_related("profile").order_by("first_name", "last_name").distinct())
         self.fields["lead"].queryset = people
         self.fields["other_staff"].queryset = people
         self.fields["vehicle_owner"] = PersonChoiceField(
             queryset=people, required=False, label="Whose car",
             help_text="Its make, model, registration and colour come from their profile.")  # R-VEHICLE
         self.fields["office_contact"] = PersonChoiceField(  # R-RECORD
-            queryset=people.filter(groups__name=roles.OFFICE), required=False, label="Office contact",
+            queryset=people.filter(profile__school=school, groups__name=roles.OFFICE), required=False,
+            label="Office contact",
             help_text="The named member of the office who tracks this visit.")
         if self.instance.pk:
             # The family of an existing visit (and so its risk assessment) does not change.

@@ -9,7 +9,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.models import RosterTier, School, StaffProfile, TierKind
+from accounts.models import RosterTier, School, SchoolMembership, StaffProfile, TierKind
+from accounts.working_for import schools_of
 from notifications.models import Notification
 from safety import ladder
 from safety.management.commands.seed_demo import SCHOOL_NAME, SECOND_SCHOOL_NAME
@@ -302,3 +303,15 @@ def test_the_demo_has_one_days_round_and_a_second_run_replaces_it():
     with time_machine.travel(LATER, tick=False):
         seed()
     assert Round.objects.count() == 1 and Round.objects.get().visits.count() == 3
+
+
+def test_the_demo_trusts_family_support_worker_works_for_both_schools():
+    seed()
+    fsw = get_user_model().objects.get(username="trustfsw")
+    assert [school.name for school in schools_of(fsw)] == [SCHOOL_NAME, SECOND_SCHOOL_NAME]
+    brookside = School.objects.get(name=SECOND_SCHOOL_NAME)
+    assert Visit.objects.filter(school=brookside, staff=fsw).exists()
+    # A membership someone took away stays away at the next start.
+    SchoolMembership.objects.filter(user=fsw).delete()
+    seed()
+    assert [school.name for school in schools_of(fsw)] == [SCHOOL_NAME]

@@ -24,7 +24,16 @@ from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import OfficeHours, RosterTier, School, StaffProfile, TierKind, Trust, TrustMembership
+from accounts.models import (
+    OfficeHours,
+    RosterTier,
+    School,
+    SchoolMembership,
+    StaffProfile,
+    TierKind,
+    Trust,
+    TrustMembership,
+)
 from notifications.models import Notification
 from safety.escalations import refresh_next_check
 from safety.models import AlarmOutcome, Escalation, EscalationReason
@@ -125,6 +134,12 @@ TRUST_USERS = [
     ("trustlead", "Tara", "Lewis", roles.TRUST_SAFEGUARDING_LEAD),
     ("trustadmin", "Theo", "Grant", roles.TRUST_ADMIN),
 ]
+# A family support worker of the trust: her home school is the demo school, and she also works for the
+# second school (SchoolMembership), choosing in the header which one she is working for.
+ACROSS_USERS = [
+    ("trustfsw", "Jo", "Walsh", roles.VISITING_STAFF, "Family support worker (both schools)", "07700 900501",
+     None, TRAINED),
+]
 SECOND_FAMILIES = [
     ("Patel family", "8 Brook Street", "NN3 2AB", "07700 900401", [("Ravi", "Patel", "2021-02-10", "Reception")], "",
      [("Nisha Patel", "Mother", "07700 900401", True)]),
@@ -218,7 +233,7 @@ class Command(BaseCommand):
         if kept:
             self.stdout.write(f"Kept {kept} demo visit{'s' if kept != 1 else ''} that someone changed.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, first, last, role, *_ in USERS + SECOND_USERS + TRUST_USERS:
+        for username, first, last, role, *_ in USERS + SECOND_USERS + ACROSS_USERS + TRUST_USERS:
             self.stdout.write(f"  {username:<10} {first} {last} - {role}")
 
     def _people(self, school, rows, domain):
@@ -273,6 +288,13 @@ class Command(BaseCommand):
         if created:
             School.objects.filter(pk__in=[school.pk, second.pk], trust__isnull=True).update(trust=trust)
         users, _ = self._people(second, SECOND_USERS, "brookside.example")
+        across, new = self._people(school, ACROSS_USERS, "nenevalley.example")
+        school.refresh_from_db(fields=["trust"])
+        second.refresh_from_db(fields=["trust"])
+        if "trustfsw" in new and school.trust_id is not None and school.trust_id == second.trust_id:
+            # Once, with her account: a membership someone took away stays away.
+            SchoolMembership.objects.get_or_create(user=across["trustfsw"], school=second)
+        users |= across
         families = self._families(second, SECOND_FAMILIES, now)
         make = self._maker(second, users | {"office": users["office2"], "head": users["head2"]})
         minutes = datetime.timedelta(minutes=1)
@@ -280,7 +302,8 @@ class Command(BaseCommand):
              purpose=Purpose.ATTENDANCE)
         make(families[0], VisitState.LEFT, now - 55 * minutes, [users["head2"], users["office2"]],
              purpose=Purpose.WELFARE, back_after=65)
-        make(families[2], VisitState.SUBMITTED, now + datetime.timedelta(days=1), [users["teacher3"], users["ta2"]])
+        make(families[2], VisitState.SUBMITTED, now + datetime.timedelta(days=1), [users["teacher3"], users["trustfsw"]],
+             purpose=Purpose.FSW)
         User = get_user_model()
         for username, first, last, role in TRUST_USERS:
             user, made = User.objects.get_or_create(username=username, defaults={
