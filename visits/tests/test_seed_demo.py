@@ -305,6 +305,13 @@ def test_the_demo_has_one_days_round_and_a_second_run_replaces_it():
     assert Round.objects.count() == 1 and Round.objects.get().visits.count() == 3
 
 
+def test_the_demos_round_is_on_a_school_day_when_it_starts_on_a_thursday():
+    thursday = datetime.datetime(2026, 12, 3, 10, 0, tzinfo=datetime.UTC)  # the day after tomorrow: a Saturday
+    with time_machine.travel(thursday, tick=False):
+        seed()
+    assert Round.objects.get().date == datetime.date(2026, 12, 7)  # the Monday
+
+
 def test_the_demo_trusts_family_support_worker_works_for_both_schools():
     seed()
     fsw = get_user_model().objects.get(username="trustfsw")

@@ -441,9 +441,11 @@ class Command(BaseCommand):
         self._history(school, families, u, now, make)
 
     def _round(self, school, families, u, now, make):
-        """A day's round the day after tomorrow (R-LUNCH), approved: the teacher and the TA make two visits
-        before lunch and one after, back at school at 12:30 and at 15:30."""
+        """A day's round on the first school day from the day after tomorrow (R-LUNCH), approved: the
+        teacher and the TA make two visits before lunch and one after, back at school at 12:30 and 15:30."""
         day = timezone.localdate(now) + datetime.timedelta(days=2)
+        while day.weekday() >= 5:  # a round is a school day's: never a Saturday or a Sunday
+            day += datetime.timedelta(days=1)
         teacher = u["teacher"]
         day_round = Round.objects.create(school=school, lead=teacher, date=day, created_by=teacher,
                                          lunch_return=combine_local(day, datetime.time(12, 30)),
