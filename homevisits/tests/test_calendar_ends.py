@@ -30,7 +30,7 @@ from homevisits.tests.formposts import (
 from safety.watchdog import check_in, scan
 from visits.assessments import ensure_risk_assessment
 from visits.localtime import combine_local, local_day_bounds
-from visits.models import EventKind, Family, Incident, Visit, VisitReport, VisitState
+from visits.models import EventKind, Family, Incident, Round, Visit, VisitReport, VisitState
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,12 @@ TRIED = {
     ("safety.forms.CheckInForm", "new_expected_return"): "checkin",
     ("safety.forms.PhoneCheckInForm", "new_expected_return"): "checkin",
     ("safety.forms.ContactAttemptForm", "new_expected_return"): "checkin",
+    # The time a phone says it kept a tap without signal: anything unbelievable is ignored, never refused.
+    ("safety.forms.CheckInForm", "tapped_at"): "tapped",
+    ("safety.forms.PhoneCheckInForm", "tapped_at"): "tapped",
+    ("visits.forms.RoundForm", "date"): "round",
+    ("visits.forms.RoundForm", "lunch_time"): "round",
+    ("visits.forms.RoundForm", "end_time"): "round",
     ("admin:accounts.StaffProfile", "training_date"): "admin",
     # Times of day alone (no date to overflow): tried at both ends of the day.
     ("accounts.settings_forms.PlanningForm", "evening_starts"): "settings",
@@ -65,7 +71,7 @@ DATE_FIELDS = (forms.DateField, forms.TimeField, forms.DateTimeField)
 
 
 def _forms_of_the_project():
-    for app in ("accounts", "audit", "notifications", "safety", "visits"):
+    for app in ("accounts", "audit", "notifications", "safety", "visits", "trusts"):
         for module in ("forms", "report_forms", "concern_forms"):
             try:
                 importlib.import_module(f"{app}.{module}")
@@ -75,7 +81,7 @@ def _forms_of_the_project():
     while todo:
         for cls in todo.pop().__subclasses__():
             todo.append(cls)
-            if cls.__module__.split(".")[0] in ("accounts", "audit", "notifications", "safety", "visits") and not \
+            if cls.__module__.split(".")[0] in ("accounts", "audit", "notifications", "safety", "visits", "trusts") and not \
                     cls.__name__.startswith("_"):  # a base class is tried through its subclasses
                 seen.add(cls)
     return seen
@@ -291,6 +297,32 @@ def test_the_check_in_forms_with_their_clock_at_the_ends_of_the_calendar(planned
             assert form.cleaned_data["new_expected_return_at"].tzinfo is not None
         else:
             assert "new_expected_return" in form.errors, form.errors
+
+
+@pytest.mark.parametrize("tapped", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01", "not a time"])
+def test_a_kept_tap_with_its_time_at_the_ends_of_the_calendar_is_recorded_at_the_time_received(
+        client, planned, clock_tuesday_8am_gmt, tapped):
+    _, people, _, visit = planned
+    visit.state = VisitState.APPROVED
+    visit.save()
+    check_in(visit, EventKind.DEPARTED, people["teacher"], now=NOW)
+    client.force_login(people["teacher"])
+    response = client.post(reverse("safety:checkin", args=[visit.pk]),
+                           {"kind": "ok", "idempotency_key": str(uuid.uuid4()), "tapped_at": tapped})
+    assert response.status_code < 500
+    ok = visit.events.get(kind=EventKind.OK)
+    assert ok.said_at is None  # not believed: the tap stands, at the time it came
+
+
+@pytest.mark.parametrize("day", ENDS)
+@pytest.mark.parametrize("lunch,end", [("00:00", "00:01"), ("23:58", "23:59")])
+def test_the_round_form(client, planned, day, lunch, end):  # R-LUNCH
+    _, people, _, visit = planned
+    client.force_login(people["teacher"])
+    response = client.post(reverse("visits:round-create"),
+                           {"date": day, "lunch_time": lunch, "end_time": end, "visits": [visit.pk]})
+    assert "date" in errors_beside(response)
+    assert not Round.objects.exists()
 
 
 # --- The local-time helpers themselves ---------------------------------------------------------

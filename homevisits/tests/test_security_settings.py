@@ -17,7 +17,8 @@ def test_production_defaults():
     assert s["SECURE_SSL_REDIRECT"] == "True" and s["SECURE_HSTS_SECONDS"] == "31536000"
     assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] == "True"
     assert s["SECURE_REFERRER_POLICY"] == "same-origin" and s["X_FRAME_OPTIONS"] == "DENY"
-    assert s["TWO_FACTOR_REQUIRED_ROLES"] == str([roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN])
+    assert s["TWO_FACTOR_REQUIRED_ROLES"] == str([roles.HEAD, roles.DSL, roles.OFFICE, roles.SCHOOL_ADMIN,
+                                                roles.TRUST_SAFEGUARDING_LEAD, roles.TRUST_ADMIN])
     # Lockout: per username + address and per username from anywhere (accounts/lockout.py).
     assert s["AXES_LOCKOUT_PARAMETERS"] == str([["username", "ip_address"], "username"])
     assert s["AXES_FAILURE_LIMIT"] == "accounts.lockout.failure_limit"
