@@ -12,6 +12,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import permissions, pins
@@ -79,6 +80,7 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
             return earlier
     place = location.to_keep(by, how, *position) if position else None
     extra = {"location": place} if place else None
+    proved = False  # their safety PIN typed with it
     if pin_asked(visit, kind, by, how, on_behalf_of):
         # Before any write: a wrong PIN is counted (accounts.throttle) and nothing else is kept.
         answer = pins.check_pin(by, pin or "", now=now)
@@ -86,10 +88,11 @@ def check_in(visit: Visit, kind: str, by, *, now=None, note: str = "", new_expec
             return _duress_pin(visit, kind, by, now, idempotency_key, answer.refusal, extra)
         if not answer.accepted:
             raise ValidationError({"pin": [answer.refusal]})
+        proved = True
     try:
         with transaction.atomic():
             return _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key,
-                             data=extra, tapped_at=tapped_at)
+                             data=extra, tapped_at=tapped_at, proved=proved)
     except IntegrityError:
         earlier = _same_key(visit, idempotency_key) if idempotency_key else None
         if earlier is None:
@@ -197,8 +200,27 @@ def _alert_since(visit, said_at):
             .order_by("-level").first())
 
 
+def _unproved_duress(visit, link, proved, how):
+    """R-CODEWORD: the duress alarm open on the visit while the person who gave the signal has not
+    proved they are back: with their safety PIN, or by the office recording them back after a call
+    (this check-in or an earlier one). A tap on "back" without the PIN proves nothing: whoever holds
+    the phone can make it. None when there is no such alarm."""
+    alarm = Escalation.objects.filter(visit=visit, resolved_at__isnull=True, reason=EscalationReason.DURESS).first()
+    signal = visit.events.filter(kind=EventKind.DURESS).order_by("-at", "-pk").first()
+    if alarm is None or signal is None:
+        return None
+    giver = signal.on_behalf_of_id or signal.actor_id
+    if link.user_id == giver and (proved or how == RecordedHow.PHONE):
+        return None
+    backs = visit.events.filter(kind=EventKind.RETURNED, at__gte=signal.at).filter(
+        Q(on_behalf_of_id=giver) | Q(on_behalf_of__isnull=True, actor_id=giver))
+    if backs.filter(Q(how=RecordedHow.PHONE) | Q(data__pin_proved=True)).exists():
+        return None
+    return alarm
+
+
 def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of, idempotency_key, data=None,
-              tapped_at=None):
+              tapped_at=None, proved=False):
     # Lock order: the visit row first, then its escalations (in _resolve and _escalate).
     visit = Visit.objects.select_for_update().select_related("school").get(pk=visit.pk)
     said_at = said_at_of(visit, tapped_at, now)
@@ -232,6 +254,17 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
     alert_since = _alert_since(visit, said_at) if kind not in (EventKind.DURESS, EventKind.UNSAFE) else None
     if alert_since is not None:
         data["tapped_before_alert"] = alert_since.pk
+    # R-CODEWORD: after a duress signal, "back" tapped on a phone without the safety PIN proves nothing
+    # (whoever holds the phone can tap it): they are recorded back, and the alarm stays open until the
+    # one who gave the signal has proved it (their PIN, or the office recording them back after a call).
+    if proved:
+        data["pin_proved"] = True
+    duress_held = _unproved_duress(visit, link, proved, how) if kind == EventKind.RETURNED else None
+    if duress_held is not None:
+        data["back_while_alarm"] = duress_held.pk
+        note = (f"{note} " if note else "") + (
+            "Back at school tapped on their phone without their safety PIN while the duress alarm is open: "
+            "the alarm stays open until someone has reached them.")
     if kind == EventKind.LATE:
         data.update({"previous_expected_return": visit.expected_return.isoformat(),
                      "new_expected_return": new_expected_return.isoformat()})
@@ -265,7 +298,7 @@ def _check_in(visit, kind, by, now, note, new_expected_return, how, on_behalf_of
         if alert_since is None:
             _answer_missed_checkin(visit, by, now)
     elif kind == EventKind.RETURNED:
-        if alert_since is not None:
+        if alert_since is not None or duress_held is not None:
             # R-RETURN, R-RETURN-30: "back" tapped before the alert now open, received after it. They are
             # recorded back, but the visit stays open with its alert until the office has decided.
             _back(visit, link, links.values(), now)

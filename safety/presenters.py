@@ -208,7 +208,19 @@ def escalation_panel(user, visit, now=None, contact_form=None, next_url=""):
         # Taps their phone kept without signal and sent later, with both times; those made before an
         # alert still open are for the office to decide (safety.checkins._alert_since).
         "kept_taps": kept_taps(visit, {esc.pk for esc in open_escalations}),
+        # R-CODEWORD: "back" tapped on a phone without the safety PIN while a duress alarm is open proves
+        # nothing (safety.checkins): the alarm stays open until someone has reached them.
+        "backs_held": backs_held(visit, {esc.pk for esc in open_escalations}),
     }
+
+
+def backs_held(visit, open_ids) -> list[dict]:
+    held = []
+    for event in visit.events.filter(kind=EventKind.RETURNED).select_related("actor", "on_behalf_of"):
+        if (event.data or {}).get("back_while_alarm") in open_ids:
+            person = event.on_behalf_of or event.actor
+            held.append({"who": (person.get_full_name() or person.get_username()) if person else "", "at": event.at})
+    return held
 
 
 def kept_taps(visit, open_ids) -> list[dict]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from safety.models import Escalation, EscalationLevel, EscalationReason
 from safety.watchdog import check_in
-from visits.models import EventKind
+from visits.models import EventKind, RecordedHow
 
 from .pages import at
 
@@ -106,3 +106,38 @@ def test_sos_on_another_schools_or_another_persons_visit_is_not_found(client, wo
         client.force_login(who)
         assert sos(client, out).status_code == 404
     assert not Escalation.objects.filter(visit=out).exists()
+
+
+def back(client, visit):
+    return client.post(url(visit), {"kind": EventKind.RETURNED, "idempotency_key": str(uuid.uuid4())})
+
+
+def test_after_an_sos_a_tap_on_back_without_the_pin_never_closes_the_alarm(client, world, out):  # R-CODEWORD
+    """Whoever holds the phone after an SOS could tap "Back at school": they are recorded back, and the
+    alarm stays open, the visit out, until someone at school has reached them."""
+    client.force_login(world.teacher)
+    sos(client, out)
+    client.post(url(out), {"kind": EventKind.LEFT, "idempotency_key": str(uuid.uuid4())})
+    back(client, out)
+    client.force_login(world.ta)
+    back(client, out)
+    out.refresh_from_db()
+    alarm = Escalation.objects.get(visit=out, resolved_at__isnull=True)
+    assert alarm.reason == EscalationReason.DURESS and alarm.level == EscalationLevel.EMERGENCY
+    assert out.is_out and not any(link.is_out for link in out.staff_links.all())
+    assert "the alarm stays open" in out.events.filter(kind=EventKind.RETURNED).first().note
+    # The office sees why the alarm is still open: on the alarm's page, and on the visit's timeline.
+    client.force_login(world.office)
+    panel = text(client.get(reverse("safety:escalation", args=[out.pk])))
+    assert panel.count('"Back at school" tapped at 10:31 on their phone, without their safety PIN') == 2
+    assert "without their safety PIN while the duress alarm is open" in text(
+        client.get(reverse("visits:visit-detail", args=[out.pk])))
+
+
+def test_after_an_sos_the_office_recording_them_back_after_a_call_closes_it(world, out):  # R-CODEWORD
+    check_in(out, EventKind.DURESS, world.teacher, now=at(10, 31))
+    for person in (world.teacher, world.ta):
+        check_in(out, EventKind.RETURNED, world.office, now=at(10, 50), how=RecordedHow.PHONE, on_behalf_of=person)
+    out.refresh_from_db()
+    assert not out.is_out
+    assert not Escalation.objects.filter(visit=out, resolved_at__isnull=True).exists()
