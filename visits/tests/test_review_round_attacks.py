@@ -1,0 +1,44 @@
+"""Security review of a day's round (R-LUNCH, R-AUTH): someone on a round's visits who does not lead
+it may read it, but its plan (its visits, its return points) is its lead's, or a planner who sees the
+whole school's (office, head, DSL). Otherwise a second member of staff could swap the lead's visits
+off the round for their own, and the round would still carry the lead's name."""
+
+import pytest
+from django.urls import reverse
+
+from homevisits.factories import FamilyFactory
+from visits.models import Round, Visit
+
+from .planning import login, plan
+
+pytestmark = pytest.mark.django_db
+
+ROUND_FORM = {"date": "2026-11-25", "lunch_time": "12:30", "end_time": "15:30"}
+
+
+@pytest.fixture
+def teachers_round(client, teacher, ta, school, clock_tuesday_gmt):
+    """The teacher's round of two visits tomorrow, with the TA on both."""
+    visits = [plan(FamilyFactory(school=school, display_name=name), teacher, ta, start=start)
+              for name, start in (("Ahmed family", (9, 30)), ("Brown family", (10, 45)))]
+    response = login(client, teacher).post(reverse("visits:round-create"),
+                                           {**ROUND_FORM, "visits": [v.pk for v in visits]})
+    assert response.status_code == 302
+    client.logout()
+    return Round.objects.get(), visits
+
+
+def test_someone_on_the_round_who_does_not_lead_it_cannot_replace_its_visits(
+        client, teacher, ta, school, teachers_round):
+    day_round, visits = teachers_round
+    # The TA's own two plans, led by the TA alone (a TA is visiting staff: they plan their own).
+    own = [plan(FamilyFactory(school=school, display_name=name), ta, teacher, start=start)
+           for name, start in (("Cole family", (13, 30)), ("Dunn family", (14, 30)))]
+    for visit in own:
+        visit.staff.set([ta])
+    assert login(client, ta).get(reverse("visits:round-detail", args=[day_round.pk])).status_code == 200
+    response = client.post(reverse("visits:round-edit", args=[day_round.pk]),
+                           {**ROUND_FORM, "visits": [v.pk for v in own]})
+    assert response.status_code in (403, 404)
+    assert set(Visit.objects.filter(day_round=day_round).values_list("pk", flat=True)) == {v.pk for v in visits}
+    assert not Visit.objects.filter(pk__in=[v.pk for v in own], day_round__isnull=False).exists()
