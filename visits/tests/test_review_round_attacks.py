@@ -42,3 +42,11 @@ def test_someone_on_the_round_who_does_not_lead_it_cannot_replace_its_visits(
     assert response.status_code in (403, 404)
     assert set(Visit.objects.filter(day_round=day_round).values_list("pk", flat=True)) == {v.pk for v in visits}
     assert not Visit.objects.filter(pk__in=[v.pk for v in own], day_round__isnull=False).exists()
+
+
+def test_the_round_page_offers_its_change_to_the_lead_only(client, teacher, ta, teachers_round):
+    day_round, _visits = teachers_round
+    edit = reverse("visits:round-edit", args=[day_round.pk])
+    assert edit not in login(client, ta).get(reverse("visits:round-detail", args=[day_round.pk])).content.decode()
+    client.logout()
+    assert edit in login(client, teacher).get(reverse("visits:round-detail", args=[day_round.pk])).content.decode()
