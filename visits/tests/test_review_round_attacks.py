@@ -50,3 +50,17 @@ def test_the_round_page_offers_its_change_to_the_lead_only(client, teacher, ta, 
     assert edit not in login(client, ta).get(reverse("visits:round-detail", args=[day_round.pk])).content.decode()
     client.logout()
     assert edit in login(client, teacher).get(reverse("visits:round-detail", args=[day_round.pk])).content.decode()
+
+
+def test_a_round_changed_to_another_leads_visits_is_led_by_them(client, teacher, ta, office, school, teachers_round):
+    """The office may re-plan the round with another lead's visits: the round's lead is then theirs
+    (a round's visits share one lead, and the round names it), never the lead it had before."""
+    day_round, _visits = teachers_round
+    own = [plan(FamilyFactory(school=school, display_name=name), ta, teacher, start=start)
+           for name, start in (("Cole family", (13, 30)), ("Dunn family", (14, 30)))]
+    response = login(client, office).post(reverse("visits:round-edit", args=[day_round.pk]),
+                                          {**ROUND_FORM, "visits": [v.pk for v in own]})
+    assert response.status_code == 302
+    day_round.refresh_from_db()
+    assert set(Visit.objects.filter(day_round=day_round).values_list("lead", flat=True)) == {ta.pk}
+    assert day_round.lead == ta
