@@ -4,10 +4,12 @@ whole school's (office, head, DSL). Otherwise a second member of staff could swa
 off the round for their own, and the round would still carry the lead's name."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from homevisits.factories import FamilyFactory
 from visits.models import Round, Visit
+from visits.services import save_plan
 
 from .planning import login, plan
 
@@ -64,3 +66,22 @@ def test_a_round_changed_to_another_leads_visits_is_led_by_them(client, teacher,
     day_round.refresh_from_db()
     assert set(Visit.objects.filter(day_round=day_round).values_list("lead", flat=True)) == {ta.pk}
     assert day_round.lead == ta
+
+
+def test_a_round_visits_staff_cannot_be_changed_on_its_own_plan(teacher, ta, other_teacher, teachers_round):
+    """R-LUNCH: the same staff on every visit of a round. Changed on one visit's own plan page, the round
+    would no longer be whole, and someone on that one visit only would read the round's other visits
+    (their times, risk and state) on the round's page."""
+    day_round, visits = teachers_round
+    second = Visit.objects.get(pk=visits[1].pk)
+    with pytest.raises(ValidationError) as refused:
+        save_plan(second, [teacher, other_teacher], teacher, changed_fields=["staff"])
+    assert "same staff" in " ".join(refused.value.message_dict.get("other_staff", []))
+    assert set(Visit.objects.get(pk=second.pk).staff.values_list("pk", flat=True)) == {teacher.pk, ta.pk}
+
+
+def test_a_round_visits_own_plan_saves_with_the_rounds_staff(teacher, ta, teachers_round):
+    _day_round, visits = teachers_round
+    second = Visit.objects.get(pk=visits[1].pk)
+    second.purpose_other = "Checked"
+    save_plan(second, [teacher, ta], teacher)
