@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from homevisits.factories import FamilyFactory
-from visits.models import Round, Visit
+from visits import rounds
+from visits.models import Round, Visit, VisitState
 from visits.services import save_plan
 
-from .planning import login, plan
+from .planning import NOW, TOMORROW, local, login, make_ready, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,17 @@ def test_a_round_visits_own_plan_saves_with_the_rounds_staff(teacher, ta, teache
     second = Visit.objects.get(pk=visits[1].pk)
     second.purpose_other = "Checked"
     save_plan(second, [teacher, ta], teacher)
+
+
+def test_the_dsl_on_a_round_cannot_approve_it_and_nothing_is_approved(dsl, ta, school, clock_tuesday_gmt):
+    """R-AUTH: the approver is not one of the visitors, for a round as for a visit: the DSL who goes on
+    the round's visits is refused for every one of them, and none is approved (the round stays whole)."""
+    visits = [make_ready(plan(FamilyFactory(school=school, display_name=name), dsl, ta, start=start))
+              for name, start in (("Ahmed family", (9, 30)), ("Brown family", (10, 45)))]
+    day_round = rounds.save_round(None, school=school, lead=dsl, day=TOMORROW, lunch_return=local(TOMORROW, 12, 30),
+                                  end_return=local(TOMORROW, 15, 30), visits=visits, by=dsl, now=NOW)
+    rounds.submit_round(day_round, dsl, now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        rounds.approve_round(day_round, dsl, now=NOW)
+    assert "You are one of the visiting staff" in " ".join(refused.value.messages)
+    assert set(Visit.objects.filter(day_round=day_round).values_list("state", flat=True)) == {VisitState.SUBMITTED}
