@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts import roles
-from accounts.models import SchoolMembership, works_at
+from accounts.models import SchoolMembership
+from accounts.working_for import works_at
 from homevisits.factories import SchoolFactory, make_staff, make_trust
 
 pytestmark = pytest.mark.django_db
