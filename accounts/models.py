@@ -518,15 +518,6 @@ def home_school_of(user):
     return profile.school if profile else None
 
 
-def works_at(school) -> models.Q:
-    """A filter of users: the staff of `school`, those whose home school it is and the members of
-    other schools of its trust who also work for it (to be picked for its visits). Use .distinct()."""
-    here = models.Q(profile__school=school)
-    if school is None or school.trust_id is None:
-        return here
-    return here | models.Q(school_memberships__school=school, profile__school__trust_id=school.trust_id)
-
-
 def trust_of(user):
     """The trust whose schools the user watches as a trust safeguarding lead or trust admin, or None
     (no trust role, or no trust named for them). Nothing here gives a school page: school_of does."""

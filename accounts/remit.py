@@ -13,7 +13,9 @@ from . import roles
 from .models import has_role, school_of
 
 GRANTABLE_ROLES = frozenset({roles.OFFICE, roles.VISITING_STAFF})
-SENIOR_ROLES = frozenset({roles.HEAD, roles.DSL, roles.SCHOOL_ADMIN})
+# The trust's people too: they read every school of the trust (R-CONFIDENTIAL), so one school's admin
+# must not be able to take over their account (change its email, then send the reset).
+SENIOR_ROLES = frozenset({roles.HEAD, roles.DSL, roles.SCHOOL_ADMIN, *roles.TRUST_ROLES})
 
 # Fields of a user a school admin may edit, by kind of account.
 ORDINARY_ACCOUNT_FIELDS = ("first_name", "last_name", "email", "is_active", "groups")

@@ -3,6 +3,8 @@ it): the schools they may work for, the choice read from the session at every re
 (`choose`, by homevisits.middleware.WorkingForMiddleware), and the one state change, `switch`, made
 by the header's switcher (homevisits.views.change_working_for)."""
 
+from django.db.models import Q
+
 from . import account_audit, permissions
 from .models import WORKING_FOR_SESSION_KEY, AccountChangeKind, School, has_role, home_school_of, school_of
 
@@ -12,6 +14,18 @@ def works_for_one_school_only(user) -> bool:
     school's to borrow (roles are the person's, the same at every school), so whatever memberships
     they hold they work for their home school only."""
     return has_role(user, *permissions.ONE_SCHOOL_ONLY)
+
+
+def works_at(school) -> Q:
+    """A filter of users: the staff of `school`, those whose home school it is and the members of
+    other schools of its trust who also work for it (to be picked for its visits), less those who work
+    for their home school only (works_for_one_school_only: they could not open that visit's pages).
+    Use .distinct()."""
+    here = Q(profile__school=school)
+    if school is None or school.trust_id is None:
+        return here
+    return here | (Q(school_memberships__school=school, profile__school__trust_id=school.trust_id)
+                   & ~Q(groups__name__in=permissions.ONE_SCHOOL_ONLY))
 
 
 def schools_of(user) -> list:

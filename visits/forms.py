@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import works_at
 from accounts.phone import validate_uk_phone
 from accounts.validators import DateWithin
+from accounts.working_for import works_at
 
 from .localtime import combine_local
 from .models import Carer, Child, Family, Hazard, RiskAssessment, SafetyChecklist, Transport, Visit

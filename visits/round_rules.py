@@ -7,8 +7,11 @@ import datetime
 
 from django.utils import timezone
 
-from .lifecycle import SUBMITTABLE_STATES
+from .lifecycle import SUBMITTABLE_STATES, VisitState
 from .localtime import as_utc
+
+# A cancelled visit has left its round's plan (visits.rounds skips it too).
+NOT_ON_ROUND_STATES = (VisitState.CANCELLED,)
 
 
 def hhmm(moment) -> str:
@@ -81,13 +84,21 @@ def round_errors(day, lunch_return, end_return, lead, visits, round_pk=None) -> 
     return errors
 
 
-def keep_in_step(visit) -> dict[str, list[str]]:
+def keep_in_step(visit, staff=None) -> dict[str, list[str]]:
     """A visit on a round, changed on its own plan page: its expected return is its return point again,
-    and what no longer fits the round is said beside the plan's fields (R-LUNCH)."""
+    and what no longer fits the round is said beside the plan's fields (R-LUNCH). `staff`: who the plan
+    now sends, the same people as on the round's other visits (so each one knows where the others are,
+    and nobody on one visit alone reads the round's others)."""
     day_round = visit.day_round
     visit.expected_return = day_round.return_point_of(visit)
     problems = visit_fit_errors(day_round.date, day_round.lunch_return, day_round.end_return, visit)
     errors = {"planned_start": problems} if problems else {}
     if visit.lead_id != day_round.lead_id:
         errors["lead"] = ["This visit is on a round: its lead is the round's lead."]
+    if staff is not None:
+        wanted = frozenset(person.pk for person in staff)
+        others = day_round.visits.exclude(pk=visit.pk).exclude(state__in=NOT_ON_ROUND_STATES)
+        if any(frozenset(other.staff.values_list("pk", flat=True)) != wanted for other in others):
+            errors["other_staff"] = ["This visit is on a round: the same staff go on every visit of it. To "
+                                     "change who goes, take the visits off the round first (Change the round)."]
     return errors

@@ -49,6 +49,8 @@ def save_round(day_round: Round | None, *, school, lead, day: datetime.date, lun
                            day_round.pk if day_round is not None else None))
         if day_round is None:
             day_round = Round(school=school, lead=lead, created_by=by)
+        # The round's lead is its visits' lead (round_rules.round_errors), re-planned or not.
+        day_round.lead = lead
         day_round.date, day_round.lunch_return, day_round.end_return = day, lunch_return, end_return
         day_round.save()
         chosen = {v.pk for v in locked}

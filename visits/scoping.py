@@ -83,6 +83,15 @@ def visible_rounds(user):
     return qs.filter(Q(lead=user) | Q(visits__staff=user) | Q(created_by=user)).distinct()
 
 
+def plannable_rounds(user):
+    """The rounds a user may change (R-LUNCH): school-wide for office, head and DSL; otherwise the
+    rounds they lead or made. Someone who only goes on a round reads it (visible_rounds), no more."""
+    qs = visible_rounds(user)
+    if sees_all_visits(user):
+        return qs
+    return qs.filter(Q(lead=user) | Q(created_by=user))
+
+
 def round_candidates(user):
     """The plans a user may put on a round: their school's plans not yet submitted, from today on;
     visiting staff only the visits they lead (nobody adds someone else's visit to their round)."""

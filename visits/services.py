@@ -307,7 +307,7 @@ def save_plan(visit: Visit, staff: list, by, changed_fields=(), now=None, childr
     if not creating and not visit.is_editable:
         raise ValidationError(f"This visit is {visit.get_state_display().lower()} and can no longer be changed.")
     # R-LUNCH: a visit on a round comes back at the round's return point, and must still fit it.
-    round_errors = round_rules.keep_in_step(visit) if visit.day_round_id is not None else {}
+    round_errors = round_rules.keep_in_step(visit, staff) if visit.day_round_id is not None else {}
     errors = plan_errors(visit, staff, now)
     for field, messages in round_errors.items():
         errors.setdefault(field, []).extend(messages)

@@ -19,8 +19,8 @@ from accounts.models import (
     AccountChangeKind,
     SchoolMembership,
     school_of,
-    works_at,
 )
+from accounts.working_for import works_at
 from homevisits.factories import FamilyFactory, SchoolFactory, VisitFactory, as_user, make_staff, make_trust
 from notifications.models import Notification
 from notifications.outbox import school_people

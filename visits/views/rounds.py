@@ -10,7 +10,7 @@ from homevisits.forms import add_service_errors
 from .. import cover, rounds
 from ..forms import ApproveForm, RefuseForm, RoundForm
 from ..models import STATE_BADGES, VisitState, round_state
-from ..scoping import may_approve, may_plan_visits, visible_families, visible_rounds
+from ..scoping import may_approve, may_plan_visits, plannable_rounds, visible_families, visible_rounds
 from .common import own_school
 
 # The service's field names, as the round form calls them.
@@ -29,6 +29,8 @@ def round_form(request, pk=None):
     day_round = visible_round(request, pk) if pk is not None else None  # another school's: not found
     if not may_plan_visits(user):
         raise PermissionDenied("Only staff who plan visits plan rounds.")
+    if day_round is not None and not plannable_rounds(user).filter(pk=day_round.pk).exists():
+        raise PermissionDenied("Only the round's lead, or the office, head or DSL, changes the round.")
     if day_round is not None and not day_round.is_editable:
         messages.info(request, "This round has been submitted: it can no longer be changed.")
         return redirect(day_round)
@@ -58,6 +60,7 @@ def _page(request, day_round, **extra):
         "day_round": day_round, "visits": visits, "may_see": may_see,
         "state_label": VisitState(state).label, "state_badge": STATE_BADGES[state],
         "may_plan": may_plan_visits(request.user),
+        "may_change": plannable_rounds(request.user).filter(pk=day_round.pk).exists(),
         "may_decide": may_approve(request.user) and day_round.is_waiting_for_approval, **extra})
 
 
