@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_tuesday_8am_
 
 OUR_APPS = ("accounts", "notifications", "visits", "safety", "audit")
 FORM_MODULES = ("accounts.forms", "visits.forms", "visits.report_forms", "safety.forms", "safety.concern_forms",
-                "audit.forms")
+                "audit.forms", "trusts.forms")
 
 
 # Written by the system, never typed by anyone: a notification's body is built from a template.
@@ -75,7 +75,8 @@ def build(planned):
         "visits.forms.CancelForm": {}, "visits.forms.RefuseForm": {},
         "visits.forms.ApproveForm": {"gates": visit.gate_needs(["commute", "evening"])},
         "visits.forms.RiskAssessmentForm": {"family": family}, "visits.forms.HazardForm": {},
-        "visits.forms.ChecklistForm": {},
+        "visits.forms.ChecklistForm": {}, "visits.forms.RoundForm": {"user": people["teacher"]},
+        "trusts.forms.TrustRulesForm": {},
         "visits.report_forms.VisitReportForm": {"visit": visit},
         "visits.report_forms.FollowUpForm": {"school": school},
         "visits.report_forms.IncidentForm": {},
